@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the unit and integration tests under ASan+UBSan, the interop tests
+# against independent peers (started by the tests on loopback), and the libFuzzer targets over
+# their committed corpora. Installs its own dependencies first.
+#   scripts/test.sh            everything
+#   scripts/test.sh -R modbus  only ctest tests matching a regex
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --test
+
+jobs=$(nproc)
+echo "== build: tests under ASan+UBSan (build/asan)"
+cmake --preset asan >/dev/null
+cmake --build build/asan -j "$jobs"
+
+echo "== build: libFuzzer targets (build/fuzz)"
+cmake --preset fuzz >/dev/null
+cmake --build build/fuzz -j "$jobs"
+
+echo "== fuzz: replay committed corpora, then 10 s of fresh fuzzing per target"
+fuzz_failed=0
+for target in build/fuzz/src/*/*_fuzz build/fuzz/src/*/*/*_fuzz; do
+  [[ -x "$target" ]] || continue
+  name=$(basename "$target")
+  corpus="tests/fuzz/corpus/$name"
+  mkdir -p "$corpus"
+  work=$(mktemp -d)
+  if ! "$target" -max_total_time=10 -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
+        "$work" "$corpus" >"build/fuzz/$name.log" 2>&1; then
+    echo "FUZZ FAILED: $name (see build/fuzz/$name.log)"; tail -30 "build/fuzz/$name.log"; fuzz_failed=1
+  else
+    echo "fuzz ok: $name"
+  fi
+  rm -rf "$work"
+done
+
+echo "== tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build/asan --output-on-failure -j "$jobs" "$@"
+exit $fuzz_failed

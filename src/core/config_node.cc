@@ -90,7 +90,8 @@ bool ConfigNode::IsScalar() const { return present_ && node_->IsScalar(); }
 ConfigLocation ConfigNode::Location() const {
   ConfigLocation loc;
   loc.file = doc_->FileName();
-  if (present_) {
+  // An absent key keeps its parent's node, so errors about it point at the parent.
+  if (node_->IsDefined()) {
     const YAML::Mark m = node_->Mark();
     if (m.line >= 0) {
       loc.line = m.line + 1;

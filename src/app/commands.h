@@ -1,0 +1,37 @@
+// The subcommands of `gantry`, one function each. They return the process exit code and log
+// readable progress; the CLI in cli.cc only parses arguments.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace gantry {
+
+struct CheckArgs {
+  std::string config;
+};
+// `gantry check --config FILE`: validates, prints every error or a short summary. 0 / 2.
+int RunCheck(const CheckArgs& args);
+
+struct RunArgs {
+  std::string config;             // empty: the built-in demo plant
+  std::string data_dir;           // overrides the configuration's data_dir
+  std::optional<uint16_t> port;   // overrides api.port
+  std::optional<int> sim_port;    // overrides simulator.base_port (and the demo devices' ports)
+  bool demo = false;              // demo mode: built-in config, fresh data folder, simulator on
+  double time_scale = 0;          // 0: keep the configuration's simulator time scale
+};
+// `gantry run` and `gantry demo`: start everything, serve until SIGINT/SIGTERM, stop cleanly.
+int RunPlant(const RunArgs& args);
+
+struct SimArgs {
+  std::string listen = "127.0.0.1";
+  int base_port = 5020;
+  uint64_t seed = 42;
+  double time_scale = 1.0;
+};
+// `gantry sim`: the simulated packaging line alone, as Modbus TCP servers.
+int RunSim(const SimArgs& args);
+
+}  // namespace gantry

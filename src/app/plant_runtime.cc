@@ -1,0 +1,161 @@
+#include "app/plant_runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "api/http_server.h"
+#include "data/current_value_updater.h"
+#include "data/current_values.h"
+#include "data/historian/historian.h"
+#include "data/tag_bus.h"
+#include "data/tag_registry.h"
+#include "field/modbus/modbus_connector.h"
+#include "field/sim/plant_simulator.h"
+
+namespace gantry {
+
+namespace {
+
+// Drains the tag bus into the historian on its own thread. Its queue drops the newest batch when
+// full (so stored history stays contiguous) and the bus counts every dropped sample.
+class HistorianWriter {
+ public:
+  HistorianWriter(TagBus& bus, Historian& historian)
+      : historian_(historian),
+        subscription_(bus.Subscribe("historian", 4'000'000, OverflowPolicy::kDropNewest)) {}
+  ~HistorianWriter() { Stop(); }
+
+  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      SampleBatch batch = subscription_->Pop(100 * kMillisecond);
+      if (batch) {
+        Status s = historian_.Append(*batch);
+        if (!s.ok()) {
+          failed_ += batch->size();
+          spdlog::error("historian: {} samples not stored: {}", batch->size(), s.ToString());
+        }
+        continue;
+      }
+      if (stop_.load()) return;  // queue empty and asked to stop
+    }
+  }
+
+  Historian& historian_;
+  std::unique_ptr<Subscription> subscription_;
+  std::atomic<bool> stop_{false};
+  uint64_t failed_ = 0;  // owned by the writer thread
+  std::thread thread_;
+};
+
+}  // namespace
+
+struct PlantRuntime::Parts {
+  PlantConfig config;
+  TagRegistry registry;
+  TagBus bus;
+  std::unique_ptr<CurrentValues> values;
+  std::unique_ptr<CurrentValueUpdater> updater;
+  std::unique_ptr<Historian> historian;
+  std::unique_ptr<HistorianWriter> historian_writer;
+  std::unique_ptr<sim::PlantSimulator> simulator;
+  std::vector<std::unique_ptr<Connector>> connectors;
+  std::unique_ptr<ApiServer> api;
+  bool stopped = false;
+};
+
+PlantRuntime::PlantRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+PlantRuntime::~PlantRuntime() { Stop(); }
+
+uint16_t PlantRuntime::api_port() const { return parts_->api ? parts_->api->port() : 0; }
+const PlantConfig& PlantRuntime::config() const { return parts_->config; }
+
+Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
+                                                          RuntimeOptions options) {
+  auto parts = std::make_unique<Parts>();
+  parts->config = std::move(config);
+  const PlantConfig& cfg = parts->config;
+  std::unique_ptr<PlantRuntime> runtime(new PlantRuntime(std::move(parts)));
+  Parts& p = *runtime->parts_;
+
+  GANTRY_ASSIGN_OR_RETURN(p.registry, TagRegistry::Build(cfg.tags));
+  spdlog::info("configuration {}: {} tags on {} devices", cfg.file, p.registry.size(),
+               cfg.modbus_devices.size());
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return IoError("data folder " + cfg.data_dir + ": " + ec.message());
+  HistorianOptions historian_options;
+  GANTRY_ASSIGN_OR_RETURN(p.historian,
+                          Historian::Open(cfg.data_dir + "/historian", historian_options,
+                                          SystemClock::Instance()));
+  spdlog::info("historian open in {}/historian", cfg.data_dir);
+
+  p.values = std::make_unique<CurrentValues>(p.registry.size());
+  p.updater = std::make_unique<CurrentValueUpdater>(p.bus, *p.values);
+  GANTRY_RETURN_IF_ERROR(p.updater->Start());
+  p.historian_writer = std::make_unique<HistorianWriter>(p.bus, *p.historian);
+  p.historian_writer->Start();
+
+  if (options.start_simulator || cfg.simulator.enabled) {
+    sim::SimOptions so;
+    so.listen = cfg.simulator.listen;
+    so.base_port = cfg.simulator.base_port;
+    so.seed = cfg.simulator.seed;
+    so.time_scale = cfg.simulator.time_scale;
+    so.start_time = SystemClock::Instance().Now();
+    p.simulator = std::make_unique<sim::PlantSimulator>(so);
+    GANTRY_RETURN_IF_ERROR(p.simulator->Start().WithContext("simulator"));
+    spdlog::info("simulator: packaging line serving Modbus TCP on {}:{}..{} (seed {})", so.listen,
+                 so.base_port, so.base_port + 3, so.seed);
+  }
+
+  for (size_t d = 0; d < cfg.modbus_devices.size(); ++d) {
+    const modbus::DeviceConfig& device = cfg.modbus_devices[d];
+    std::vector<TagId> ids;
+    for (size_t i = 0; i < device.points.size(); ++i)
+      ids.push_back(static_cast<TagId>(cfg.first_tag_of_device[d] + i));
+    auto connector = std::make_unique<modbus::ModbusConnector>(device, std::move(ids), p.bus,
+                                                               SystemClock::Instance());
+    GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
+    p.connectors.push_back(std::move(connector));
+  }
+
+  ApiOptions api_options;
+  api_options.listen = cfg.api.listen;
+  api_options.port = cfg.api.port;
+  ApiContext context;
+  context.registry = &p.registry;
+  context.values = p.values.get();
+  Parts* raw = &p;
+  context.connectors = [raw] {
+    std::vector<ConnectorHealth> health;
+    for (const auto& c : raw->connectors) health.push_back(c->Health());
+    return health;
+  };
+  GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));
+  return runtime;
+}
+
+void PlantRuntime::Stop() {
+  Parts& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.api) p.api->Stop();
+  for (auto& c : p.connectors) c->Stop();
+  if (p.simulator) p.simulator->Stop();
+  if (p.updater) p.updater->Stop();
+  if (p.historian_writer) p.historian_writer->Stop();
+  spdlog::info("stopped");
+}
+
+}  // namespace gantry

@@ -1,0 +1,56 @@
+// A chunk: the sealed, compressed samples of one series over a time range, with a fixed-size
+// header carrying its summary and checksums. The decoder takes a span, checks every length and
+// both CRC-32C checksums, and verifies that the decoded samples agree with the header (count,
+// time order and range), so a damaged chunk yields Corrupt/Malformed, never wrong samples.
+// Layout: docs/formats/historian.md.
+//
+//   std::vector<uint8_t> bytes = EncodeChunk(series, lsn, sorted_columns);
+//   GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(bytes));
+//   GANTRY_ASSIGN_OR_RETURN(Columns c, DecodeChunkPayload(h, payload_span));
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "data/historian/columns.h"
+
+namespace gantry::historian {
+
+inline constexpr uint32_t kChunkMagic = 0x4B434847;  // "GHCK" little-endian
+inline constexpr uint8_t kChunkVersion = 1;
+inline constexpr size_t kChunkHeaderSize = 148;
+// Upper bound on samples per chunk; also bounds what a decoder allocates for a hostile header.
+inline constexpr uint32_t kMaxChunkSamples = 1u << 20;
+// Upper bound on a chunk's payload bytes.
+inline constexpr uint32_t kMaxChunkPayload = 64u << 20;
+
+// Chunk flag bits.
+inline constexpr uint8_t kChunkHasAbsent = 1;  // some samples carry no value: presence runs stored
+
+struct ChunkHeader {
+  ValueType type = ValueType::kEmpty;
+  uint8_t flags = 0;
+  SeriesId series = 0;
+  uint64_t lsn = 0;            // highest WAL sequence number whose samples the chunk holds
+  ChunkSummary summary;
+  uint32_t payload_len = 0;
+  uint32_t payload_crc = 0;
+};
+
+// Encodes sorted, duplicate-free columns (1 <= size <= kMaxChunkSamples) into header + payload.
+std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, const Columns& sorted);
+
+// Parses and checks the first kChunkHeaderSize bytes of `bytes` (magic, version, header CRC,
+// field ranges). Does not look at the payload.
+Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes);
+
+// Decodes a payload of exactly header.payload_len bytes; checks its CRC and its consistency with
+// the header.
+Result<Columns> DecodeChunkPayload(const ChunkHeader& header, std::span<const uint8_t> payload);
+
+// Header + payload in one buffer; `bytes` may extend past the chunk.
+Result<Columns> DecodeChunk(std::span<const uint8_t> bytes);
+
+}  // namespace gantry::historian

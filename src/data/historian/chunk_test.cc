@@ -1,0 +1,114 @@
+// Chunk round trips for every value type, summaries, and damaged chunks (bit flips, truncation)
+// that must decode to an error, never to different samples.
+#include "data/historian/chunk.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace gantry::historian {
+namespace {
+
+Columns MixedDoubles(size_t n) {
+  Columns c;
+  for (size_t i = 0; i < n; ++i) {
+    const auto t = static_cast<Timestamp>(i) * kSecond;
+    if (i % 97 == 5) {
+      c.Add(t, Value(), Quality::BadNotConnected());
+    } else {
+      c.Add(t, Value(20.0 + static_cast<double>(i % 13) * 0.25), Quality::Good());
+    }
+  }
+  return c;
+}
+
+void ExpectSamePoints(const Columns& a, const Columns& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_TRUE(a.SameSample(i, b, i)) << "sample " << i;
+  }
+}
+
+TEST(Chunk, DoublesWithGapsInQualityRoundTrip) {
+  Columns c = MixedDoubles(5000);
+  auto bytes = EncodeChunk(3, 99, c);
+  auto back = DecodeChunk(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ExpectSamePoints(c, *back);
+  auto h = DecodeChunkHeader(bytes);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->series, 3u);
+  EXPECT_EQ(h->lsn, 99u);
+  EXPECT_EQ(h->summary.count, 5000u);
+  EXPECT_LT(h->summary.usable, 5000u);
+  EXPECT_EQ(h->summary.min, 20.0);
+  EXPECT_EQ(h->summary.max, 23.0);
+}
+
+TEST(Chunk, IntegersBoolsAndStringsRoundTrip) {
+  Columns ints, bools, strs;
+  for (int i = 0; i < 1000; ++i) {
+    const Timestamp t = 1'000'000 + i * 7;
+    ints.Add(t, Value(static_cast<int64_t>(i) * int64_t{1000000007}), Quality::Good());
+    bools.Add(t, Value(i % 100 < 30), i % 400 == 0 ? Quality::Uncertain() : Quality::Good());
+    strs.Add(t, Value(i % 250 < 125 ? "RUNNING" : "STOPPED"), Quality::Good());
+  }
+  for (const Columns* c : {&ints, &bools, &strs}) {
+    auto back = DecodeChunk(EncodeChunk(1, 1, *c));
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->type, c->type);
+    for (size_t i = 0; i < c->size(); ++i) ASSERT_EQ(back->PointAt(i), c->PointAt(i));
+  }
+}
+
+TEST(Chunk, SummaryCarriesStepIntegralAndCounterSteps) {
+  Columns c;
+  c.Add(0, Value(10.0), Quality::Good());
+  c.Add(2 * kSecond, Value(20.0), Quality::Good());
+  c.Add(3 * kSecond, Value(5.0), Quality::Good());  // counter fell: rollover or reset
+  c.Add(4 * kSecond, Value(), Quality::Bad());       // ignored by aggregates
+  c.Add(5 * kSecond, Value(8.0), Quality::Good());
+  ChunkSummary s = Summarize(c);
+  EXPECT_EQ(s.count, 5u);
+  EXPECT_EQ(s.usable, 4u);
+  EXPECT_DOUBLE_EQ(s.sum, 43.0);
+  EXPECT_DOUBLE_EQ(s.tw_integral, 10.0 * 2e9 + 20.0 * 1e9 + 5.0 * 2e9);
+  EXPECT_DOUBLE_EQ(s.rise, 10.0 + 3.0);
+  EXPECT_DOUBLE_EQ(s.fall, -15.0);
+  EXPECT_EQ(s.falls, 1u);
+  EXPECT_DOUBLE_EQ(s.reset_sum, 5.0);
+}
+
+TEST(Chunk, EverySingleBitFlipIsDetected) {
+  Columns c = MixedDoubles(300);
+  const auto good = EncodeChunk(1, 1, c);
+  for (size_t bit = 0; bit < good.size() * 8; ++bit) {
+    auto bad = good;
+    bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    auto r = DecodeChunk(bad);
+    ASSERT_FALSE(r.ok()) << "flip of bit " << bit << " went unnoticed";
+  }
+}
+
+TEST(Chunk, EveryTruncationIsAnError) {
+  const auto good = EncodeChunk(1, 1, MixedDoubles(200));
+  for (size_t len = 0; len < good.size(); ++len) {
+    ASSERT_FALSE(DecodeChunk(std::span(good).first(len)).ok()) << "length " << len;
+  }
+}
+
+TEST(Columns, SortKeepsEqualTimesAndDropsExactDuplicates) {
+  Columns c;
+  c.Add(30, Value(3.0), Quality::Good());
+  c.Add(10, Value(1.0), Quality::Good());
+  c.Add(30, Value(3.0), Quality::Good());   // exact duplicate
+  c.Add(30, Value(4.0), Quality::Good());   // same time, other value: kept
+  c.Add(20, Value(2.0), Quality::Bad());
+  SortAndDedupe(c);
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c.times, (std::vector<Timestamp>{10, 20, 30, 30}));
+  EXPECT_EQ(c.ValueAt(3), Value(4.0));
+}
+
+}  // namespace
+}  // namespace gantry::historian

@@ -1,0 +1,68 @@
+// Gantry's HTTP API server: health, tag list, one tag's current value and a Server-Sent Events
+// stream of value changes (see docs/api.md). Boost.Beast runs behind this header; nothing heavy
+// leaks out of it. Binds to loopback unless told otherwise; authentication comes later.
+//
+//   ApiContext ctx{&registry, &values, [&] { return ConnectorHealths(); }};
+//   GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start({}, ctx));
+//   ... curl http://127.0.0.1:<api->port()>/api/v1/tags ...
+//   api->Stop();
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "data/current_values.h"
+#include "data/tag_bus.h"
+#include "data/tag_registry.h"
+#include "field/connector.h"
+
+namespace gantry {
+
+struct ApiOptions {
+  std::string listen = "127.0.0.1";  // IPv4 or IPv6 literal; loopback unless configured
+  uint16_t port = 8080;              // 0 picks a free port (see ApiServer::port())
+  int threads = 2;                   // I/O threads
+  int max_streams = 256;             // concurrent SSE streams; more get 503
+  Duration heartbeat = 15 * kSecond; // SSE comment line when nothing else was sent
+  Duration read_timeout = 30 * kSecond;  // a request must arrive whole within this
+};
+
+// What the routes read. Borrowed: every pointer and function must stay valid until Stop().
+struct ApiContext {
+  const TagRegistry* registry = nullptr;  // required
+  const CurrentValues* values = nullptr;  // required; sized by registry
+  // Health of every connector, for /health; may be empty (no connectors). Called on I/O threads.
+  std::function<std::vector<ConnectorHealth>()> connectors;
+  // Tag bus statistics for /metrics; may be empty. Called on I/O threads.
+  std::function<TagBusStats()> bus_stats;
+};
+
+class ApiServer {
+ public:
+  // Binds, listens and starts the I/O threads. Errors: InvalidArgument for a bad listen address
+  // or context, Unavailable when the address cannot be bound (the message names address:port).
+  static Result<std::unique_ptr<ApiServer>> Start(ApiOptions options, ApiContext context);
+
+  ~ApiServer();  // Stop()s
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // The bound port (the chosen one when ApiOptions::port was 0).
+  uint16_t port() const;
+
+  // Closes the listener and every connection (streams included) and joins the threads.
+  // Idempotent; thread-safe; must not be called from an I/O thread.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gantry

@@ -1,0 +1,285 @@
+#include "api/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <gtest/gtest.h>
+
+namespace gantry {
+namespace {
+
+// A blocking loopback client with a receive timeout, so no test can hang.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  bool connected() const { return connected_; }
+
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Reads until the peer closes or the timeout passes.
+  std::string ReadAll() {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+  // Reads until `needle` has been seen (returns everything read) or 5 s pass.
+  std::string ReadUntil(std::string_view needle) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    char buf[4096];
+    while (received_.find(needle) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received_.append(buf, static_cast<size_t>(n));
+    }
+    return received_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string received_;
+};
+
+struct Reply {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+Reply Parse(const std::string& raw) {
+  Reply r;
+  const size_t end = raw.find("\r\n\r\n");
+  r.head = raw.substr(0, end);
+  if (end != std::string::npos) r.body = raw.substr(end + 4);
+  if (raw.size() > 12) r.status = std::atoi(raw.substr(9, 3).c_str());
+  return r;
+}
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<TagConfig> tags(3);
+    tags[0].path = "acme/plant1/packaging/line1/filler/speed";
+    tags[0].unit = "bpm";
+    tags[0].description = "Filler speed";
+    tags[0].source = "filler-plc hr:0 uint16";
+    tags[1].path = "acme/plant1/packaging/line1/filler/state";
+    tags[1].type = ValueType::kString;
+    tags[2].path = "acme/plant1/packaging/line10/capper/speed";
+    auto r = TagRegistry::Build(std::move(tags));
+    ASSERT_TRUE(r.ok());
+    registry_ = std::move(r).value();
+    values_ = std::make_unique<CurrentValues>(registry_.size());
+    values_->Apply({Sample{0, 1'700'000'000'000'000'000, Value(120.5), Quality::Good()}});
+    ApiContext ctx;
+    ctx.registry = &registry_;
+    ctx.values = values_.get();
+    ctx.connectors = [] {
+      ConnectorHealth h;
+      h.device = "filler-plc";
+      h.state = ConnectorState::kBackoff;
+      h.last_error = "filler-plc: connection refused";
+      return std::vector<ConnectorHealth>{h};
+    };
+    ApiOptions options;
+    options.port = 0;
+    options.max_streams = 2;
+    auto server = ApiServer::Start(options, ctx);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+
+  Reply Get(std::string_view target, std::string_view method = "GET") {
+    RawClient c(server_->port());
+    EXPECT_TRUE(c.connected());
+    c.Send(std::string(method) + " " + std::string(target) +
+           " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    return Parse(c.ReadAll());
+  }
+
+  TagRegistry registry_;
+  std::unique_ptr<CurrentValues> values_;
+  std::unique_ptr<ApiServer> server_;
+};
+
+TEST_F(ApiServerTest, HealthIsOkEvenWhenADeviceIsDown) {
+  Reply r = Get("/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.head.find("application/json"), std::string::npos);
+  EXPECT_NE(r.body.find("\"status\":\"ok\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"device\":\"filler-plc\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"state\":\"backoff\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("connection refused"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, TagListFiltersByWholeSegmentPrefix) {
+  Reply all = Get("/api/v1/tags");
+  EXPECT_EQ(all.status, 200);
+  EXPECT_NE(all.body.find("line10/capper/speed"), std::string::npos);
+  Reply line1 = Get("/api/v1/tags?prefix=acme/plant1/packaging/line1");
+  EXPECT_EQ(line1.status, 200);
+  EXPECT_EQ(line1.body.find("line10"), std::string::npos) << line1.body;
+  EXPECT_NE(line1.body.find("\"path\":\"acme/plant1/packaging/line1/filler/speed\""),
+            std::string::npos);
+  EXPECT_NE(line1.body.find("\"value\":120.5"), std::string::npos) << line1.body;
+  EXPECT_NE(line1.body.find("\"unit\":\"bpm\""), std::string::npos);
+  EXPECT_NE(line1.body.find("\"time\":\"2023-11-14T22:13:20.000Z\""), std::string::npos);
+  EXPECT_NE(line1.body.find("\"quality\":\"BadWaitingForInitialData\""), std::string::npos);
+  Reply encoded = Get("/api/v1/tags?prefix=acme%2Fplant1%2Fpackaging%2Fline10");
+  EXPECT_NE(encoded.body.find("line10/capper"), std::string::npos);
+  EXPECT_EQ(encoded.body.find("line1/filler"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, OneTagShowsValueQualityTimeAndSource) {
+  Reply r = Get("/api/v1/tags/acme/plant1/packaging/line1/filler/speed");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"value\":120.5"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"quality\":\"Good\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"quality_code\":0"), std::string::npos);
+  EXPECT_NE(r.body.find("\"type\":\"double\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"source\":\"filler-plc hr:0 uint16\""), std::string::npos);
+  Reply waiting = Get("/api/v1/tags/acme/plant1/packaging/line1/filler/state");
+  EXPECT_NE(waiting.body.find("\"value\":null"), std::string::npos) << waiting.body;
+  EXPECT_NE(waiting.body.find("\"time\":null"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, UnknownTagIs404ProblemNamingThePath) {
+  Reply r = Get("/api/v1/tags/acme/plant1/nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.head.find("application/problem+json"), std::string::npos);
+  EXPECT_NE(r.body.find("unknown tag path 'acme/plant1/nope'; list tags at /api/v1/tags"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"status\":404"), std::string::npos);
+  EXPECT_EQ(Get("/no/such/route").status, 404);
+}
+
+TEST_F(ApiServerTest, BadRequestsGet400NotACrash) {
+  Reply escape = Get("/api/v1/tags/acme%zz");
+  EXPECT_EQ(escape.status, 400);
+  Reply param = Get("/api/v1/tags?prefx=acme");
+  EXPECT_EQ(param.status, 400);
+  EXPECT_NE(param.body.find("\"parameter\":\"prefx\""), std::string::npos) << param.body;
+  RawClient garbage(server_->port());
+  garbage.Send("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(Parse(garbage.ReadAll()).status, 400);
+  RawClient huge(server_->port());
+  huge.Send("POST /api/v1/tags HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n");
+  EXPECT_EQ(Parse(huge.ReadAll()).status, 413);
+  RawClient long_header(server_->port());
+  long_header.Send("GET /health HTTP/1.1\r\nX-Filler: " + std::string(20000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(Parse(long_header.ReadAll()).status, 431);
+  EXPECT_EQ(Get("/health").status, 200);  // still serving
+}
+
+TEST_F(ApiServerTest, HeadHasNoBodyAndOtherMethodsAre405) {
+  Reply head = Get("/health", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_NE(head.head.find("Content-Length: "), std::string::npos);
+  Reply post = Get("/api/v1/tags", "DELETE");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_NE(post.head.find("Allow: GET, HEAD"), std::string::npos) << post.head;
+}
+
+TEST_F(ApiServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  RawClient c(server_->port());
+  c.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n"
+         "Connection: close\r\n\r\n");
+  std::string all = c.ReadAll();
+  size_t first = all.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(all.find("HTTP/1.1 200", first + 1), std::string::npos);
+}
+
+TEST_F(ApiServerTest, StreamSendsCurrentValuesThenChanges) {
+  RawClient c(server_->port());
+  c.Send("GET /api/v1/stream?prefix=acme/plant1/packaging/line1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string initial = c.ReadUntil("event: ready");
+  EXPECT_NE(initial.find("text/event-stream"), std::string::npos);
+  EXPECT_NE(initial.find("event: value\ndata: {\"path\":\"acme/plant1/packaging/line1/filler/speed\""
+                         ",\"quality\":\"Good\""),
+            std::string::npos)
+      << initial;
+  EXPECT_NE(initial.find("event: ready\ndata: {\"tags\":2}"), std::string::npos);
+  EXPECT_EQ(initial.find("line10"), std::string::npos);
+
+  values_->Apply({Sample{2, 5, Value(1.0), Quality::Good()},  // line10: not streamed
+                  Sample{1, 5, Value("running"), Quality::Good()}});
+  std::string after = c.ReadUntil("running");
+  EXPECT_NE(after.find("\"path\":\"acme/plant1/packaging/line1/filler/state\",\"quality\":\"Good\""
+                       ",\"time\":\"1970-01-01T00:00:00.000000005Z\",\"value\":\"running\""),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(after.find("line10"), std::string::npos);
+}
+
+TEST_F(ApiServerTest, StreamsBeyondTheLimitGet503AndClosedStreamsFreeTheirSlot) {
+  {
+    RawClient a(server_->port()), b(server_->port());
+    a.Send("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.Send("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    a.ReadUntil("event: ready");
+    b.ReadUntil("event: ready");
+    EXPECT_EQ(Get("/api/v1/stream").status, 503);
+  }
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {  // the server notices the close
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    RawClient c(server_->port());
+    c.Send("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    status = Parse(c.ReadUntil("\r\n\r\n")).status;
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(ApiServerTest, StreamForUnknownPrefixIs404) {
+  Reply r = Get("/api/v1/stream?prefix=acme/plant9");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("\"parameter\":\"prefix\""), std::string::npos);
+}
+
+TEST(ApiServer, BusyPortAndBadAddressAreReportedNotThrown) {
+  TagRegistry registry;
+  CurrentValues values(0);
+  ApiContext ctx{&registry, &values, {}, {}};
+  ApiOptions options;
+  options.port = 0;
+  auto first = ApiServer::Start(options, ctx);
+  ASSERT_TRUE(first.ok());
+  options.port = (*first)->port();
+  auto second = ApiServer::Start(options, ctx);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(std::to_string(options.port)), std::string::npos);
+  options.listen = "localhost-ish";
+  EXPECT_EQ(ApiServer::Start(options, ctx).status().code(), StatusCode::kInvalidArgument);
+  (*first)->Stop();
+  (*first)->Stop();
+}
+
+}  // namespace
+}  // namespace gantry

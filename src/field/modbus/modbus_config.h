@@ -1,0 +1,105 @@
+// The Modbus part of the configuration: one `devices:` entry (protocol modbus-tcp or modbus-rtu)
+// with its register map, parsed and checked with every error located in the YAML file.
+//
+//   DeviceConfig device = modbus::ParseDevice(root["devices"].Items()[0]);
+//   GANTRY_RETURN_IF_ERROR(doc.Finish());   // errors were recorded in the document
+//   for (const PointConfig& p : device.points) ... p.table, p.offset, p.Width() ...
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config_node.h"
+#include "core/tag.h"
+#include "core/time.h"
+
+namespace gantry::modbus {
+
+// The four Modbus data tables ("co:", "di:", "ir:", "hr:" in an address).
+enum class Table : uint8_t { kCoil, kDiscreteInput, kInputRegister, kHoldingRegister };
+std::string_view TableName(Table t);  // "co", "di", "ir", "hr"
+// Coils and discrete inputs hold bits; the other two hold 16-bit registers.
+constexpr bool IsBitTable(Table t) { return t == Table::kCoil || t == Table::kDiscreteInput; }
+
+// How a value is laid out on the wire.
+enum class WireType : uint8_t {
+  kBool, kInt16, kUint16, kInt32, kUint32, kInt64, kUint64, kFloat32, kFloat64, kString
+};
+std::string_view WireTypeName(WireType t);  // "bool", "int16", ...
+
+// big: the Modbus standard, high byte first in each register; little: bytes swapped.
+enum class ByteOrder : uint8_t { kBig, kLittle };
+// For 32- and 64-bit values: which register carries the most significant word.
+enum class WordOrder : uint8_t { kHighFirst, kLowFirst };
+
+enum class Protocol : uint8_t { kTcp, kRtu };
+enum class Parity : uint8_t { kNone, kEven, kOdd };
+
+// Protocol limits per read request (Modbus application protocol v1.1b3, FC 1-4).
+inline constexpr uint16_t kMaxReadRegisters = 125;
+inline constexpr uint16_t kMaxReadBits = 2000;
+inline constexpr int kNoBit = -1;
+
+// One tag read from a Modbus device.
+struct PointConfig {
+  TagConfig tag;  // path, published type, unit, scaling, deadband
+  Table table = Table::kHoldingRegister;
+  uint16_t offset = 0;  // 0-based protocol address of the first register or bit
+  WireType type = WireType::kUint16;
+  int bit = kNoBit;            // 0..15 for one bit of a 16-bit register (published as bool)
+  uint16_t string_length = 0;  // registers of a string (2 characters each)
+  ByteOrder byte_order = ByteOrder::kBig;
+  WordOrder word_order = WordOrder::kHighFirst;
+  size_t poll_group = 0;  // index into DeviceConfig::poll_groups
+
+  // Registers (or bits, for coils and discrete inputs) the point occupies on the wire; >= 1.
+  uint16_t Width() const;
+};
+
+struct PollGroup {
+  std::string name;
+  Duration interval = kSecond;
+};
+
+struct SerialSettings {
+  std::string device;  // "/dev/ttyUSB0"
+  int baud = 19200;
+  Parity parity = Parity::kEven;
+  int data_bits = 8;
+  int stop_bits = 1;
+};
+
+// One Modbus device and its register map.
+struct DeviceConfig {
+  std::string name;  // unique among devices, used in logs and health
+  Protocol protocol = Protocol::kTcp;
+  std::string host;  // modbus-tcp
+  int port = 502;    // modbus-tcp
+  SerialSettings serial;  // modbus-rtu
+  int unit_id = 1;
+  Duration timeout = kSecond;  // per request (and per connection attempt)
+  Duration reconnect_min = 500 * kMillisecond;
+  Duration reconnect_max = 30 * kSecond;
+  std::vector<PollGroup> poll_groups;  // never empty after parsing
+  uint16_t max_gap_registers = 8;      // gaps up to this many registers are read across
+  uint16_t max_gap_bits = 64;
+  std::vector<PointConfig> points;
+  ConfigLocation where;
+
+  // "127.0.0.1:5020" or "/dev/ttyUSB0", for logs.
+  std::string Endpoint() const;
+};
+
+// Parses one entry of `devices:` whose protocol is modbus-tcp or modbus-rtu. Every problem is
+// recorded in the node's document (file:line:col, key path, what was expected); the returned
+// config is only meaningful when the document has no errors. Checks only what the device alone
+// can tell: tag paths against the equipment hierarchy are the registry's business.
+DeviceConfig ParseDevice(const ConfigNode& node);
+
+// Parses one tag of a device (`tags:` item); used by ParseDevice. Errors recorded as above.
+PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& poll_groups,
+                       std::string_view device_name);
+
+}  // namespace gantry::modbus

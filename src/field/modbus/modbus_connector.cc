@@ -1,0 +1,251 @@
+#include "field/modbus/modbus_connector.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "field/modbus/modbus_link.h"
+#include "field/modbus/modbus_points.h"
+
+namespace gantry::modbus {
+namespace {
+
+// Consecutive TCP timeouts after which the connection is treated as lost and reopened.
+constexpr int kTimeoutsBeforeReconnect = 3;
+// A repeated identical connection failure is logged at warning level at most this often.
+constexpr Duration kRepeatLogInterval = 60 * kSecond;
+
+int64_t SteadyNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Seconds(Duration d) { return fmt::format("{:.1f} s", static_cast<double>(d) / kSecond); }
+
+std::string Describe(const PlannedRead& r) {
+  return fmt::format("{}:{}+{}", TableName(r.table), r.start, r.quantity);
+}
+
+}  // namespace
+
+ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids,
+                                 SampleSink& sink, const Clock& clock)
+    : config_(std::move(config)),
+      reads_(PlanReads(config_)),
+      tag_ids_(std::move(tag_ids)),
+      sink_(sink),
+      clock_(clock),
+      log_prefix_(fmt::format("modbus '{}' {}", config_.name, config_.Endpoint())) {
+  health_.device = config_.name;
+}
+
+ModbusConnector::~ModbusConnector() { Stop(); }
+
+Status ModbusConnector::Start() {
+  if (tag_ids_.size() != config_.points.size()) {
+    return InvalidArgument(fmt::format("{}: {} tag ids for {} points", log_prefix_,
+                                       tag_ids_.size(), config_.points.size()));
+  }
+  if (thread_.joinable()) return FailedPrecondition(log_prefix_ + ": already running");
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  stop_requested_ = false;
+  link_ = std::make_unique<ModbusLink>(config_);
+  SetState(ConnectorState::kConnecting, "");
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void ModbusConnector::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_requested_ = true;
+  wake_.notify_all();
+  link_->Interrupt();
+  thread_.join();
+  link_.reset();
+  SetState(ConnectorState::kStopped, "");
+}
+
+ConnectorHealth ModbusConnector::Health() const {
+  std::lock_guard lock(health_mutex_);
+  return health_;
+}
+
+void ModbusConnector::SetState(ConnectorState state, std::string error) {
+  std::lock_guard lock(health_mutex_);
+  health_.state = state;
+  health_.last_error = std::move(error);
+}
+
+void ModbusConnector::Publish(std::vector<Sample> batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(health_mutex_);
+    health_.samples_published += batch.size();
+  }
+  sink_.Publish(std::move(batch));
+}
+
+bool ModbusConnector::WaitUntil(int64_t steady_deadline) {
+  std::unique_lock lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_deadline));
+  wake_.wait_until(lock, deadline, [this] { return stopping_; });
+  return !stopping_;
+}
+
+void ModbusConnector::Run() {
+  PointPublisher publisher(config_, reads_, tag_ids_);
+  std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(SteadyNow()));
+  Duration backoff = config_.reconnect_min;
+  bool ever_connected = false;
+  std::string last_reason;
+  int64_t last_warn = 0;
+  int64_t down_since = SteadyNow();
+  uint64_t attempts = 0;
+
+  while (!stop_requested_) {
+    SetState(ConnectorState::kConnecting, last_reason.empty() ? "" : log_prefix_ + ": " + last_reason);
+    Status connected = link_->Connect();
+    if (stop_requested_) break;
+    if (!connected.ok()) {
+      ++attempts;
+      const std::string reason = connected.message();
+      Publish(publisher.OnDeviceDown(Quality::BadNotConnected(), clock_.Now()));
+      // Wait backoff minus up to a quarter of it, never below the configured minimum.
+      std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
+      const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
+      const std::string message = fmt::format("{}: {}; retry in {}", log_prefix_, reason, Seconds(wait));
+      const int64_t now = SteadyNow();
+      if (reason != last_reason || now - last_warn >= kRepeatLogInterval) {
+        if (reason == last_reason) {
+          spdlog::warn("{} (still unreachable after {} attempts, {} down)", message, attempts,
+                       Seconds(now - down_since));
+        } else {
+          spdlog::warn("{}", message);
+        }
+        last_warn = now;
+      } else {
+        spdlog::debug("{}", message);
+      }
+      last_reason = reason;
+      SetState(ConnectorState::kBackoff, fmt::format("{}: {}", log_prefix_, reason));
+      if (!WaitUntil(SteadyNow() + wait)) break;
+      backoff = std::min(config_.reconnect_max, backoff * 2);
+      continue;
+    }
+    if (ever_connected) {
+      spdlog::info("{}: reconnected after {} down", log_prefix_, Seconds(SteadyNow() - down_since));
+      std::lock_guard lock(health_mutex_);
+      ++health_.reconnects;
+    } else {
+      spdlog::info("{}: connected; {} points in {} reads", log_prefix_, config_.points.size(),
+                   reads_.size());
+    }
+    ever_connected = true;
+    backoff = config_.reconnect_min;
+    attempts = 0;
+    last_reason.clear();
+    SetState(ConnectorState::kConnected, "");
+    std::string lost = PollWhileConnected(publisher);
+    link_->Close();
+    if (stop_requested_) break;
+    down_since = SteadyNow();
+    last_warn = down_since;
+    last_reason = lost;
+    spdlog::warn("{}: connection lost: {}; reconnecting", log_prefix_, lost);
+    Publish(publisher.OnDeviceDown(Quality::BadNotConnected(), clock_.Now()));
+    SetState(ConnectorState::kConnecting, log_prefix_ + ": " + lost);
+  }
+  link_->Close();
+}
+
+std::string ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
+  std::vector<int64_t> next_due(config_.poll_groups.size(), SteadyNow());
+  std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
+  std::vector<std::string> last_detail(reads_.size());
+  int timeouts_in_row = 0;
+  while (!stop_requested_) {
+    size_t group = static_cast<size_t>(
+        std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
+    if (!WaitUntil(next_due[group])) return "stopping";
+    const int64_t cycle_start = SteadyNow();
+    std::vector<Sample> batch;
+    for (size_t i = 0; i < reads_.size(); ++i) {
+      const PlannedRead& read = reads_[i];
+      if (read.poll_group != group) continue;
+      ReadResponse r = link_->Read({read.function, read.start, read.quantity});
+      if (stop_requested_) return "stopping";
+      if (r.status == ReadStatus::kDisconnected) {
+        Publish(std::move(batch));
+        std::lock_guard lock(health_mutex_);
+        ++health_.polls_failed;
+        return r.detail;
+      }
+      const Timestamp now = clock_.Now();
+      {
+        std::lock_guard lock(health_mutex_);
+        if (r.status == ReadStatus::kOk) {
+          ++health_.polls_ok;
+          health_.last_success = now;
+        } else {
+          ++health_.polls_failed;
+          health_.last_error = fmt::format("{}: {}: {}", log_prefix_, Describe(read), r.detail);
+        }
+      }
+      // Log a read's transitions only, never once per poll.
+      if (r.status != last_status[i] ||
+          (r.status != ReadStatus::kOk && r.detail != last_detail[i])) {
+        if (r.status == ReadStatus::kOk) {
+          spdlog::info("{}: {} ({}) reading again", log_prefix_, Describe(read),
+                       config_.poll_groups[group].name);
+        } else {
+          spdlog::warn("{}: {} ({}): {}", log_prefix_, Describe(read),
+                       config_.poll_groups[group].name, r.detail);
+        }
+        last_status[i] = r.status;
+        last_detail[i] = r.detail;
+      }
+      std::vector<Sample> samples = publisher.OnRead(i, r, now);
+      batch.insert(batch.end(), std::make_move_iterator(samples.begin()),
+                   std::make_move_iterator(samples.end()));
+      if (r.status == ReadStatus::kTimeout) {
+        if (++timeouts_in_row >= kTimeoutsBeforeReconnect && config_.protocol == Protocol::kTcp) {
+          Publish(std::move(batch));
+          return fmt::format("{} requests in a row without an answer", timeouts_in_row);
+        }
+      } else {
+        timeouts_in_row = 0;
+      }
+    }
+    Publish(std::move(batch));
+    const int64_t end = SteadyNow();
+    {
+      std::lock_guard lock(health_mutex_);
+      health_.last_poll_latency = end - cycle_start;
+      if (health_.state == ConnectorState::kConnected && timeouts_in_row == 0 &&
+          health_.last_error.empty() == false) {
+        bool all_ok = std::all_of(last_status.begin(), last_status.end(),
+                                  [](ReadStatus s) { return s == ReadStatus::kOk; });
+        if (all_ok) health_.last_error.clear();
+      }
+    }
+    // Next slot on the group's own grid: a late cycle skips missed slots instead of drifting.
+    const Duration interval = config_.poll_groups[group].interval;
+    next_due[group] += interval;
+    if (next_due[group] <= end) {
+      next_due[group] += ((end - next_due[group]) / interval + 1) * interval;
+    }
+  }
+  return "stopping";
+}
+
+}  // namespace gantry::modbus

@@ -1,0 +1,75 @@
+// The Modbus connector: one thread per device that polls its register map on the poll groups'
+// schedules, publishes decoded samples, and keeps the device's health: Bad quality with the
+// reason while it is unreachable, reconnection with exponential backoff and jitter, Good again
+// (values republished) on recovery.
+//
+//   modbus::ModbusConnector c(modbus::ParseDevice(node), tag_ids, bus, SystemClock::Instance());
+//   GANTRY_RETURN_IF_ERROR(c.Start());
+//   ... c.Health().state == ConnectorState::kConnected ...
+//   c.Stop();
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/sample_sink.h"
+#include "field/connector.h"
+#include "field/modbus/modbus_config.h"
+#include "field/modbus/modbus_planner.h"
+
+namespace gantry::modbus {
+
+class ModbusLink;
+class PointPublisher;
+
+class ModbusConnector final : public Connector {
+ public:
+  // `tag_ids` is parallel to config.points. Borrows `sink` and `clock` (sample timestamps), which
+  // must outlive the connector.
+  ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids, SampleSink& sink,
+                  const Clock& clock);
+  ~ModbusConnector() override;
+
+  // Starts the device thread; InvalidArgument when tag_ids does not match the points.
+  // FailedPrecondition when already running.
+  Status Start() override;
+  // Stops and joins within about a second (an RTU read in flight may take up to the timeout);
+  // idempotent. Nothing is published after it returns.
+  void Stop() override;
+  ConnectorHealth Health() const override;
+
+  // The planned reads (for diagnostics and tests).
+  const std::vector<PlannedRead>& Reads() const { return reads_; }
+
+ private:
+  void Run();
+  // Polls until the connection is lost or Stop(); returns the reason for a loss.
+  std::string PollWhileConnected(PointPublisher& publisher);
+  // Waits until `deadline` (steady clock ns) or Stop(); false when stopping.
+  bool WaitUntil(int64_t steady_deadline);
+  void Publish(std::vector<Sample> batch);
+  void SetState(ConnectorState state, std::string error);
+
+  const DeviceConfig config_;
+  const std::vector<PlannedRead> reads_;
+  const std::vector<TagId> tag_ids_;
+  SampleSink& sink_;
+  const Clock& clock_;
+  const std::string log_prefix_;  // "modbus 'filler-plc' 127.0.0.1:5020"
+
+  std::unique_ptr<ModbusLink> link_;  // used by the device thread; Interrupt() from Stop()
+  std::thread thread_;
+  std::mutex mutex_;                  // guards stopping_ for the condition variable
+  std::condition_variable wake_;
+  bool stopping_ = false;             // GUARDED_BY(mutex_)
+  std::atomic<bool> stop_requested_{false};
+
+  mutable std::mutex health_mutex_;
+  ConnectorHealth health_;            // GUARDED_BY(health_mutex_)
+};
+
+}  // namespace gantry::modbus

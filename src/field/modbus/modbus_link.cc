@@ -1,0 +1,156 @@
+#include "field/modbus/modbus_link.h"
+
+#include <modbus/modbus.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace gantry::modbus {
+
+struct ModbusLink::Context {
+  modbus_t* ctx = nullptr;
+  ~Context() {
+    if (ctx) {
+      modbus_close(ctx);
+      modbus_free(ctx);
+    }
+  }
+};
+
+ModbusLink::ModbusLink(const DeviceConfig& device) : device_(device) {}
+
+ModbusLink::~ModbusLink() { Close(); }
+
+namespace {
+
+std::string Reason(int err) {
+  switch (err) {
+    case ECONNREFUSED: return "connection refused";
+    case ETIMEDOUT: return "no answer within the timeout";
+    case ECONNRESET: return "connection closed by the device";
+    case EPIPE: return "connection lost";
+    case EHOSTUNREACH: return "host unreachable";
+    case ENETUNREACH: return "network unreachable";
+  }
+  return modbus_strerror(err);
+}
+
+void SetTimeout(modbus_t* ctx, Duration timeout, bool serial) {
+  const auto sec = static_cast<uint32_t>(timeout / kSecond);
+  const auto usec = static_cast<uint32_t>((timeout % kSecond) / kMicrosecond);
+  modbus_set_response_timeout(ctx, sec, usec);
+  // Between bytes of one answer: the whole timeout for TCP, at most 500 ms on a serial line.
+  const Duration byte = serial && timeout > 500 * kMillisecond ? 500 * kMillisecond : timeout;
+  modbus_set_byte_timeout(ctx, static_cast<uint32_t>(byte / kSecond),
+                          static_cast<uint32_t>((byte % kSecond) / kMicrosecond));
+}
+
+}  // namespace
+
+Status ModbusLink::Connect() {
+  Close();
+  {
+    std::lock_guard lock(fd_mutex_);
+    if (interrupted_) return Unavailable("stopping");
+  }
+  auto c = std::make_unique<Context>();
+  if (device_.protocol == Protocol::kTcp) {
+    c->ctx = modbus_new_tcp_pi(device_.host.c_str(), std::to_string(device_.port).c_str());
+  } else {
+    const char parity = device_.serial.parity == Parity::kNone   ? 'N'
+                        : device_.serial.parity == Parity::kEven ? 'E'
+                                                                 : 'O';
+    c->ctx = modbus_new_rtu(device_.serial.device.c_str(), device_.serial.baud, parity,
+                            device_.serial.data_bits, device_.serial.stop_bits);
+  }
+  if (!c->ctx) return Unavailable(std::string("cannot create a Modbus context: ") + Reason(errno));
+  modbus_set_slave(c->ctx, device_.unit_id);
+  SetTimeout(c->ctx, device_.timeout, device_.protocol == Protocol::kRtu);
+  if (modbus_connect(c->ctx) == -1) {
+    const int err = errno;
+    modbus_free(c->ctx);
+    c->ctx = nullptr;
+    return Unavailable(Reason(err));
+  }
+  if (device_.protocol == Protocol::kTcp) {
+    std::lock_guard lock(fd_mutex_);
+    fd_ = modbus_get_socket(c->ctx);
+    if (interrupted_) ::shutdown(fd_, SHUT_RDWR);
+  }
+  ctx_ = std::move(c);
+  next_transaction_ = 1;  // a fresh libmodbus TCP context numbers its requests from 1
+  return Status::Ok();
+}
+
+void ModbusLink::Close() {
+  {
+    std::lock_guard lock(fd_mutex_);
+    fd_ = -1;
+  }
+  ctx_.reset();
+}
+
+void ModbusLink::Interrupt() {
+  std::lock_guard lock(fd_mutex_);
+  interrupted_ = true;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+ReadResponse ModbusLink::Read(const ReadRequest& request) {
+  ReadResponse r;
+  if (!ctx_) {
+    r.status = ReadStatus::kDisconnected;
+    r.detail = "not connected";
+    return r;
+  }
+  modbus_t* ctx = ctx_->ctx;
+  const uint8_t raw[6] = {static_cast<uint8_t>(device_.unit_id), request.function,
+                          static_cast<uint8_t>(request.start >> 8),
+                          static_cast<uint8_t>(request.start & 0xFF),
+                          static_cast<uint8_t>(request.quantity >> 8),
+                          static_cast<uint8_t>(request.quantity & 0xFF)};
+  const uint16_t transaction = next_transaction_;
+  next_transaction_ = static_cast<uint16_t>(next_transaction_ + 1);  // wraps like libmodbus
+  if (modbus_send_raw_request(ctx, raw, sizeof raw) == -1) {
+    r.status = ReadStatus::kDisconnected;
+    r.detail = Reason(errno);
+    return r;
+  }
+  uint8_t adu[MODBUS_MAX_ADU_LENGTH];
+  const int n = modbus_receive_confirmation(ctx, adu);
+  if (n == -1) {
+    const int err = errno;
+    if (err == ETIMEDOUT) {
+      r.status = ReadStatus::kTimeout;
+      r.detail = "no answer within " + std::to_string(device_.timeout / kMillisecond) + " ms";
+      modbus_flush(ctx);
+    } else if (err == EMBBADCRC || err == EMBBADDATA || err == EMBBADEXC || err == EMBBADSLAVE ||
+               err == EMBMDATA || err == EMBUNKEXC) {
+      r.status = ReadStatus::kMalformed;
+      r.detail = Reason(err);
+      modbus_flush(ctx);
+    } else {
+      r.status = ReadStatus::kDisconnected;
+      r.detail = Reason(err);
+    }
+    return r;
+  }
+  const std::span<const uint8_t> frame(adu, static_cast<size_t>(n));
+  Result<std::span<const uint8_t>> pdu =
+      device_.protocol == Protocol::kTcp
+          ? CheckTcpFrame(frame, transaction, static_cast<uint8_t>(device_.unit_id))
+          : CheckRtuFrame(frame, static_cast<uint8_t>(device_.unit_id));
+  if (!pdu.ok()) {
+    r.status = ReadStatus::kMalformed;
+    r.detail = pdu.status().message();
+    modbus_flush(ctx);
+    return r;
+  }
+  r = ValidateReadResponse(request, *pdu);
+  if (r.status == ReadStatus::kMalformed) modbus_flush(ctx);
+  return r;
+}
+
+}  // namespace gantry::modbus

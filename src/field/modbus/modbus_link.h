@@ -1,0 +1,53 @@
+// The transport to one Modbus device, over libmodbus (TCP or RTU). libmodbus moves the bytes;
+// every answer is then checked by our own validator (modbus_response.h) before it is used.
+// libmodbus types stay inside modbus_link.cc.
+//
+//   ModbusLink link(device);
+//   GANTRY_RETURN_IF_ERROR(link.Connect());
+//   ReadResponse r = link.Read({kReadHoldingRegisters, 0, 10});
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "core/status.h"
+#include "field/modbus/modbus_config.h"
+#include "field/modbus/modbus_response.h"
+
+namespace gantry::modbus {
+
+// Used by one thread (Connect, Read, Close); only Interrupt() may be called from another.
+class ModbusLink {
+ public:
+  // Borrows `device`, which must outlive the link.
+  explicit ModbusLink(const DeviceConfig& device);
+  ~ModbusLink();
+  ModbusLink(const ModbusLink&) = delete;
+  ModbusLink& operator=(const ModbusLink&) = delete;
+
+  // Opens the TCP connection or serial port; Unavailable with the reason ("connection refused")
+  // otherwise. Closes a previous connection first.
+  Status Connect();
+  // Closes the connection; idempotent.
+  void Close();
+  bool connected() const { return ctx_ != nullptr; }
+
+  // Sends one read request and validates the answer. Transport failures come back as kTimeout
+  // (no answer within the device timeout; pending bytes flushed) or kDisconnected (the
+  // connection is gone; call Close and Connect again).
+  ReadResponse Read(const ReadRequest& request);
+
+  // Thread-safe: makes a Read blocked on a TCP socket return kDisconnected promptly (Stop()).
+  void Interrupt();
+
+ private:
+  struct Context;  // owns the libmodbus context
+  const DeviceConfig& device_;
+  std::unique_ptr<Context> ctx_;
+  uint16_t next_transaction_ = 1;  // mirrors libmodbus's TCP transaction counter
+  std::mutex fd_mutex_;
+  int fd_ = -1;  // GUARDED_BY(fd_mutex_): the socket Interrupt() shuts down
+  bool interrupted_ = false;  // GUARDED_BY(fd_mutex_)
+};
+
+}  // namespace gantry::modbus

@@ -1,0 +1,54 @@
+// Turns the outcome of each read into the samples worth publishing: decoded values with Good
+// quality, the quality a failure maps to, and report-by-exception (deadband, quality changes) so
+// that a device that stays down produces one Bad sample per point, not one per poll.
+//
+//   PointPublisher pub(device, reads, tag_ids);
+//   std::vector<Sample> batch = pub.OnRead(i, link.Read(req), clock.Now());
+//   batch = pub.OnDeviceDown(Quality::BadNotConnected(), clock.Now());
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/sample.h"
+#include "field/modbus/modbus_codec.h"
+#include "field/modbus/modbus_config.h"
+#include "field/modbus/modbus_planner.h"
+#include "field/modbus/modbus_response.h"
+
+namespace gantry::modbus {
+
+// Busy exceptions (05/06) in a row that keep the previous value silently; after that the points
+// go UncertainLastUsableValue.
+inline constexpr int kBusyRetries = 3;
+
+// Owned by one device thread; not thread-safe. Borrows `device` and `reads`, which must outlive it.
+class PointPublisher {
+ public:
+  // `tag_ids` is parallel to device.points.
+  PointPublisher(const DeviceConfig& device, const std::vector<PlannedRead>& reads,
+                 std::vector<TagId> tag_ids);
+
+  // Samples for the points served by reads[read_index] after `response` arrived at `time`:
+  // values decoded and filtered by deadband when OK; the mapped quality (empty value) on an
+  // exception, timeout or malformed answer, published only when a point's quality changes.
+  std::vector<Sample> OnRead(size_t read_index, const ReadResponse& response, Timestamp time);
+
+  // One sample with `quality` (and no value) for every point not already at that quality: the
+  // device as a whole is unreachable.
+  std::vector<Sample> OnDeviceDown(Quality quality, Timestamp time);
+
+  // What was last published for point i (for tests and health).
+  const LastPublished& Last(size_t point) const { return last_[point]; }
+
+ private:
+  void Offer(size_t point, Value value, Quality quality, Timestamp time, std::vector<Sample>& out);
+
+  const DeviceConfig& device_;
+  const std::vector<PlannedRead>& reads_;
+  std::vector<TagId> tag_ids_;
+  std::vector<LastPublished> last_;  // per point
+  std::vector<int> busy_streak_;     // per read
+};
+
+}  // namespace gantry::modbus

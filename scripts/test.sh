@@ -15,7 +15,7 @@ cmake --build build/asan -j "$jobs"
 
 echo "== build: libFuzzer targets (build/fuzz)"
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz -j "$jobs"
+cmake --build build/fuzz -j "$jobs" --target fuzz_targets
 
 echo "== fuzz: replay committed corpora, then 10 s of fresh fuzzing per target"
 fuzz_failed=0

@@ -155,20 +155,20 @@ void ModbusConnector::Run() {
     attempts = 0;
     last_reason.clear();
     SetState(ConnectorState::kConnected, "");
-    std::string lost = PollWhileConnected(publisher);
+    Loss lost = PollWhileConnected(publisher);
     link_->Close();
     if (stop_requested_) break;
     down_since = SteadyNow();
     last_warn = down_since;
-    last_reason = lost;
-    spdlog::warn("{}: connection lost: {}; reconnecting", log_prefix_, lost);
-    Publish(publisher.OnDeviceDown(Quality::BadNotConnected(), clock_.Now()));
-    SetState(ConnectorState::kConnecting, log_prefix_ + ": " + lost);
+    last_reason = lost.reason;
+    spdlog::warn("{}: connection lost: {}; reconnecting", log_prefix_, lost.reason);
+    Publish(publisher.OnDeviceDown(lost.quality, clock_.Now()));
+    SetState(ConnectorState::kConnecting, log_prefix_ + ": " + lost.reason);
   }
   link_->Close();
 }
 
-std::string ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
+ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
   std::vector<int64_t> next_due(config_.poll_groups.size(), SteadyNow());
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
   std::vector<std::string> last_detail(reads_.size());
@@ -176,19 +176,19 @@ std::string ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
   while (!stop_requested_) {
     size_t group = static_cast<size_t>(
         std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
-    if (!WaitUntil(next_due[group])) return "stopping";
+    if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService()};
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
     for (size_t i = 0; i < reads_.size(); ++i) {
       const PlannedRead& read = reads_[i];
       if (read.poll_group != group) continue;
       ReadResponse r = link_->Read({read.function, read.start, read.quantity});
-      if (stop_requested_) return "stopping";
+      if (stop_requested_) return {"stopping", Quality::BadOutOfService()};
       if (r.status == ReadStatus::kDisconnected) {
         Publish(std::move(batch));
         std::lock_guard lock(health_mutex_);
         ++health_.polls_failed;
-        return r.detail;
+        return {r.detail, Quality::BadNotConnected()};
       }
       const Timestamp now = clock_.Now();
       {
@@ -220,7 +220,8 @@ std::string ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
       if (r.status == ReadStatus::kTimeout) {
         if (++timeouts_in_row >= kTimeoutsBeforeReconnect && config_.protocol == Protocol::kTcp) {
           Publish(std::move(batch));
-          return fmt::format("{} requests in a row without an answer", timeouts_in_row);
+          return {fmt::format("{} requests in a row without an answer", timeouts_in_row),
+                  Quality::BadTimeout()};
         }
       } else {
         timeouts_in_row = 0;
@@ -245,7 +246,7 @@ std::string ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
       next_due[group] += ((end - next_due[group]) / interval + 1) * interval;
     }
   }
-  return "stopping";
+  return {"stopping", Quality::BadOutOfService()};
 }
 
 }  // namespace gantry::modbus

@@ -47,8 +47,13 @@ class ModbusConnector final : public Connector {
 
  private:
   void Run();
-  // Polls until the connection is lost or Stop(); returns the reason for a loss.
-  std::string PollWhileConnected(PointPublisher& publisher);
+  // Why polling stopped: the reason for the log and the quality the points take meanwhile.
+  struct Loss {
+    std::string reason;
+    Quality quality;
+  };
+  // Polls until the connection is lost or Stop().
+  Loss PollWhileConnected(PointPublisher& publisher);
   // Waits until `deadline` (steady clock ns) or Stop(); false when stopping.
   bool WaitUntil(int64_t steady_deadline);
   void Publish(std::vector<Sample> batch);

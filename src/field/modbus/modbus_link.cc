@@ -80,7 +80,6 @@ Status ModbusLink::Connect() {
     if (interrupted_) ::shutdown(fd_, SHUT_RDWR);
   }
   ctx_ = std::move(c);
-  next_transaction_ = 1;  // a fresh libmodbus TCP context numbers its requests from 1
   return Status::Ok();
 }
 
@@ -111,8 +110,11 @@ ReadResponse ModbusLink::Read(const ReadRequest& request) {
                           static_cast<uint8_t>(request.start & 0xFF),
                           static_cast<uint8_t>(request.quantity >> 8),
                           static_cast<uint8_t>(request.quantity & 0xFF)};
-  const uint16_t transaction = next_transaction_;
-  next_transaction_ = static_cast<uint16_t>(next_transaction_ + 1);  // wraps like libmodbus
+  // libmodbus sends raw requests with transaction id 0, so every answer must carry 0. The id
+  // cannot tell a late answer from the current one; Read flushes the socket after a timeout and
+  // the connector reconnects after repeated timeouts, so a late answer rarely survives, and one
+  // that does still has to match function code, byte count and quantity.
+  const uint16_t transaction = 0;
   if (modbus_send_raw_request(ctx, raw, sizeof raw) == -1) {
     r.status = ReadStatus::kDisconnected;
     r.detail = Reason(errno);

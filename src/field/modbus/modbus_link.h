@@ -44,7 +44,6 @@ class ModbusLink {
   struct Context;  // owns the libmodbus context
   const DeviceConfig& device_;
   std::unique_ptr<Context> ctx_;
-  uint16_t next_transaction_ = 1;  // mirrors libmodbus's TCP transaction counter
   std::mutex fd_mutex_;
   int fd_ = -1;  // GUARDED_BY(fd_mutex_): the socket Interrupt() shuts down
   bool interrupted_ = false;  // GUARDED_BY(fd_mutex_)

@@ -12,8 +12,9 @@ namespace {
 constexpr Duration kRampUp = 5 * kSecond;  // from 30 % to full speed after a stop
 constexpr Duration kMicroStopMin = 2 * kSecond;
 constexpr Duration kMicroStopMax = 90 * kSecond;
-constexpr double kTemperatureTauS = 15 * 60;  // first-order lag of the bearing temperature
-constexpr double kWearHeatC = 65;             // extra running temperature at wear 1.0
+constexpr double kHeatingTauS = 15 * 60;  // first-order lags of the bearing temperature: it heats
+constexpr double kCoolingTauS = 40 * 60;  // up faster than the housing cools down
+constexpr double kWearHeatC = 65;         // extra running temperature at wear 1.0
 constexpr Duration kChangeoverRejectDecay = 20 * kMinute;
 constexpr double kChangeoverRejectBoost = 4;  // reject rate x5 right after a changeover
 
@@ -236,7 +237,8 @@ void PackagingLine::Physics(size_t i, double dt_s) {
   const double wear_heat = spec.bearing_drifts ? kWearHeatC * m.wear * m.wear : 0.0;
   const double target = spec.ambient_temp_c + (running ? spec.running_temp_rise_c + wear_heat
                                                        : 0.15 * spec.running_temp_rise_c);
-  m.temperature_c += (target - m.temperature_c) * dt_s / kTemperatureTauS;
+  m.temperature_c +=
+      (target - m.temperature_c) * dt_s / (target > m.temperature_c ? kHeatingTauS : kCoolingTauS);
   if (spec.bearing_drifts && m.fault == FaultCode::kNone &&
       m.temperature_c >= options_.overtemperature_trip_c) {
     // Maintenance replaces the bearing: 60 to 120 minutes.

@@ -29,7 +29,7 @@ struct LineOptions {
   double fault_rate_scale = 1.0;       // multiplies every random fault rate; 0 disables them
   double micro_stop_rate_scale = 1.0;  // multiplies every micro-stop rate; 0 disables them
   double bearing_wear_start = 0.3;     // 0 = new bearing; it trips at about 0.8
-  Duration bearing_life = 10 * kHour;  // running time for wear to grow by 1.0
+  Duration bearing_life = 12 * kHour;  // running time for wear to grow by 1.0
   double overtemperature_trip_c = 85;  // bearing temperature that trips fault 900
   std::vector<std::string> products = {"P-0017", "P-0018", "P-0021"};  // cycled at changeovers
   std::vector<MachineSpec> machines = DefaultPackagingMachines();

@@ -1,0 +1,71 @@
+// The durable, numbered record of what the operations layer concluded: intervals (with their
+// counts), order transitions, corrections from late data and reasons assigned by operators, in
+// one SQLite table (WAL mode). Every KPI is derived from these events, so it can be recomputed.
+// Record layout: docs/operations.md ("Events").
+//
+//   GANTRY_ASSIGN_OR_RETURN(auto store, EventStore::Open("data/gantry.db"));
+//   GANTRY_ASSIGN_OR_RETURN(uint64_t seq, store->AppendInterval(segment));
+//   GANTRY_ASSIGN_OR_RETURN(std::vector<Segment> segs, store->LoadIntervals(wc, from, to));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "operations/segment.h"
+
+struct sqlite3;
+
+namespace gantry::ops {
+
+enum class EventKind : uint8_t { kInterval = 1, kOrder, kCorrection, kReasonAssigned };
+std::string_view EventKindName(EventKind k);
+
+struct StoredEvent {
+  uint64_t seq = 0;  // 1, 2, 3, ... in append order; never reused
+  EventKind kind = EventKind::kInterval;
+  std::string work_centre;
+  Timestamp start = 0;
+  Timestamp end = 0;
+  std::string body;  // the event as one JSON object
+};
+
+// Owns one SQLite connection. Not thread-safe: one writer thread (SQLite serializes anyway).
+class EventStore {
+ public:
+  // Opens or creates the database (":memory:" for tests); IoError when it cannot.
+  static Result<std::unique_ptr<EventStore>> Open(const std::string& path);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Each append is durable when it returns and returns the event's sequence number.
+  Result<uint64_t> AppendInterval(const Segment& s);
+  Result<uint64_t> AppendOrder(const OrderTransition& t);
+  Result<uint64_t> AppendCorrection(const Correction& c);
+  Result<uint64_t> AppendReasonAssigned(const std::string& work_centre, Timestamp stop_start,
+                                        const std::string& reason, const std::string& by);
+  // Appends many intervals in one transaction; returns the last sequence number.
+  Result<uint64_t> AppendIntervals(const std::vector<Segment>& segs);
+
+  // Events with seq > after, in order, at most `limit`.
+  Result<std::vector<StoredEvent>> Read(uint64_t after, size_t limit) const;
+  // The current truth for one work centre over [from, to): interval events replayed in sequence
+  // order, a correction voiding every interval that ends after its `from` and an assigned reason
+  // replacing "unassigned" on the stop it names. Intervals are clipped to the range.
+  Result<std::vector<Segment>> LoadIntervals(const std::string& work_centre, Timestamp from,
+                                             Timestamp to) const;
+  uint64_t LastSeq() const;
+
+ private:
+  explicit EventStore(sqlite3* db) : db_(db) {}
+  Result<uint64_t> Append(EventKind kind, const std::string& wc, Timestamp start, Timestamp end,
+                          const std::string& body);
+  Status Exec(const char* sql) const;
+
+  sqlite3* db_;  // owned
+};
+
+}  // namespace gantry::ops

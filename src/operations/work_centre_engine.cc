@@ -1,0 +1,264 @@
+#include "operations/work_centre_engine.h"
+
+#include <algorithm>
+
+namespace gantry::ops {
+namespace {
+
+bool IsCounter(Signal s) { return static_cast<int>(s) >= kStateSignalCount; }
+
+}  // namespace
+
+std::string_view OrderActionName(OrderTransition::Action a) {
+  switch (a) {
+    case OrderTransition::Action::kStart: return "start";
+    case OrderTransition::Action::kPause: return "pause";
+    case OrderTransition::Action::kResume: return "resume";
+    case OrderTransition::Action::kComplete: return "complete";
+    case OrderTransition::Action::kOperator: return "operator";
+  }
+  return "?";
+}
+
+WorkCentreEngine::WorkCentreEngine(const WorkCentreRules& rules, const OperationsConfig& config)
+    : rules_(rules), config_(config) {
+  configured_[0] = !rules.state_word_tag.empty();
+  configured_[1] = !rules.running_tag.empty();
+  configured_[2] = !rules.speed_tag.empty();
+  configured_[3] = !rules.fault_tag.empty();
+  configured_[4] = !rules.starved_tag.empty();
+  configured_[5] = !rules.blocked_tag.empty();
+  for (int i = 0; i < kCounterRoleCount; ++i)
+    if (rules.counters[i]) state_.counters[i] = CounterTracker(*rules.counters[i]);
+  base_ = state_;
+}
+
+void WorkCentreEngine::Derive(const State& s, MachineCondition& cond, std::string& reason,
+                              int64_t& code) const {
+  reason.clear();
+  code = 0;
+  for (int i = 0; i < kStateSignalCount; ++i) {
+    if (configured_[i] && (!s.seen[i] || s.bad[i])) {
+      cond = MachineCondition::kNoData;
+      return;
+    }
+  }
+  const bool has_code = configured_[3] && s.value[3] != 0.0;
+  if (has_code) code = static_cast<int64_t>(s.value[3]);
+  auto fault_reason = [&]() -> std::string {
+    if (!has_code) return std::string(kUnassignedReason);
+    auto it = rules_.fault_reasons.find(code);
+    return it == rules_.fault_reasons.end() ? std::string(kUnassignedReason) : it->second;
+  };
+  MachineCondition base = MachineCondition::kIdle;
+  if (configured_[0]) {
+    auto it = rules_.state_word_map.find(static_cast<int64_t>(s.value[0]));
+    if (it == rules_.state_word_map.end()) {  // an unknown state word is not guessed at
+      cond = MachineCondition::kNoData;
+      return;
+    }
+    base = it->second.condition;
+    reason = it->second.reason;
+    if (base == MachineCondition::kFault && reason.empty()) reason = fault_reason();
+    if (base == MachineCondition::kNoData || base == MachineCondition::kFault ||
+        base == MachineCondition::kPlannedStop) {
+      cond = base;
+      if (base != MachineCondition::kFault) code = 0;
+      return;
+    }
+  } else {
+    bool running = configured_[1] ? s.value[1] != 0.0 : true;
+    if (configured_[2]) running = running && s.value[2] > rules_.speed_threshold;
+    base = running ? MachineCondition::kProducing : MachineCondition::kIdle;
+  }
+  if (has_code) {
+    cond = MachineCondition::kFault;
+    reason = fault_reason();
+    return;
+  }
+  code = 0;
+  if (base == MachineCondition::kProducing) {
+    if (configured_[1] && configured_[0] && s.value[1] == 0.0) base = MachineCondition::kIdle;
+    if (configured_[2] && configured_[0] && !(s.value[2] > rules_.speed_threshold))
+      base = MachineCondition::kIdle;
+  }
+  if (base == MachineCondition::kIdle) {
+    if (configured_[4] && s.value[4] != 0.0) base = MachineCondition::kStarved;
+    else if (configured_[5] && s.value[5] != 0.0) base = MachineCondition::kBlocked;
+  }
+  cond = base;
+}
+
+void WorkCentreEngine::Step(State& s, const RawPoint& p, bool record) {
+  if (IsCounter(p.signal)) {
+    const int role = static_cast<int>(p.signal) - kStateSignalCount;
+    if (!rules_.counters[role]) return;
+    CounterStep step = s.counters[role].UpdateRaw(p.value, p.bad);
+    if (step.event == CounterEvent::kReset) ++s.resets;
+    if (step.event == CounterEvent::kRollover) ++s.rollovers;
+    if (step.increment == 0) return;
+    if (s.counts > 0 && s.last_count_time == p.time) {  // several counters in one poll
+      if (record) counts_[s.counts - 1].by_role[role] += step.increment;
+      return;
+    }
+    if (record) {
+      CountPoint c{p.time, {0, 0, 0, 0}};
+      c.by_role[role] = step.increment;
+      counts_.push_back(c);
+    }
+    ++s.counts;
+    s.last_count_time = p.time;
+    return;
+  }
+  const int i = static_cast<int>(p.signal);
+  if (!configured_[i]) return;
+  auto emit = [&](Timestamp t, MachineCondition c, std::string reason, int64_t code) {
+    if (s.has_condition && s.condition == c && s.reason == reason && s.fault_code == code) return;
+    s.has_condition = true;
+    if (record) changes_.push_back({t, c, reason, code});
+    s.condition = c;
+    s.reason = std::move(reason);
+    s.fault_code = code;
+    ++s.changes;
+  };
+  if (rules_.no_data_after > 0 && s.last_state_sample != INT64_MIN &&
+      p.time - s.last_state_sample > rules_.no_data_after) {
+    emit(s.last_state_sample + rules_.no_data_after, MachineCondition::kNoData, "", 0);
+  }
+  s.last_state_sample = std::max(s.last_state_sample, p.time);
+  s.value[i] = p.value;
+  s.bad[i] = p.bad;
+  s.seen[i] = true;
+  MachineCondition c;
+  std::string reason;
+  int64_t code;
+  Derive(s, c, reason, code);
+  emit(p.time, c, std::move(reason), code);
+}
+
+bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool bad,
+                             Timestamp* reopened_from) {
+  RawPoint p{time, value, signal, bad};
+  const bool keep_history = config_.late_data_horizon > 0;
+  if (time >= newest_ || (history_.empty() && changes_.empty() && counts_.empty())) {
+    newest_ = std::max(newest_, time);
+    Step(state_, p, true);
+    if (keep_history) {
+      history_.push_back(p);
+      TrimHistory(newest_);
+    } else {
+      base_ = state_;
+    }
+    return false;
+  }
+  // A late sample.
+  const Timestamp horizon_start = history_.empty() ? newest_ : history_.front().time;
+  if (!keep_history || time < horizon_start) {
+    ++late_dropped_;
+    return false;
+  }
+  auto pos = std::upper_bound(history_.begin(), history_.end(), time,
+                              [](Timestamp t, const RawPoint& q) { return t < q.time; });
+  for (auto it = pos; it != history_.begin();) {  // an exact duplicate delivery changes nothing
+    --it;
+    if (it->time != time) break;
+    if (it->signal == signal && it->value == value && it->bad == bad) return false;
+  }
+  history_.insert(pos, p);
+  const std::vector<Change> old = changes_;
+  state_ = base_;
+  changes_.resize(base_.changes);
+  counts_.resize(base_.counts);
+  for (const RawPoint& q : history_) Step(state_, q, true);
+  // The first change that differs, then back to the start of the stop run it belongs to (a
+  // micro-stop's classification depends on its whole run).
+  size_t k = 0;
+  while (k < old.size() && k < changes_.size() && old[k].time == changes_[k].time &&
+         old[k].condition == changes_[k].condition && old[k].reason == changes_[k].reason)
+    ++k;
+  Timestamp from = time;
+  if (k < changes_.size()) from = std::min(from, changes_[k].time);
+  if (k < old.size()) from = std::min(from, old[k].time);
+  size_t j = static_cast<size_t>(std::upper_bound(changes_.begin(), changes_.end(), from,
+                                                  [](Timestamp t, const Change& c) { return t < c.time; }) -
+                                 changes_.begin());
+  while (j > 0 && (j == changes_.size() || changes_[j].time > from)) {
+    --j;
+    from = std::min(from, changes_[j].time);
+    if (!IsStopKind(changes_[j].condition)) break;
+  }
+  if (reopened_from) *reopened_from = from;
+  return true;
+}
+
+void WorkCentreEngine::TrimHistory(Timestamp newest) {
+  const Timestamp keep_from = newest - config_.late_data_horizon;
+  if (history_.empty() || history_.front().time >= keep_from - config_.late_data_horizon) return;
+  size_t n = 0;
+  while (n < history_.size() && history_[n].time < keep_from) Step(base_, history_[n++], false);
+  history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void WorkCentreEngine::AddOrderTransition(const OrderTransition& t) {
+  auto pos = std::upper_bound(orders_.begin(), orders_.end(), t.time,
+                              [](Timestamp x, const OrderTransition& o) { return x < o.time; });
+  orders_.insert(pos, t);
+}
+
+void WorkCentreEngine::DeclarePlannedStop(Timestamp start, Timestamp end, const std::string& reason) {
+  declared_.push_back({reason, start, end});
+}
+
+bool WorkCentreEngine::AssignReason(Timestamp stop_start, const std::string& reason) {
+  for (const Change& c : changes_) {
+    if (c.time == stop_start && c.condition == MachineCondition::kFault) {
+      assigned_[stop_start] = reason;
+      return true;
+    }
+  }
+  return false;
+}
+
+MachineCondition WorkCentreEngine::ConditionAt(Timestamp t) const {
+  auto it = std::upper_bound(changes_.begin(), changes_.end(), t,
+                             [](Timestamp x, const Change& c) { return x < c.time; });
+  if (it == changes_.begin()) return MachineCondition::kNoData;
+  MachineCondition c = std::prev(it)->condition;
+  if (rules_.no_data_after > 0 && t >= state_.last_state_sample + rules_.no_data_after &&
+      it == changes_.end())
+    return MachineCondition::kNoData;
+  return c;
+}
+
+bool WorkCentreEngine::IsStopKind(MachineCondition c) const {
+  if (c == MachineCondition::kFault) return config_.precedence.micro_stop_includes_fault;
+  if (c == MachineCondition::kIdle || c == MachineCondition::kStarved || c == MachineCondition::kBlocked)
+    return config_.precedence.micro_stop_includes_idle;
+  return false;
+}
+
+std::vector<bool> WorkCentreEngine::MicroStops(size_t first, size_t last) const {
+  std::vector<bool> micro(last + 1 - first, false);
+  if (config_.micro_stop_threshold <= 0) return micro;
+  size_t i = first;
+  while (i <= last) {
+    if (!IsStopKind(changes_[i].condition)) {
+      ++i;
+      continue;
+    }
+    size_t run_start = i;
+    while (run_start > 0 && IsStopKind(changes_[run_start - 1].condition)) --run_start;
+    size_t run_end = i;  // last index of the run
+    while (run_end + 1 < changes_.size() && IsStopKind(changes_[run_end + 1].condition)) ++run_end;
+    const bool bounded = run_start > 0 && run_end + 1 < changes_.size() &&
+                         changes_[run_start - 1].condition == MachineCondition::kProducing &&
+                         changes_[run_end + 1].condition == MachineCondition::kProducing;
+    const bool is_micro =
+        bounded && changes_[run_end + 1].time - changes_[run_start].time < config_.micro_stop_threshold;
+    for (size_t k = std::max(run_start, first); k <= std::min(run_end, last); ++k) micro[k - first] = is_micro;
+    i = run_end + 1;
+  }
+  return micro;
+}
+
+}  // namespace gantry::ops

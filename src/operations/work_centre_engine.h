@@ -1,0 +1,122 @@
+// One work centre's state and count engine: samples of its signal tags in, the machine's condition
+// timeline and counter increments kept, and on demand the classified Segments of a time range,
+// with the calendar, planned windows and order context applied by the documented precedence
+// (docs/operations.md). Late samples (older than the newest one seen) reopen the timeline.
+//
+//   WorkCentreEngine wc(rules, config);
+//   wc.Apply(kStateWord, t, 1.0, /*bad=*/false);
+//   std::vector<Segment> segs = wc.Classify(from, to, calendar);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "operations/counter.h"
+#include "operations/operations_config.h"
+#include "operations/segment.h"
+#include "operations/shift_calendar.h"
+
+namespace gantry::ops {
+
+// The signals of a work centre, in the order WorkCentreEngine::Apply takes them.
+enum class Signal : uint8_t {
+  kStateWord = 0, kRunning, kSpeed, kFaultCode, kStarved, kBlocked,
+  kGoodCount, kRejectCount, kTotalCount, kReworkCount,
+};
+inline constexpr int kSignalCount = 10;
+inline constexpr int kStateSignalCount = 6;
+
+// Not thread-safe: one owner feeds it (the operations engine's thread or replay).
+class WorkCentreEngine {
+ public:
+  // `rules` and `config` must outlive the engine.
+  WorkCentreEngine(const WorkCentreRules& rules, const OperationsConfig& config);
+
+  // Feeds one observation. In time order it costs a few comparisons; a sample older than the
+  // newest one seen (but within late_data_horizon) reopens the timeline and returns true with
+  // `*reopened_from` set to the first instant whose classification may have changed. A sample
+  // older than the horizon is dropped (counted in late_dropped()).
+  bool Apply(Signal signal, Timestamp time, double value, bool bad, Timestamp* reopened_from);
+
+  // Order context from `t.time` on (inserted in time order; may be in the past).
+  void AddOrderTransition(const OrderTransition& t);
+  // A planned stop declared by an operator for [start, end).
+  void DeclarePlannedStop(Timestamp start, Timestamp end, const std::string& reason);
+  // Assigns a reason to the stop that began at `stop_start`; false when no unplanned stop began
+  // then.
+  bool AssignReason(Timestamp stop_start, const std::string& reason);
+
+  // Classified segments covering [from, to) exactly, in order, with the units counted in each.
+  std::vector<Segment> Classify(Timestamp from, Timestamp to, const ShiftCalendar& calendar) const;
+
+  // The machine's own condition at t (before calendar precedence).
+  MachineCondition ConditionAt(Timestamp t) const;
+  const WorkCentreRules& rules() const { return rules_; }
+  uint64_t late_dropped() const { return late_dropped_; }
+  uint64_t counter_resets() const { return state_.resets; }
+  uint64_t counter_rollovers() const { return state_.rollovers; }
+  // The newest sample time seen (0 before any).
+  Timestamp newest() const { return newest_; }
+
+ private:
+  struct Change {
+    Timestamp time;
+    MachineCondition condition;
+    std::string reason;
+    int64_t fault_code;
+  };
+  struct CountPoint {
+    Timestamp time;
+    uint64_t by_role[kCounterRoleCount];
+  };
+  struct RawPoint {
+    Timestamp time;
+    double value;
+    Signal signal;
+    bool bad;
+  };
+  // Everything Apply changes, copyable so that a late sample can restart from a snapshot.
+  struct State {
+    double value[kStateSignalCount] = {};
+    bool bad[kStateSignalCount] = {};
+    bool seen[kStateSignalCount] = {};
+    Timestamp last_state_sample = INT64_MIN;
+    CounterTracker counters[kCounterRoleCount];
+    MachineCondition condition = MachineCondition::kNoData;
+    std::string reason;
+    int64_t fault_code = 0;
+    bool has_condition = false;
+    uint64_t resets = 0;
+    uint64_t rollovers = 0;
+    size_t changes = 0;  // outputs produced so far (for the snapshot)
+    size_t counts = 0;
+    Timestamp last_count_time = INT64_MIN;
+  };
+
+  // Applies one in-order point to `state`; appends outputs unless `record` is false.
+  void Step(State& state, const RawPoint& p, bool record);
+  void Derive(const State& state, MachineCondition& cond, std::string& reason, int64_t& code) const;
+  void TrimHistory(Timestamp newest);
+  bool IsStopKind(MachineCondition c) const;
+  // For each change index in [first, last], whether it belongs to a micro-stop run.
+  std::vector<bool> MicroStops(size_t first, size_t last) const;
+
+  const WorkCentreRules& rules_;
+  const OperationsConfig& config_;
+  bool configured_[kStateSignalCount] = {};
+  State state_;       // after every point seen
+  State base_;        // after every point older than history_
+  std::vector<RawPoint> history_;  // points within the late-data horizon, time order
+  std::vector<Change> changes_;
+  std::vector<CountPoint> counts_;
+  std::vector<OrderTransition> orders_;
+  std::vector<PlannedInterval> declared_;
+  std::map<Timestamp, std::string> assigned_;  // stop start -> reason from an operator
+  Timestamp newest_ = 0;
+  uint64_t late_dropped_ = 0;
+};
+
+}  // namespace gantry::ops

@@ -114,7 +114,8 @@ Status DecodeValues(ByteReader& r, Columns& c, size_t present_count, uint32_t pa
 
 }  // namespace
 
-std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, const Columns& c) {
+std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_samples,
+                                 const Columns& c) {
   ByteWriter p;
   EncodeTimestamps(c.times, p);
   EncodeRuns(c.quality, p);
@@ -135,6 +136,7 @@ std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, const Columns& c
   w.PutU8(0);
   w.PutU32(series);
   w.PutU64(lsn);
+  w.PutU32(lsn_samples);
   PutSummary(w, Summarize(c));
   w.PutU32(static_cast<uint32_t>(p.size()));
   w.PutU32(Crc32c(p.bytes()));
@@ -154,6 +156,7 @@ Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes) {
   (void)r.U8();
   h.series = r.U32();
   h.lsn = r.U64();
+  h.lsn_samples = r.U32();
   h.summary = GetSummary(r);
   h.payload_len = r.U32();
   h.payload_crc = r.U32();

@@ -4,7 +4,7 @@
 // time order and range), so a damaged chunk yields Corrupt/Malformed, never wrong samples.
 // Layout: docs/formats/historian.md.
 //
-//   std::vector<uint8_t> bytes = EncodeChunk(series, lsn, sorted_columns);
+//   std::vector<uint8_t> bytes = EncodeChunk(series, lsn, lsn_samples, sorted_columns);
 //   GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(bytes));
 //   GANTRY_ASSIGN_OR_RETURN(Columns c, DecodeChunkPayload(h, payload_span));
 #pragma once
@@ -20,7 +20,7 @@ namespace gantry::historian {
 
 inline constexpr uint32_t kChunkMagic = 0x4B434847;  // "GHCK" little-endian
 inline constexpr uint8_t kChunkVersion = 1;
-inline constexpr size_t kChunkHeaderSize = 148;
+inline constexpr size_t kChunkHeaderSize = 152;
 // Upper bound on samples per chunk; also bounds what a decoder allocates for a hostile header.
 inline constexpr uint32_t kMaxChunkSamples = 1u << 20;
 // Upper bound on a chunk's payload bytes.
@@ -33,14 +33,18 @@ struct ChunkHeader {
   ValueType type = ValueType::kEmpty;
   uint8_t flags = 0;
   SeriesId series = 0;
-  uint64_t lsn = 0;            // highest WAL sequence number whose samples the chunk holds
+  // Replay marker: every sample of the series from WAL batches before `lsn`, and the first
+  // `lsn_samples` of it in batch `lsn`, are in this chunk or an earlier one.
+  uint64_t lsn = 0;
+  uint32_t lsn_samples = 0;
   ChunkSummary summary;
   uint32_t payload_len = 0;
   uint32_t payload_crc = 0;
 };
 
 // Encodes sorted, duplicate-free columns (1 <= size <= kMaxChunkSamples) into header + payload.
-std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, const Columns& sorted);
+std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_samples,
+                                 const Columns& sorted);
 
 // Parses and checks the first kChunkHeaderSize bytes of `bytes` (magic, version, header CRC,
 // field ranges). Does not look at the payload.

@@ -31,7 +31,7 @@ void ExpectSamePoints(const Columns& a, const Columns& b) {
 
 TEST(Chunk, DoublesWithGapsInQualityRoundTrip) {
   Columns c = MixedDoubles(5000);
-  auto bytes = EncodeChunk(3, 99, c);
+  auto bytes = EncodeChunk(3, 99, 1, c);
   auto back = DecodeChunk(bytes);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   ExpectSamePoints(c, *back);
@@ -54,7 +54,7 @@ TEST(Chunk, IntegersBoolsAndStringsRoundTrip) {
     strs.Add(t, Value(i % 250 < 125 ? "RUNNING" : "STOPPED"), Quality::Good());
   }
   for (const Columns* c : {&ints, &bools, &strs}) {
-    auto back = DecodeChunk(EncodeChunk(1, 1, *c));
+    auto back = DecodeChunk(EncodeChunk(1, 1, 1, *c));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->type, c->type);
     for (size_t i = 0; i < c->size(); ++i) ASSERT_EQ(back->PointAt(i), c->PointAt(i));
@@ -81,7 +81,7 @@ TEST(Chunk, SummaryCarriesStepIntegralAndCounterSteps) {
 
 TEST(Chunk, EverySingleBitFlipIsDetected) {
   Columns c = MixedDoubles(300);
-  const auto good = EncodeChunk(1, 1, c);
+  const auto good = EncodeChunk(1, 1, 1, c);
   for (size_t bit = 0; bit < good.size() * 8; ++bit) {
     auto bad = good;
     bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
@@ -91,7 +91,7 @@ TEST(Chunk, EverySingleBitFlipIsDetected) {
 }
 
 TEST(Chunk, EveryTruncationIsAnError) {
-  const auto good = EncodeChunk(1, 1, MixedDoubles(200));
+  const auto good = EncodeChunk(1, 1, 1, MixedDoubles(200));
   for (size_t len = 0; len < good.size(); ++len) {
     ASSERT_FALSE(DecodeChunk(std::span(good).first(len)).ok()) << "length " << len;
   }

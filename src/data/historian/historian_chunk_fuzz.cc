@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto decoded = DecodeChunk(std::span<const uint8_t>(data, size));
   if (!decoded.ok()) return 0;
   auto header = DecodeChunkHeader(std::span<const uint8_t>(data, size));
-  auto again = DecodeChunk(EncodeChunk(header->series, header->lsn, *decoded));
+  auto again = DecodeChunk(EncodeChunk(header->series, header->lsn, header->lsn_samples, *decoded));
   if (!again.ok() || again->size() != decoded->size()) std::abort();
   for (size_t i = 0; i < decoded->size(); ++i) {
     if (!(again->PointAt(i).time == decoded->PointAt(i).time) ||

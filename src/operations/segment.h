@@ -1,6 +1,7 @@
 // The operations layer's facts: a Segment is a stretch of one work centre's calendar time with one
 // category, reason, shift, order, product and operator, and the units counted in it. Segments are
-// split exactly at every change of any of these; KPIs are sums over segments.
+// split exactly at every change of any of these and at every local clock hour; KPIs are sums
+// over segments.
 //
 //   for (const Segment& s : engine.Segments(path, from, to)) total[s.category] += s.end - s.start;
 #pragma once

@@ -106,6 +106,8 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
   for (const ShiftInstance& s : shifts) { cuts.push_back(s.start); cuts.push_back(s.end); }
   for (const PlannedInterval& w : windows) { cuts.push_back(w.start); cuts.push_back(w.end); }
   for (const auto& [t, ctx] : orders) cuts.push_back(t);
+  // Local clock hours, so that hour and day roll-ups attribute time and counts exactly.
+  for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end) cuts.push_back(h);
   std::erase_if(cuts, [&](Timestamp t) { return t < from || t > to; });
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());

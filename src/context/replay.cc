@@ -1,0 +1,380 @@
+#include "context/replay.h"
+
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <unordered_map>
+
+#include "context/kpi.h"
+#include "core/config_node.h"
+#include "operations/operations_engine.h"
+
+namespace gantry::ctx {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using ops::Segment;
+using ops::StateCategory;
+
+std::vector<std::string_view> SplitCsv(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = line.find(',', start);
+    std::string_view f = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.remove_prefix(1);
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\t' || f.back() == '\r')) f.remove_suffix(1);
+    out.push_back(f);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Calls fn(line_number, fields) for each data line; skips blanks, '#' comments and a header.
+template <typename Fn>
+Status ForEachCsvLine(std::string_view text, std::string_view header_first, Fn fn) {
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string_view> f = SplitCsv(line);
+    if (line_no == 1 && f[0] == header_first) continue;
+    GANTRY_RETURN_IF_ERROR(fn(line_no, f));
+  }
+  return Status::Ok();
+}
+
+Result<Value> ParseValue(std::string_view s) {
+  if (s.empty()) return Value();
+  if (s == "true") return Value(true);
+  if (s == "false") return Value(false);
+  double d = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || p != s.data() + s.size())
+    return InvalidArgument("expected a number, true or false as value, got '" + std::string(s) + "'");
+  return Value(d);
+}
+
+double Seconds(Duration d) { return static_cast<double>(d) / 1e9; }
+
+Json Ratio(std::optional<double> v) {
+  if (!v) return nullptr;
+  // Rounded to 6 decimals so that the report is stable and readable.
+  return static_cast<double>(static_cast<int64_t>(*v * 1e6 + (*v >= 0 ? 0.5 : -0.5))) / 1e6;
+}
+
+Json KpiJson(const KpiTotals& t) {
+  Json j;
+  j["calendar_time_s"] = Seconds(t.CalendarTime());
+  j["not_scheduled_s"] = Seconds(t.Time(StateCategory::kNotScheduled));
+  j["planned_operation_time_s"] = Seconds(t.PlannedOperationTime());
+  j["planned_downtime_s"] = Seconds(t.PlannedDowntime());
+  j["planned_busy_time_s"] = Seconds(t.PlannedBusyTime());
+  j["actual_production_time_s"] = Seconds(t.ActualProductionTime());
+  j["actual_unit_downtime_s"] = Seconds(t.ActualUnitDowntime());
+  j["actual_unit_delay_time_s"] = Seconds(t.ActualUnitDelayTime());
+  j["idle_s"] = Seconds(t.Time(StateCategory::kIdle));
+  j["starved_s"] = Seconds(t.Time(StateCategory::kStarved));
+  j["blocked_s"] = Seconds(t.Time(StateCategory::kBlocked));
+  j["no_data_s"] = Seconds(t.Time(StateCategory::kNoData));
+  j["micro_stop_time_s"] = Seconds(t.micro_stop_time);
+  j["produced_quantity"] = t.ProducedQuantity();
+  j["good_quantity"] = t.good;
+  j["scrap_quantity"] = t.scrap;
+  j["rework_quantity"] = t.rework;
+  j["planned_run_time_s"] = Seconds(t.planned_run_time);
+  j["availability"] = Ratio(t.Availability());
+  j["effectiveness"] = Ratio(t.Effectiveness());
+  j["quality_ratio"] = Ratio(t.QualityRatio());
+  j["oee"] = Ratio(t.Oee());
+  return j;
+}
+
+Json Groups(const std::vector<Segment>& segs, KpiGrouping by, const ops::ShiftCalendar& cal) {
+  Json j = Json::object();
+  for (const auto& [key, totals] : GroupSegments(segs, by, cal)) {
+    if (by != KpiGrouping::kTotal && key.empty()) continue;  // outside any shift / order
+    j[key] = KpiJson(totals);
+  }
+  return j;
+}
+
+struct Rollup {
+  KpiTotals total;
+  std::vector<Segment> segments;  // for groupings
+};
+
+Json RollupJson(const Rollup& r, const ops::ShiftCalendar& cal, std::string basis) {
+  Json j;
+  j["basis"] = std::move(basis);
+  j["total"] = KpiJson(r.total);
+  j["by_shift"] = Groups(r.segments, KpiGrouping::kShift, cal);
+  j["by_day"] = Groups(r.segments, KpiGrouping::kDay, cal);
+  j["by_order"] = Groups(r.segments, KpiGrouping::kOrder, cal);
+  j["by_product"] = Groups(r.segments, KpiGrouping::kProduct, cal);
+  return j;
+}
+
+Result<ops::OrderTransition::Action> ParseAction(std::string_view s) {
+  using A = ops::OrderTransition::Action;
+  if (s == "start") return A::kStart;
+  if (s == "pause") return A::kPause;
+  if (s == "resume") return A::kResume;
+  if (s == "complete") return A::kComplete;
+  if (s == "operator") return A::kOperator;
+  return InvalidArgument("expected start, pause, resume, complete, operator or assign_reason, got '" +
+                         std::string(s) + "'");
+}
+
+}  // namespace
+
+Result<std::string> Replay(const ReplayInput& input) {
+  // Samples first, with their paths; the engine resolves the config's paths to ids.
+  std::vector<PathSample> samples;
+  Status st = ForEachCsvLine(input.samples_csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
+    auto where = [&](const std::string& m) { return InvalidArgument("samples line " + std::to_string(line) + ": " + m); };
+    if (f.size() < 3 || f.size() > 4) return where("expected timestamp,tag,value[,quality]");
+    Result<Timestamp> t = ParseTimestamp(f[0]);
+    if (!t.ok()) return where(t.status().message());
+    Result<Value> v = ParseValue(f[2]);
+    if (!v.ok()) return where(v.status().message());
+    Quality q = v->empty() ? Quality::BadNoCommunication() : Quality::Good();
+    if (f.size() == 4 && !f[3].empty() && !Quality::FromName(f[3], q))
+      return where("unknown quality '" + std::string(f[3]) + "'; expected Good, Uncertain, Bad, a name such as BadNotConnected or 0x...");
+    samples.push_back({std::string(f[1]), Sample{kInvalidTagId, *t, std::move(*v), q}});
+    return Status::Ok();
+  });
+  GANTRY_RETURN_IF_ERROR(st);
+  return ReplaySamples(input, samples);
+}
+
+Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples) {
+  Result<ConfigDocument> doc = input.config_path.empty() ? ConfigDocument::Parse(input.config_text, "config")
+                                                         : ConfigDocument::LoadFile(input.config_path);
+  if (!doc.ok()) return doc.status();
+  ops::OperationsConfig config = ops::ParseOperationsConfig(doc->Root());
+  GANTRY_RETURN_IF_ERROR(doc->Finish());
+
+  std::unordered_map<std::string, TagId> ids;
+  auto resolver = [&](std::string_view path) -> std::optional<TagId> {
+    auto [it, added] = ids.emplace(std::string(path), static_cast<TagId>(ids.size()));
+    return it->second;
+  };
+  GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ops::OperationsEngine> engine,
+                          ops::OperationsEngine::Create(config, resolver));
+  const ops::OperationsConfig& cfg = engine->config();
+  auto find_wc = [&](std::string_view name) -> const ops::WorkCentreRules* {
+    if (const ops::WorkCentreRules* w = cfg.FindWorkCentre(name)) return w;
+    const ops::WorkCentreRules* found = nullptr;
+    for (const auto& w : cfg.work_centres)
+      if (w.name == name) {
+        if (found) return nullptr;  // ambiguous short name
+        found = &w;
+      }
+    return found;
+  };
+
+  struct Assign {
+    std::string wc;
+    Timestamp stop_start;
+    std::string reason;
+    std::string by;
+  };
+  std::vector<Assign> assigns;
+  std::vector<ops::OrderTransition> transitions;
+  GANTRY_RETURN_IF_ERROR(ForEachCsvLine(input.orders_csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
+    auto where = [&](const std::string& m) { return InvalidArgument("orders line " + std::to_string(line) + ": " + m); };
+    if (f.size() < 3) return where("expected timestamp,work_centre,action,order,product,operator[,ideal_cycle_time]");
+    Result<Timestamp> t = ParseTimestamp(f[0]);
+    if (!t.ok()) return where(t.status().message());
+    const ops::WorkCentreRules* wc = find_wc(f[1]);
+    if (!wc) return where("unknown or ambiguous work centre '" + std::string(f[1]) + "'");
+    auto field = [&](size_t i) { return i < f.size() ? std::string(f[i]) : std::string(); };
+    if (f[2] == "assign_reason") {
+      assigns.push_back({wc->path, *t, field(3), field(5)});
+      return Status::Ok();
+    }
+    Result<ops::OrderTransition::Action> a = ParseAction(f[2]);
+    if (!a.ok()) return where(a.status().message());
+    ops::OrderTransition tr{wc->path, *t, *a, field(3), field(4), field(5), 0};
+    if (f.size() > 6 && !f[6].empty()) {
+      Result<Duration> d = ParseDuration(f[6]);
+      if (!d.ok()) return where(d.status().message());
+      tr.ideal_cycle_time = *d;
+    }
+    transitions.push_back(std::move(tr));
+    return Status::Ok();
+  }));
+  for (const auto& t : transitions) GANTRY_RETURN_IF_ERROR(engine->ApplyOrderTransition(t));
+
+  Timestamp first = INT64_MAX, last = INT64_MIN;
+  uint64_t unknown = 0;
+  for (const PathSample& ps : samples) {
+    auto it = ids.find(ps.path);
+    if (it == ids.end()) {
+      ++unknown;
+      continue;
+    }
+    Sample s = ps.sample;
+    s.tag = it->second;
+    engine->Publish(s);
+    first = std::min(first, s.time);
+    last = std::max(last, s.time);
+  }
+  for (const Assign& a : assigns)
+    GANTRY_RETURN_IF_ERROR(engine->AssignReason(a.wc, a.stop_start, a.reason).WithContext("orders file"));
+  const Timestamp from = input.from.value_or(first == INT64_MAX ? 0 : first);
+  const Timestamp to = input.to.value_or(last == INT64_MIN ? 0 : last);
+  if (to <= from) return InvalidArgument("replay: empty time range (give --from and --to, or samples)");
+
+  Json report;
+  report["from"] = FormatIso8601(from);
+  report["to"] = FormatIso8601(to);
+  report["samples"] = {{"read", samples.size()}, {"unknown_tag", unknown}};
+  std::map<std::string, Rollup> lines, areas, sites;
+  Rollup enterprise;
+  Json wcs = Json::object();
+  uint64_t late_dropped = 0;
+  for (const ops::WorkCentreRules& wc : cfg.work_centres) {
+    const ops::ShiftCalendar& cal = engine->CalendarOf(wc.path);
+    std::vector<Segment> segs = engine->Segments(wc.path, from, to);
+    KpiTotals total;
+    for (const Segment& s : segs) total.Add(s);
+    Rollup r{total, segs};
+    Json j = RollupJson(r, cal, "work_centre");
+    j.erase("basis");
+    const ops::WorkCentreEngine* e = engine->Find(wc.path);
+    late_dropped += e->late_dropped();
+    j["counters"] = {{"resets", e->counter_resets()}, {"rollovers", e->counter_rollovers()}};
+    Json down = Json::array();
+    for (const Segment& s : segs) {
+      if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled) continue;
+      down.push_back({{"start", FormatIso8601(s.start)},
+                      {"end", FormatIso8601(s.end)},
+                      {"duration_s", Seconds(s.length())},
+                      {"category", ops::StateCategoryName(s.category)},
+                      {"reason", s.reason},
+                      {"shift", s.shift},
+                      {"order", s.order}});
+    }
+    j["downtime"] = std::move(down);
+    Json pareto = Json::array();
+    for (const ParetoEntry& p : DowntimePareto(segs))
+      pareto.push_back({{"reason", p.reason}, {"category", ops::StateCategoryName(p.category)},
+                        {"duration_s", Seconds(p.time)}, {"stops", p.stops}});
+    j["pareto"] = std::move(pareto);
+    wcs[wc.path] = std::move(j);
+    const std::string line_path = cfg.enterprise + "/" + wc.site + "/" + wc.area + "/" + wc.line;
+    const ops::LineConfig* line = nullptr;
+    for (const auto& l : cfg.lines) if (l.path == line_path) line = &l;
+    if (line && (line->constraint.empty() || line->constraint == wc.name)) {
+      Rollup& lr = lines[line_path];
+      lr.total.Add(total);
+      lr.segments.insert(lr.segments.end(), segs.begin(), segs.end());
+    }
+  }
+  Json lines_j = Json::object();
+  for (const ops::LineConfig& l : cfg.lines) {
+    const Rollup& lr = lines[l.path];
+    const ops::ShiftCalendar* cal = engine->CalendarOfSite(l.site);
+    lines_j[l.path] = RollupJson(lr, *cal, l.constraint.empty() ? "sum_of_work_centres" : "constraint:" + l.constraint);
+    for (auto* up : {&areas[cfg.enterprise + "/" + l.site + "/" + l.area], &sites[cfg.enterprise + "/" + l.site], &enterprise}) {
+      up->total.Add(lr.total);
+      up->segments.insert(up->segments.end(), lr.segments.begin(), lr.segments.end());
+    }
+  }
+  auto rollups_json = [&](const std::map<std::string, Rollup>& m) {
+    Json j = Json::object();
+    for (const auto& [path, r] : m) {
+      // Areas and sites take the calendar of their site (second path segment).
+      std::string site = path.substr(path.find('/') + 1);
+      site = site.substr(0, site.find('/'));
+      j[path] = RollupJson(r, *engine->CalendarOfSite(site), "sum_of_lines");
+    }
+    return j;
+  };
+  report["work_centres"] = std::move(wcs);
+  report["lines"] = std::move(lines_j);
+  report["areas"] = rollups_json(areas);
+  report["sites"] = rollups_json(sites);
+  Json ent;
+  ent["basis"] = "sum_of_lines";
+  ent["total"] = KpiJson(enterprise.total);
+  report["enterprise"] = std::move(ent);
+  Json corr = Json::array();
+  for (const ops::Correction& c : engine->TakeCorrections())
+    corr.push_back({{"work_centre", c.work_centre}, {"reopened_from", FormatIso8601(c.from)},
+                    {"late_sample_time", FormatIso8601(c.late_sample_time)}, {"tag", c.tag}});
+  report["corrections"] = std::move(corr);
+  report["samples"]["late_dropped"] = late_dropped;
+  return report.dump(2) + "\n";
+}
+
+int RunReplayCommand(const std::vector<std::string>& args) {
+  ReplayInput in;
+  std::string samples_path, orders_path, out_path;
+  auto read = [](const std::string& path, std::string& out) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return false;
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    out = ss.str();
+    return true;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto next = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    const std::string* v = nullptr;
+    if (a == "--config" && (v = next())) in.config_path = *v;
+    else if (a == "--samples" && (v = next())) samples_path = *v;
+    else if (a == "--orders" && (v = next())) orders_path = *v;
+    else if (a == "--out" && (v = next())) out_path = *v;
+    else if ((a == "--from" || a == "--to") && (v = next())) {
+      Result<Timestamp> t = ParseTimestamp(*v);
+      if (!t.ok()) {
+        std::cerr << "replay: " << a << ": " << t.status().message() << "\n";
+        return 2;
+      }
+      (a == "--from" ? in.from : in.to) = *t;
+    } else {
+      std::cerr << "usage: gantry replay --config FILE --samples FILE.csv [--orders FILE] "
+                   "[--from T] [--to T] [--out report.json]\n";
+      return 2;
+    }
+  }
+  if (in.config_path.empty() || samples_path.empty()) {
+    std::cerr << "replay: --config and --samples are required\n";
+    return 2;
+  }
+  if (!read(samples_path, in.samples_csv)) {
+    std::cerr << "replay: cannot read " << samples_path << "\n";
+    return 1;
+  }
+  if (!orders_path.empty() && !read(orders_path, in.orders_csv)) {
+    std::cerr << "replay: cannot read " << orders_path << "\n";
+    return 1;
+  }
+  Result<std::string> report = Replay(in);
+  if (!report.ok()) {
+    std::cerr << "replay: " << report.status().ToString() << "\n";
+    return report.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  if (out_path.empty()) {
+    std::cout << *report;
+    return 0;
+  }
+  std::ofstream out(out_path, std::ios::binary);
+  out << *report;
+  return out ? 0 : 1;
+}
+
+}  // namespace gantry::ctx

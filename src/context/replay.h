@@ -1,0 +1,44 @@
+// `gantry replay`: the operations engine run over recorded samples, written as one JSON report
+// with every ISO 22400 time and quantity, A/E/QR/OEE and the downtime intervals with reasons, per
+// work centre and rolled up (line, area, site, enterprise), by shift, day, order and product.
+// The same inputs give a byte-identical report. Formats: docs/operations.md ("Replay").
+//
+//   ReplayInput in{.config_path = "plant.yaml", .samples_csv = ReadFile("s.csv")};
+//   GANTRY_ASSIGN_OR_RETURN(std::string json, Replay(in));
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/sample.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace gantry::ctx {
+
+struct ReplayInput {
+  std::string config_path;  // the plant YAML (its operations part is used), or
+  std::string config_text;  // the YAML itself when config_path is empty
+  std::string samples_csv;  // timestamp,tag,value[,quality] lines (a header line is skipped)
+  std::string orders_csv;   // optional: timestamp,work_centre,action,order,product,operator[,ict]
+  std::optional<Timestamp> from;  // default: the first sample's time
+  std::optional<Timestamp> to;    // default: the last sample's time
+};
+
+// Runs the engine and returns the report (JSON, ends with a newline). Errors name the file, line
+// and what was expected (configuration, CSV).
+Result<std::string> Replay(const ReplayInput& input);
+
+// Samples from a historian query (paths already resolved), for replay over a stored time range.
+struct PathSample {
+  std::string path;
+  Sample sample;  // sample.tag is ignored
+};
+Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples);
+
+// The CLI entry: `gantry replay --config FILE --samples FILE.csv [--orders FILE] [--from T]
+// [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1 runtime, 2 usage).
+int RunReplayCommand(const std::vector<std::string>& args);
+
+}  // namespace gantry::ctx

@@ -72,6 +72,11 @@ PackagingLine::PackagingLine(LineOptions options)
     machines_.push_back(r);
   }
   for (const BufferSpec& b : options_.buffers) buffers_.push_back(b.initial_fill);
+  // Show a sensible state before the first tick (a server may be read before time moves).
+  const PlannedStop* planned = options_.schedule.ActiveAt(now_);
+  for (size_t i = 0; i < machines_.size(); ++i) {
+    machines_[i].state = planned != nullptr ? planned->kind : RunOrWait(i);
+  }
 }
 
 void PackagingLine::Step(Duration dt) {

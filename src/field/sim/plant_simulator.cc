@@ -29,7 +29,9 @@ Status PlantSimulator::Start() {
                                        options_.base_port, servers_.size()));
   }
   const Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock::Instance();
-  options_.line.start_time = options_.start_time != 0 ? options_.start_time : clock.Now();
+  // Whole seconds read better in logs and registers than the clock's nanoseconds.
+  options_.line.start_time =
+      options_.start_time != 0 ? options_.start_time : clock.Now() / kSecond * kSecond;
   GANTRY_RETURN_IF_ERROR(ValidateLineOptions(options_.line));
   {
     std::lock_guard<std::mutex> lock(model_mutex_);

@@ -1,7 +1,11 @@
 #include "field/sim/plant_simulator.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <modbus/modbus.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -170,6 +174,32 @@ TEST(PlantSimulator, SeveralClientsAtOnceAndDisconnectsDoNotDisturbOthers) {
     ASSERT_FALSE(a.ReadAll().empty());
     ASSERT_FALSE(b.ReadAll().empty());
   }
+}
+
+TEST(PlantSimulator, ClientStalledMidRequestIsDroppedAndOthersAreStillServed) {
+  PlantSimulator plant(FreePortOptions(0));
+  ASSERT_TRUE(plant.Start().ok());
+  const int port = plant.Endpoints()[0].port;
+  const int raw = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(raw, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(raw, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const uint8_t half_header[3] = {0x00, 0x01, 0x00};  // transaction id and half a protocol id
+  ASSERT_EQ(send(raw, half_header, sizeof(half_header), 0), 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  Client patient(port);
+  ASSERT_TRUE(patient.Connect());
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(patient.ReadAll().empty());  // served once the stalled request times out
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(1500));
+  timeval two_seconds{2, 0};
+  setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof(two_seconds));
+  uint8_t byte = 0;
+  EXPECT_EQ(recv(raw, &byte, 1, 0), 0) << "the stalled client should have been disconnected";
+  close(raw);
 }
 
 TEST(PlantSimulator, StoppedMachineRefusesConnectionsAndComesBackOnTheSamePort) {

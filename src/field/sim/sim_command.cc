@@ -46,7 +46,11 @@ int RunSimCommand(const SimOptions& options) {
   sigaction(SIGINT, &action, &old_int);
   sigaction(SIGTERM, &action, &old_term);
 
-  std::vector<MachineSnapshot> last(plant.MachineCount());
+  std::vector<MachineSnapshot> last;
+  for (size_t i = 0; i < plant.MachineCount(); ++i) {
+    last.push_back(plant.Machine(i));
+    spdlog::info("simulator: {} is {}", plant.MachineName(i), Describe(last.back()));
+  }
   auto next_summary = std::chrono::steady_clock::now();
   while (g_stop_signal == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -258,6 +258,14 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
     Json down = Json::array();
     for (const Segment& s : segs) {
       if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled) continue;
+      // Hour cuts are for roll-ups; a stop is listed once per shift and order.
+      if (!down.empty() && down.back()["end"] == FormatIso8601(s.start) &&
+          down.back()["category"] == ops::StateCategoryName(s.category) && down.back()["reason"] == s.reason &&
+          down.back()["shift"] == s.shift && down.back()["order"] == s.order) {
+        down.back()["end"] = FormatIso8601(s.end);
+        down.back()["duration_s"] = down.back()["duration_s"].get<double>() + Seconds(s.length());
+        continue;
+      }
       down.push_back({{"start", FormatIso8601(s.start)},
                       {"end", FormatIso8601(s.end)},
                       {"duration_s", Seconds(s.length())},

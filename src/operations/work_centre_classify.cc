@@ -107,7 +107,9 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
   for (const PlannedInterval& w : windows) { cuts.push_back(w.start); cuts.push_back(w.end); }
   for (const auto& [t, ctx] : orders) cuts.push_back(t);
   // Local clock hours, so that hour and day roll-ups attribute time and counts exactly.
-  for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end) cuts.push_back(h);
+  std::vector<Timestamp> hours;
+  for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end) hours.push_back(h);
+  cuts.insert(cuts.end(), hours.begin(), hours.end());
   std::erase_if(cuts, [&](Timestamp t) { return t < from || t > to; });
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -199,7 +201,8 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
       seg.micro_stop = true;
     }
     if (seg.category == StateCategory::kProducing && !seg.micro_stop) seg.reason.clear();
-    if (!out.empty() && out.back().end == a && SameAttributes(out.back(), seg)) out.back().end = b;
+    const bool hour_cut = std::binary_search(hours.begin(), hours.end(), a);
+    if (!out.empty() && !hour_cut && out.back().end == a && SameAttributes(out.back(), seg)) out.back().end = b;
     else out.push_back(std::move(seg));
   }
 

@@ -1,5 +1,7 @@
 #include "field/modbus/modbus_points.h"
 
+#include <algorithm>
+
 namespace gantry::modbus {
 
 PointPublisher::PointPublisher(const DeviceConfig& device, const std::vector<PlannedRead>& reads,
@@ -8,7 +10,10 @@ PointPublisher::PointPublisher(const DeviceConfig& device, const std::vector<Pla
       reads_(reads),
       tag_ids_(std::move(tag_ids)),
       last_(device.points.size()),
-      busy_streak_(reads.size(), 0) {
+      busy_streak_(reads.size(), 0),
+      raw_registers_(reads.size()),
+      raw_bits_(reads.size()),
+      raw_valid_(reads.size(), false) {
   tag_ids_.resize(device.points.size(), kInvalidTagId);
 }
 
@@ -30,11 +35,22 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
     busy_streak_[read_index] = 0;
     const bool bits = IsBitTable(read.table);
     const size_t have = bits ? response.bits.size() : response.registers.size();
+    std::vector<uint16_t>& old_regs = raw_registers_[read_index];
+    std::vector<uint8_t>& old_bits = raw_bits_[read_index];
+    const bool comparable = raw_valid_[read_index] && (bits ? old_bits.size() == have
+                                                            : old_regs.size() == have);
     for (const ServedPoint& sp : read.points) {
       const PointConfig& p = device_.points[sp.point];
       if (size_t{sp.index} + p.Width() > have) {
         Offer(sp.point, Value(), Quality::BadCommunicationError(), time, out);
         continue;
+      }
+      if (comparable) {
+        const bool same =
+            bits ? old_bits[sp.index] == response.bits[sp.index]
+                 : std::equal(old_regs.begin() + sp.index, old_regs.begin() + sp.index + p.Width(),
+                              response.registers.begin() + sp.index);
+        if (same) continue;
       }
       Value v = bits ? DecodeBit(response.bits[sp.index] != 0)
                      : DecodeRegisters(p, std::span<const uint16_t>(response.registers)
@@ -42,8 +58,15 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
       Quality q = v.empty() ? Quality::BadOutOfRange() : Quality::Good();
       Offer(sp.point, std::move(v), q, time, out);
     }
+    if (bits) {
+      old_bits.assign(response.bits.begin(), response.bits.end());
+    } else {
+      old_regs.assign(response.registers.begin(), response.registers.end());
+    }
+    raw_valid_[read_index] = true;
     return out;
   }
+  raw_valid_[read_index] = false;
   Quality q = FailureQuality(response.status);
   if (response.status == ReadStatus::kException) {
     q = ExceptionQuality(response.exception_code);
@@ -63,6 +86,7 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
 
 std::vector<Sample> PointPublisher::OnDeviceDown(Quality quality, Timestamp time) {
   std::vector<Sample> out;
+  raw_valid_.assign(raw_valid_.size(), false);
   for (size_t i = 0; i < last_.size(); ++i) Offer(i, Value(), quality, time, out);
   return out;
 }

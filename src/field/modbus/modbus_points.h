@@ -35,7 +35,7 @@ class PointPublisher {
   std::vector<Sample> OnRead(size_t read_index, const ReadResponse& response, Timestamp time);
 
   // One sample with `quality` (and no value) for every point not already at that quality: the
-  // device as a whole is unreachable.
+  // device as a whole is unreachable. Forgets the raw words of every read.
   std::vector<Sample> OnDeviceDown(Quality quality, Timestamp time);
 
   // What was last published for point i (for tests and health).
@@ -49,6 +49,12 @@ class PointPublisher {
   std::vector<TagId> tag_ids_;
   std::vector<LastPublished> last_;  // per point
   std::vector<int> busy_streak_;     // per read
+  // Per read: the last good response's raw words/bits. A point whose raw words did not change
+  // since then cannot publish anything new, so it is not decoded again (the common case on a
+  // steady line). Invalid after any failure, so that recovery always republishes.
+  std::vector<std::vector<uint16_t>> raw_registers_;
+  std::vector<std::vector<uint8_t>> raw_bits_;
+  std::vector<bool> raw_valid_;
 };
 
 }  // namespace gantry::modbus

@@ -221,3 +221,24 @@ TEST(ModbusPointPublisher, DeviceDownOneBadSamplePerPoint) {
 
 }  // namespace
 }  // namespace gantry::modbus
+
+namespace gantry::modbus {
+namespace {
+
+TEST(ModbusPointPublisher, SameValuesAfterDeviceDownAreRepublished) {
+  Line line;
+  PointPublisher pub(line.device, line.reads, {10, 11});
+  EXPECT_EQ(pub.OnRead(0, Registers({100, 0x4148, 0}), 1).size(), 2u);
+  EXPECT_TRUE(pub.OnRead(0, Registers({100, 0x4148, 0}), 2).empty());
+  EXPECT_EQ(pub.OnDeviceDown(Quality::BadNotConnected(), 3).size(), 2u);
+  auto s = pub.OnRead(0, Registers({100, 0x4148, 0}), 4);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1], (Sample{11, 4, Value(12.5), Quality::Good()}));
+  // only the register that changed produces a sample
+  s = pub.OnRead(0, Registers({100, 0x4149, 0}), 5);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].tag, 11u);
+}
+
+}  // namespace
+}  // namespace gantry::modbus

@@ -42,6 +42,10 @@ size_t MinWireSize(BuiltinType type);
 // encoding rule (a Variant whose elements do not match its type, bad dimensions, too deep).
 Status Encode(Encoder& e, DateTime v);
 Status Encode(Encoder& e, const Guid& v);
+template <BuiltinType kType>
+Status Encode(Encoder& e, const Text<kType>& v) {
+  return e.WriteText(v);
+}
 // Picks the most compact NodeId form (two-byte, four-byte, numeric, string, guid, bytestring).
 Status Encode(Encoder& e, const NodeId& v);
 Status Encode(Encoder& e, const ExpandedNodeId& v);

@@ -9,13 +9,13 @@
 #include <unordered_map>
 
 #include "context/kpi.h"
+#include "context/kpi_json.h"
 #include "core/config_node.h"
 #include "operations/operations_engine.h"
 
 namespace gantry::ctx {
 namespace {
 
-using Json = nlohmann::ordered_json;
 using ops::Segment;
 using ops::StateCategory;
 
@@ -62,41 +62,6 @@ Result<Value> ParseValue(std::string_view s) {
   if (ec != std::errc() || p != s.data() + s.size())
     return InvalidArgument("expected a number, true or false as value, got '" + std::string(s) + "'");
   return Value(d);
-}
-
-double Seconds(Duration d) { return static_cast<double>(d) / 1e9; }
-
-Json Ratio(std::optional<double> v) {
-  if (!v) return nullptr;
-  // Rounded to 6 decimals so that the report is stable and readable.
-  return static_cast<double>(static_cast<int64_t>(*v * 1e6 + (*v >= 0 ? 0.5 : -0.5))) / 1e6;
-}
-
-Json KpiJson(const KpiTotals& t) {
-  Json j;
-  j["calendar_time_s"] = Seconds(t.CalendarTime());
-  j["not_scheduled_s"] = Seconds(t.Time(StateCategory::kNotScheduled));
-  j["planned_operation_time_s"] = Seconds(t.PlannedOperationTime());
-  j["planned_downtime_s"] = Seconds(t.PlannedDowntime());
-  j["planned_busy_time_s"] = Seconds(t.PlannedBusyTime());
-  j["actual_production_time_s"] = Seconds(t.ActualProductionTime());
-  j["actual_unit_downtime_s"] = Seconds(t.ActualUnitDowntime());
-  j["actual_unit_delay_time_s"] = Seconds(t.ActualUnitDelayTime());
-  j["idle_s"] = Seconds(t.Time(StateCategory::kIdle));
-  j["starved_s"] = Seconds(t.Time(StateCategory::kStarved));
-  j["blocked_s"] = Seconds(t.Time(StateCategory::kBlocked));
-  j["no_data_s"] = Seconds(t.Time(StateCategory::kNoData));
-  j["micro_stop_time_s"] = Seconds(t.micro_stop_time);
-  j["produced_quantity"] = t.ProducedQuantity();
-  j["good_quantity"] = t.good;
-  j["scrap_quantity"] = t.scrap;
-  j["rework_quantity"] = t.rework;
-  j["planned_run_time_s"] = Seconds(t.planned_run_time);
-  j["availability"] = Ratio(t.Availability());
-  j["effectiveness"] = Ratio(t.Effectiveness());
-  j["quality_ratio"] = Ratio(t.QualityRatio());
-  j["oee"] = Ratio(t.Oee());
-  return j;
 }
 
 Json Groups(const std::vector<Segment>& segs, KpiGrouping by, const ops::ShiftCalendar& cal) {

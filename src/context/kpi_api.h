@@ -1,0 +1,36 @@
+// The answers behind the operations routes of the HTTP API, as JSON text (the api layer adds
+// routing, auth and the HTTP status from the Status code):
+//   GET  /api/v1/equipment/{path}/state                    -> EquipmentStateJson
+//   GET  /api/v1/oee?scope=&from=&to=&by=hour|shift|day|order|product  -> OeeJson
+//   GET  /api/v1/downtime?scope=&from=&to=                 -> DowntimeJson
+//   POST /api/v1/downtime/assign {work_centre, stop_start, reason} -> IntervalRecorder::AssignReason
+//
+//   GANTRY_ASSIGN_OR_RETURN(std::string body, OeeJson(cube, "acme/plant1", from, to, "day"));
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "context/kpi_cube.h"
+#include "core/status.h"
+#include "operations/operations_engine.h"
+
+namespace gantry::ctx {
+
+// The work centre's current category, reason, since when, and its shift/order/product/operator.
+// NotFound for an unknown path.
+Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std::string_view path,
+                                       Timestamp now);
+
+// KPIs of `scope` for [from, to) grouped by `by` ("total" too): {"scope","from","to","by",
+// "groups": {key: {times, quantities, availability, effectiveness, quality_ratio, oee}}}.
+// InvalidArgument for an unknown `by` or an empty range, NotFound for an unknown scope.
+Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                            Timestamp to, std::string_view by);
+
+// Downtime intervals of every work centre in `scope` over [from, to) with reasons, and one
+// Pareto by reason over all of them: {"intervals": [...], "pareto": [...]}.
+Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiCube& cube,
+                                 std::string_view scope, Timestamp from, Timestamp to);
+
+}  // namespace gantry::ctx

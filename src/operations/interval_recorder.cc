@@ -1,0 +1,58 @@
+#include "operations/interval_recorder.h"
+
+#include <algorithm>
+
+namespace gantry::ops {
+
+IntervalRecorder::IntervalRecorder(OperationsEngine& engine, EventStore& store, Timestamp start)
+    : engine_(engine), store_(store) {
+  for (const WorkCentreRules& wc : engine.config().work_centres) closed_until_[wc.path] = start;
+}
+
+Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
+  auto it = closed_until_.find(wc);
+  return it == closed_until_.end() ? 0 : it->second;
+}
+
+Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
+  for (const Correction& c : engine_.TakeCorrections()) {
+    Timestamp& closed = closed_until_[c.work_centre];
+    if (c.from >= closed) continue;  // nothing recorded there yet
+    // Every recorded interval ending after `from` is void; record again from the first of them.
+    std::vector<Recorded>& recent = recent_[c.work_centre];
+    Timestamp restart = c.from;
+    for (const Recorded& r : recent)
+      if (r.end > c.from) {
+        restart = std::min(restart, r.start);
+        break;
+      }
+    std::erase_if(recent, [&](const Recorded& r) { return r.end > c.from; });
+    GANTRY_RETURN_IF_ERROR(store_.AppendCorrection(c).status());
+    closed = restart;
+  }
+  const Timestamp until = watermark - engine_.config().micro_stop_threshold;
+  const Duration horizon = engine_.config().late_data_horizon;
+  for (auto& [wc, closed] : closed_until_) {
+    if (until <= closed) continue;
+    std::vector<Segment> segs = engine_.Segments(wc, closed, until);
+    GANTRY_RETURN_IF_ERROR(store_.AppendIntervals(segs).status());
+    std::vector<Recorded>& recent = recent_[wc];
+    for (const Segment& s : segs) recent.push_back({s.start, s.end});
+    std::erase_if(recent, [&](const Recorded& r) { return r.end < until - 2 * horizon; });
+    closed = until;
+  }
+  return Status::Ok();
+}
+
+Status IntervalRecorder::RecordOrder(const OrderTransition& t) {
+  GANTRY_RETURN_IF_ERROR(engine_.ApplyOrderTransition(t));
+  return store_.AppendOrder(t).status();
+}
+
+Status IntervalRecorder::AssignReason(const std::string& wc, Timestamp stop_start,
+                                      const std::string& reason, const std::string& by) {
+  GANTRY_RETURN_IF_ERROR(engine_.AssignReason(wc, stop_start, reason));
+  return store_.AppendReasonAssigned(wc, stop_start, reason, by).status();
+}
+
+}  // namespace gantry::ops

@@ -1,0 +1,47 @@
+// Turns the engine's timeline into durable events: closes every work centre's segments up to a
+// watermark and appends them to the EventStore, writes a correction event when a late sample
+// reopened intervals already recorded (and records them again), and records order transitions
+// and operator-assigned reasons. Replaying the store gives the same segments as the engine.
+//
+//   IntervalRecorder rec(engine, store, start_of_recording);
+//   engine.Publish(samples);
+//   GANTRY_RETURN_IF_ERROR(rec.CloseUpTo(clock.Now()));
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "operations/event_store.h"
+#include "operations/operations_engine.h"
+
+namespace gantry::ops {
+
+// Borrows the engine and the store (both must outlive it). Same thread as the engine.
+class IntervalRecorder {
+ public:
+  IntervalRecorder(OperationsEngine& engine, EventStore& store, Timestamp start);
+
+  // Records every segment up to `watermark - micro_stop_threshold` (a stop younger than the
+  // threshold may still turn out to be a micro-stop). Call after publishing the samples up to
+  // `watermark`. Corrections are written first.
+  Status CloseUpTo(Timestamp watermark);
+  // Applies to the engine and records the event.
+  Status RecordOrder(const OrderTransition& t);
+  // An operator assigns a reason (the API's call); recorded as an event with `by`.
+  Status AssignReason(const std::string& work_centre, Timestamp stop_start, const std::string& reason,
+                      const std::string& by);
+  Timestamp ClosedUntil(const std::string& work_centre) const;
+
+ private:
+  struct Recorded {
+    Timestamp start;
+    Timestamp end;
+  };
+  OperationsEngine& engine_;
+  EventStore& store_;
+  std::map<std::string, Timestamp> closed_until_;
+  std::map<std::string, std::vector<Recorded>> recent_;  // within the late-data horizon
+};
+
+}  // namespace gantry::ops

@@ -1,0 +1,78 @@
+#include "operations/interval_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace gantry::ops {
+namespace {
+
+Timestamp T(const char* iso) { return ParseTimestamp(iso).value(); }
+
+constexpr const char* kPlant = R"(enterprise: acme
+sites:
+  - name: p
+    timezone: UTC
+    areas:
+      - name: a
+        lines:
+          - name: l
+            work_centres:
+              - name: m
+                state: {word: state}
+                counters: {good: good}
+operations:
+  micro_stop_threshold: 1m
+)";
+
+TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
+  auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
+  OperationsConfig cfg = ParseOperationsConfig(doc.Root());
+  ASSERT_TRUE(doc.Finish().ok());
+  std::map<std::string, TagId> ids;
+  auto engine = OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
+                  return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
+                }).value();
+  auto store = EventStore::Open(":memory:").value();
+  IntervalRecorder rec(*engine, *store, T("2026-01-05T06:00:00Z"));
+  auto put = [&](const char* tag, const char* iso, double v) {
+    engine->Publish(Sample{ids.at(std::string("acme/p/a/l/m/") + tag), T(iso), Value(v), Quality::Good()});
+  };
+  put("state", "2026-01-05T06:00:00Z", 1);
+  put("good", "2026-01-05T06:00:00Z", 0);
+  put("good", "2026-01-05T06:20:00Z", 1200);
+  put("good", "2026-01-05T06:40:00Z", 2400);
+  ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T06:41:00Z")).ok());
+  EXPECT_EQ(rec.ClosedUntil("acme/p/a/l/m"), T("2026-01-05T06:40:00Z"));
+  put("state", "2026-01-05T06:10:00Z", 5);  // late: a fault 06:10-06:30
+  put("state", "2026-01-05T06:30:00Z", 1);
+  put("good", "2026-01-05T07:00:00Z", 3600);
+  ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T07:01:00Z")).ok());
+  ASSERT_TRUE(rec.AssignReason("acme/p/a/l/m", T("2026-01-05T06:10:00Z"), "unassigned", "ann").code() ==
+              StatusCode::kInvalidArgument);
+
+  auto from_events = store->LoadIntervals("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")).value();
+  auto from_engine = engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
+  Duration down_events = 0, down_engine = 0;
+  uint64_t good_events = 0, good_engine = 0;
+  for (const Segment& s : from_events) {
+    if (s.category == StateCategory::kUnplannedDowntime) down_events += s.length();
+    good_events += s.good;
+  }
+  for (const Segment& s : from_engine) {
+    if (s.category == StateCategory::kUnplannedDowntime) down_engine += s.length();
+    good_engine += s.good;
+  }
+  EXPECT_EQ(down_engine, 20 * kMinute);
+  EXPECT_EQ(down_events, down_engine);
+  EXPECT_EQ(good_events, 3600u);
+  EXPECT_EQ(good_events, good_engine);
+  Duration covered = 0;
+  for (const Segment& s : from_events) covered += s.length();
+  EXPECT_EQ(covered, kHour);
+  auto events = store->Read(0, 1000).value();
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const StoredEvent& e) { return e.kind == EventKind::kCorrection; }));
+}
+
+}  // namespace
+}  // namespace gantry::ops

@@ -74,6 +74,11 @@ PackagingLine::PackagingLine(LineOptions options)
   for (const BufferSpec& b : options_.buffers) buffers_.push_back(b.initial_fill);
   // Show a sensible state before the first tick (a server may be read before time moves).
   const PlannedStop* planned = options_.schedule.ActiveAt(now_);
+  if (planned != nullptr && planned->kind == MachineState::kChangeover) {
+    had_changeover_ = true;  // starting inside a changeover: its product is the first one
+    changeover_seen_ = options_.schedule.OccurrenceStart(*planned, now_);
+    last_changeover_end_ = changeover_seen_ + planned->length;
+  }
   for (size_t i = 0; i < machines_.size(); ++i) {
     machines_[i].state = planned != nullptr ? planned->kind : RunOrWait(i);
   }
@@ -94,7 +99,9 @@ void PackagingLine::Tick() {
   const PlannedStop* planned = options_.schedule.ActiveAt(now_);
   if (planned != nullptr && planned->kind == MachineState::kChangeover) {
     const Timestamp start = options_.schedule.OccurrenceStart(*planned, now_);
-    if (start != changeover_seen_) {  // a new changeover begins: the next product is set up
+    if (!had_changeover_ ||
+        start != changeover_seen_) {  // a new changeover begins: the next product is set up
+      had_changeover_ = true;
       changeover_seen_ = start;
       product_index_ = (product_index_ + 1) % options_.products.size();
     }
@@ -196,6 +203,7 @@ void PackagingLine::Produce(size_t i, double dt_min) {
 
 double PackagingLine::RejectProbability(size_t i) const {
   double p = options_.machines[i].reject_rate;
+  if (!had_changeover_) return std::min(p, 0.5);
   const Duration since_changeover = now_ - last_changeover_end_;
   if (since_changeover >= 0 && since_changeover < 5 * kChangeoverRejectDecay) {
     p *= 1 + kChangeoverRejectBoost *

@@ -119,8 +119,9 @@ class PackagingLine {
   Duration carry_ = 0;  // time not yet simulated (less than one tick)
   uint64_t ticks_ = 0;
   size_t product_index_ = 0;
-  Timestamp changeover_seen_ = -1;  // start of the last changeover already applied
-  Timestamp last_changeover_end_ = INT64_MIN / 2;
+  bool had_changeover_ = false;
+  Timestamp changeover_seen_ = 0;      // start of the last changeover already applied
+  Timestamp last_changeover_end_ = 0;  // valid when had_changeover_
 };
 
 }  // namespace gantry::sim

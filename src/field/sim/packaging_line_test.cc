@@ -190,6 +190,19 @@ TEST(PackagingLine, ChangeoverSwitchesProductAndRaisesRejectsRightAfter) {
   EXPECT_GT(after_changeover, 2 * steady) << after_changeover << " vs " << steady;
 }
 
+TEST(PackagingLine, StartingInsideAChangeoverKeepsTheFirstProductUntilTheNextOne) {
+  LineOptions o = QuietLine();
+  o.schedule.stops = {{MachineState::kChangeover, 0, 30 * kMinute, "changeover"}};
+  o.start_time = kMidnight + 10 * kMinute;
+  PackagingLine line(o);
+  EXPECT_EQ(line.Machine(kCapper).state, MachineState::kChangeover);
+  line.Step(kHour);
+  EXPECT_EQ(line.Machine(kCapper).state, MachineState::kRunning);
+  EXPECT_EQ(line.Machine(kCapper).product, "P-0017");
+  line.Step(23 * kHour);  // the next day's changeover
+  EXPECT_EQ(line.Machine(kCapper).product, "P-0018");
+}
+
 TEST(PackagingLine, MicroStopsAreShortAndFrequent) {
   LineOptions o = QuietLine(9);
   o.micro_stop_rate_scale = 1;

@@ -19,6 +19,7 @@ PlantSimulator::~PlantSimulator() {
 }
 
 Status PlantSimulator::Start() {
+  std::lock_guard<std::mutex> control(control_mutex_);
   if (started_) return FailedPrecondition("simulator: already started");
   if (options_.time_scale < 0) return InvalidArgument("simulator: time_scale must be >= 0");
   if (options_.update_interval <= 0)
@@ -55,6 +56,7 @@ Status PlantSimulator::Start() {
 }
 
 void PlantSimulator::Stop() {
+  std::lock_guard<std::mutex> control(control_mutex_);
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     stopping_ = true;
@@ -62,6 +64,7 @@ void PlantSimulator::Stop() {
   stop_cv_.notify_all();
   if (clock_thread_.joinable()) clock_thread_.join();
   for (auto& server : servers_) server->Stop();
+  started_ = false;
 }
 
 void PlantSimulator::ClockLoop() {
@@ -101,12 +104,14 @@ std::vector<MachineEndpoint> PlantSimulator::Endpoints() const {
 
 Status PlantSimulator::StopMachine(size_t machine) {
   if (machine >= servers_.size()) return NotFound(fmt::format("simulator: no machine {}", machine));
+  std::lock_guard<std::mutex> control(control_mutex_);
   servers_[machine]->Stop();
   return Status::Ok();
 }
 
 Status PlantSimulator::StartMachine(size_t machine) {
   if (machine >= servers_.size()) return NotFound(fmt::format("simulator: no machine {}", machine));
+  std::lock_guard<std::mutex> control(control_mutex_);
   if (!started_) return FailedPrecondition("simulator: StartMachine before Start");
   return servers_[machine]->Start().WithContext("machine " + MachineName(machine));
 }

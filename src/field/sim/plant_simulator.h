@@ -44,8 +44,7 @@ struct MachineEndpoint {
   bool serving = false;  // false while StopMachine()'d
 };
 
-// Thread-safe: every public method may be called from any thread, except that Start() and
-// Stop() must not race each other.
+// Thread-safe: every public method may be called from any thread.
 class PlantSimulator {
  public:
   explicit PlantSimulator(SimOptions options);
@@ -54,7 +53,8 @@ class PlantSimulator {
   PlantSimulator& operator=(const PlantSimulator&) = delete;
 
   // Validates the options, binds every machine's port and starts the threads. On error nothing
-  // stays open; the error names the machine and port. Calling Start() twice is an error.
+  // stays open; the error names the machine and port. FailedPrecondition when already
+  // started; after Stop() it starts afresh (a new line from the seed, the same ports if fixed).
   Status Start();
   // Stops the clock thread and every server, promptly; joins all threads. Idempotent.
   void Stop();
@@ -84,6 +84,8 @@ class PlantSimulator {
   void PublishLocked();  // REQUIRES(model_mutex_)
 
   SimOptions options_;
+  std::mutex control_mutex_;  // serialises Start, Stop, StopMachine, StartMachine
+  bool started_ = false;      // GUARDED_BY(control_mutex_)
   mutable std::mutex model_mutex_;
   std::unique_ptr<PackagingLine> line_;  // GUARDED_BY(model_mutex_); set by Start()
   std::vector<std::unique_ptr<MachineServer>> servers_;
@@ -92,7 +94,6 @@ class PlantSimulator {
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // GUARDED_BY(stop_mutex_)
   std::thread clock_thread_;
-  bool started_ = false;
 };
 
 }  // namespace gantry::sim

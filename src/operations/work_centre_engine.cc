@@ -126,6 +126,8 @@ void WorkCentreEngine::Step(State& s, const RawPoint& p, bool record) {
     emit(s.last_state_sample + rules_.no_data_after, MachineCondition::kNoData, "", 0);
   }
   s.last_state_sample = std::max(s.last_state_sample, p.time);
+  // A repeated value (a poll that changed nothing) cannot change the condition.
+  if (s.seen[i] && !p.bad && !s.bad[i] && s.value[i] == p.value && s.has_condition) return;
   s.value[i] = p.value;
   s.bad[i] = p.bad;
   s.seen[i] = true;

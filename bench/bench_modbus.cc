@@ -46,7 +46,7 @@ DeviceConfig Map125(int port) {
     p.type = t;
     p.bit = bit;
     p.tag.scaling.gain = gain;
-    p.tag.type = bit != kNoBit ? ValueType::kBool
+    p.tag.type = bit != kNoBit                              ? ValueType::kBool
                  : (t == WireType::kFloat32 || gain != 1.0) ? ValueType::kDouble
                                                             : ValueType::kInt64;
     d.points.push_back(p);
@@ -75,8 +75,8 @@ void BM_BareLibmodbusRead(benchmark::State& state) {
   modbus_close(ctx);
   modbus_free(ctx);
   state.SetItemsProcessed(state.iterations());
-  state.counters["reads/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["reads/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   // Wall-clock rate: this loop is bound by the round trip, not by this thread's CPU.
   g_bare_reads_per_second = static_cast<double>(state.iterations()) / Seconds(t0);
 }
@@ -100,8 +100,8 @@ void BM_GantryPoll(benchmark::State& state) {
     sink.Publish(publisher.OnRead(0, r, 1));
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["reads/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["reads/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   if (g_bare_reads_per_second > 0) {
     const double ours = static_cast<double>(state.iterations()) / Seconds(t0);
     state.counters["vs_bare_libmodbus"] = ours / g_bare_reads_per_second;
@@ -167,7 +167,8 @@ void BM_DecodePoints(benchmark::State& state) {
   uint16_t v = 0;
   for (auto _ : state) {
     ++v;
-    for (size_t i = 0; i < r.registers.size(); ++i) r.registers[i] = static_cast<uint16_t>(v * 31 + i);
+    for (size_t i = 0; i < r.registers.size(); ++i)
+      r.registers[i] = static_cast<uint16_t>(v * 31 + i);
     sink.Publish(publisher.OnRead(0, r, v));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.points.size()));

@@ -8,7 +8,9 @@
 namespace gantry::modbus {
 namespace {
 
-uint16_t Swap(uint16_t r) { return static_cast<uint16_t>((r << 8) | (r >> 8)); }
+uint16_t Swap(uint16_t r) {
+  return static_cast<uint16_t>((r << 8) | (r >> 8));
+}
 
 // The register at significance position `i` (0 = most significant), byte order undone.
 uint16_t Word(const PointConfig& p, std::span<const uint16_t> regs, size_t i, size_t n) {
@@ -31,7 +33,9 @@ Value Integer(const PointConfig& p, int64_t raw) {
   return Value(p.tag.scaling.Apply(static_cast<double>(raw)));
 }
 
-char Printable(uint8_t c) { return (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?'; }
+char Printable(uint8_t c) {
+  return (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+}
 
 Value DecodeString(const PointConfig& p, std::span<const uint16_t> regs) {
   std::string s;
@@ -59,8 +63,7 @@ Value DecodeRegisters(const PointConfig& p, std::span<const uint16_t> regs) {
   if (p.bit != kNoBit) return Value(((Word(p, regs, 0, 1) >> p.bit) & 1u) != 0);
   switch (p.type) {
     case WireType::kBool: return Value(Word(p, regs, 0, 1) != 0);
-    case WireType::kInt16:
-      return Integer(p, static_cast<int16_t>(Word(p, regs, 0, 1)));
+    case WireType::kInt16: return Integer(p, static_cast<int16_t>(Word(p, regs, 0, 1)));
     case WireType::kUint16: return Integer(p, Word(p, regs, 0, 1));
     case WireType::kInt32:
       return Integer(p, static_cast<int32_t>(static_cast<uint32_t>(Combine(p, regs, 2))));

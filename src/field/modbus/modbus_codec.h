@@ -23,7 +23,9 @@ namespace gantry::modbus {
 Value DecodeRegisters(const PointConfig& p, std::span<const uint16_t> regs);
 
 // A coil or discrete input.
-inline Value DecodeBit(bool bit) { return Value(bit); }
+inline Value DecodeBit(bool bit) {
+  return Value(bit);
+}
 
 // The inverse of DecodeRegisters before scaling: a raw wire value (int64 or bool for integer
 // types, double for floats, string for strings) laid out in p.Width() registers. Used by tests,
@@ -40,7 +42,6 @@ struct LastPublished {
 // True when a reading should be published: the first one, a quality or type change, a numeric
 // change larger than `deadband` (any change when deadband is 0), or any change of a bool or
 // string.
-bool ShouldPublish(const LastPublished& last, const Value& value, Quality quality,
-                   double deadband);
+bool ShouldPublish(const LastPublished& last, const Value& value, Quality quality, double deadband);
 
 }  // namespace gantry::modbus

@@ -35,9 +35,9 @@ TEST(ModbusDecode, Int32HighWordFirstAndLowWordFirst) {
   const uint16_t hi_first[] = {0xFFFF, 0xFFF6};  // -10
   EXPECT_EQ(DecodeRegisters(Point(WireType::kInt32), hi_first), Value(int64_t{-10}));
   const uint16_t lo_first[] = {0xFFF6, 0xFFFF};
-  EXPECT_EQ(DecodeRegisters(Point(WireType::kInt32, ByteOrder::kBig, WordOrder::kLowFirst),
-                            lo_first),
-            Value(int64_t{-10}));
+  EXPECT_EQ(
+      DecodeRegisters(Point(WireType::kInt32, ByteOrder::kBig, WordOrder::kLowFirst), lo_first),
+      Value(int64_t{-10}));
 }
 
 TEST(ModbusDecode, Uint32AboveInt32RangeStaysPositive) {
@@ -147,9 +147,9 @@ TEST(ModbusEncode, RoundTripsEveryTypeAndOrder) {
       EXPECT_EQ(DecodeRegisters(Point(WireType::kInt32, bo, wo),
                                 EncodeRegisters(Point(WireType::kInt32, bo, wo), Value(-123456))),
                 Value(int64_t{-123456}));
-      EXPECT_EQ(DecodeRegisters(Point(WireType::kUint32, bo, wo),
-                                EncodeRegisters(Point(WireType::kUint32, bo, wo),
-                                                Value(int64_t{4000000000}))),
+      EXPECT_EQ(DecodeRegisters(
+                    Point(WireType::kUint32, bo, wo),
+                    EncodeRegisters(Point(WireType::kUint32, bo, wo), Value(int64_t{4000000000}))),
                 Value(int64_t{4000000000}));
       EXPECT_EQ(DecodeRegisters(Point(WireType::kInt64, bo, wo),
                                 EncodeRegisters(Point(WireType::kInt64, bo, wo),

@@ -54,11 +54,16 @@ std::string DeviceConfig::Endpoint() const {
 namespace {
 
 bool ParseTable(std::string_view text, Table& out) {
-  if (text == "co") out = Table::kCoil;
-  else if (text == "di") out = Table::kDiscreteInput;
-  else if (text == "ir") out = Table::kInputRegister;
-  else if (text == "hr") out = Table::kHoldingRegister;
-  else return false;
+  if (text == "co")
+    out = Table::kCoil;
+  else if (text == "di")
+    out = Table::kDiscreteInput;
+  else if (text == "ir")
+    out = Table::kInputRegister;
+  else if (text == "hr")
+    out = Table::kHoldingRegister;
+  else
+    return false;
   return true;
 }
 
@@ -115,9 +120,9 @@ PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& pol
   const bool has_bit = node["bit"].IsPresent();
   size_t default_type = bit_table ? 0 : 2;  // bool for coils/inputs, uint16 for registers
   p.type = static_cast<WireType>(node.Choice("type",
-                                                 {"bool", "int16", "uint16", "int32", "uint32", "int64",
-                                                  "uint64", "float32", "float64", "string"},
-                                                 default_type));
+                                             {"bool", "int16", "uint16", "int32", "uint32", "int64",
+                                              "uint64", "float32", "float64", "string"},
+                                             default_type));
 
   if (bit_table && p.type != WireType::kBool) {
     node.ErrorAt("type", std::string(p.table == Table::kCoil ? "coil" : "discrete input") +
@@ -151,13 +156,13 @@ PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& pol
       p.string_length = static_cast<uint16_t>(node.Int("length", 1, 1, kMaxReadRegisters));
     }
   } else if (p.type == WireType::kString) {
-    node.ErrorAt("length", "type string needs length: the number of registers (1 to 125, two "
-                           "characters each)");
+    node.ErrorAt("length",
+                 "type string needs length: the number of registers (1 to 125, two "
+                 "characters each)");
     p.string_length = 1;
   }
   p.byte_order = static_cast<ByteOrder>(node.Choice("byte_order", {"big", "little"}, 0));
-  p.word_order =
-      static_cast<WordOrder>(node.Choice("word_order", {"high_first", "low_first"}, 0));
+  p.word_order = static_cast<WordOrder>(node.Choice("word_order", {"high_first", "low_first"}, 0));
   if (node["word_order"].IsPresent() && p.Width() == 1 && p.type != WireType::kString) {
     node.ErrorAt("word_order", "word_order applies only to 32- and 64-bit types; type is " +
                                    std::string(WireTypeName(p.type)));
@@ -245,8 +250,7 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   ConfigNode groups = node["poll_groups"];
   if (groups.IsPresent()) {
     for (auto& [name, value] : groups.Entries()) {
-      d.poll_groups.push_back(
-          {name, groups.DurationValue(name, kSecond, kMillisecond, kDay)});
+      d.poll_groups.push_back({name, groups.DurationValue(name, kSecond, kMillisecond, kDay)});
     }
   }
   if (d.poll_groups.empty()) d.poll_groups.push_back({"default", kSecond});

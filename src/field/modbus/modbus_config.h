@@ -21,11 +21,22 @@ namespace gantry::modbus {
 enum class Table : uint8_t { kCoil, kDiscreteInput, kInputRegister, kHoldingRegister };
 std::string_view TableName(Table t);  // "co", "di", "ir", "hr"
 // Coils and discrete inputs hold bits; the other two hold 16-bit registers.
-constexpr bool IsBitTable(Table t) { return t == Table::kCoil || t == Table::kDiscreteInput; }
+constexpr bool IsBitTable(Table t) {
+  return t == Table::kCoil || t == Table::kDiscreteInput;
+}
 
 // How a value is laid out on the wire.
 enum class WireType : uint8_t {
-  kBool, kInt16, kUint16, kInt32, kUint32, kInt64, kUint64, kFloat32, kFloat64, kString
+  kBool,
+  kInt16,
+  kUint16,
+  kInt32,
+  kUint32,
+  kInt64,
+  kUint64,
+  kFloat32,
+  kFloat64,
+  kString
 };
 std::string_view WireTypeName(WireType t);  // "bool", "int16", ...
 
@@ -75,8 +86,8 @@ struct SerialSettings {
 struct DeviceConfig {
   std::string name;  // unique among devices, used in logs and health
   Protocol protocol = Protocol::kTcp;
-  std::string host;  // modbus-tcp
-  int port = 502;    // modbus-tcp
+  std::string host;       // modbus-tcp
+  int port = 502;         // modbus-tcp
   SerialSettings serial;  // modbus-rtu
   int unit_id = 1;
   Duration timeout = kSecond;  // per request (and per connection attempt)

@@ -32,7 +32,9 @@ tags:
 )";
 
 // One tag line-set appended to a valid device head.
-Parsed ParseTag(const std::string& tag) { return Parse(kHead + "  - path: acme/plant1/filler/x\n" + tag); }
+Parsed ParseTag(const std::string& tag) {
+  return Parse(kHead + "  - path: acme/plant1/filler/x\n" + tag);
+}
 
 std::string OnlyError(const Parsed& p) {
   EXPECT_EQ(p.errors.size(), 1u) << ::testing::PrintToString(p.errors);
@@ -207,8 +209,7 @@ TEST(ModbusConfigError, WordOrderOnA16BitType) {
 }
 
 TEST(ModbusConfigError, UnknownTagKeyHasHint) {
-  EXPECT_THAT(OnlyError(ParseTag("    address: hr:0\n    adress: hr:1\n")),
-              HasSubstr("adress"));
+  EXPECT_THAT(OnlyError(ParseTag("    address: hr:0\n    adress: hr:1\n")), HasSubstr("adress"));
 }
 
 TEST(ModbusConfigError, BadProtocol) {
@@ -256,9 +257,9 @@ TEST(ModbusConfigError, PortOutOfRange) {
 }
 
 TEST(ModbusConfigError, ReconnectMinAboveMax) {
-  EXPECT_THAT(OnlyError(Parse(
-                  "name: x\nprotocol: modbus-tcp\nhost: a\nreconnect: {min: 10s, max: 1s}\n")),
-              HasSubstr("reconnect min must not exceed max"));
+  EXPECT_THAT(
+      OnlyError(Parse("name: x\nprotocol: modbus-tcp\nhost: a\nreconnect: {min: 10s, max: 1s}\n")),
+      HasSubstr("reconnect min must not exceed max"));
 }
 
 TEST(ModbusConfigError, BadPollInterval) {

@@ -23,7 +23,9 @@ int64_t SteadyNow() {
       .count();
 }
 
-std::string Seconds(Duration d) { return fmt::format("{:.1f} s", static_cast<double>(d) / kSecond); }
+std::string Seconds(Duration d) {
+  return fmt::format("{:.1f} s", static_cast<double>(d) / kSecond);
+}
 
 std::string Describe(const PlannedRead& r) {
   return fmt::format("{}:{}+{}", TableName(r.table), r.start, r.quantity);
@@ -31,8 +33,8 @@ std::string Describe(const PlannedRead& r) {
 
 }  // namespace
 
-ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids,
-                                 SampleSink& sink, const Clock& clock)
+ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids, SampleSink& sink,
+                                 const Clock& clock)
     : config_(std::move(config)),
       reads_(PlanReads(config_)),
       tag_ids_(std::move(tag_ids)),
@@ -42,12 +44,14 @@ ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids
   health_.device = config_.name;
 }
 
-ModbusConnector::~ModbusConnector() { Stop(); }
+ModbusConnector::~ModbusConnector() {
+  Stop();
+}
 
 Status ModbusConnector::Start() {
   if (tag_ids_.size() != config_.points.size()) {
-    return InvalidArgument(fmt::format("{}: {} tag ids for {} points", log_prefix_,
-                                       tag_ids_.size(), config_.points.size()));
+    return InvalidArgument(fmt::format("{}: {} tag ids for {} points", log_prefix_, tag_ids_.size(),
+                                       config_.points.size()));
   }
   if (thread_.joinable()) return FailedPrecondition(log_prefix_ + ": already running");
   {
@@ -97,7 +101,8 @@ void ModbusConnector::Publish(std::vector<Sample> batch) {
 
 bool ModbusConnector::WaitUntil(int64_t steady_deadline) {
   std::unique_lock lock(mutex_);
-  const auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_deadline));
+  const auto deadline =
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_deadline));
   wake_.wait_until(lock, deadline, [this] { return stopping_; });
   return !stopping_;
 }
@@ -113,7 +118,8 @@ void ModbusConnector::Run() {
   uint64_t attempts = 0;
 
   while (!stop_requested_) {
-    SetState(ConnectorState::kConnecting, last_reason.empty() ? "" : log_prefix_ + ": " + last_reason);
+    SetState(ConnectorState::kConnecting,
+             last_reason.empty() ? "" : log_prefix_ + ": " + last_reason);
     Status connected = link_->Connect();
     if (stop_requested_) break;
     if (!connected.ok()) {
@@ -123,7 +129,8 @@ void ModbusConnector::Run() {
       // Wait backoff minus up to a quarter of it, never below the configured minimum.
       std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
       const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
-      const std::string message = fmt::format("{}: {}; retry in {}", log_prefix_, reason, Seconds(wait));
+      const std::string message =
+          fmt::format("{}: {}; retry in {}", log_prefix_, reason, Seconds(wait));
       const int64_t now = SteadyNow();
       if (reason != last_reason || now - last_warn >= kRepeatLogInterval) {
         if (reason == last_reason) {
@@ -174,8 +181,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
   std::vector<std::string> last_detail(reads_.size());
   int timeouts_in_row = 0;
   while (!stop_requested_) {
-    size_t group = static_cast<size_t>(
-        std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
+    size_t group =
+        static_cast<size_t>(std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
     if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService()};
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;

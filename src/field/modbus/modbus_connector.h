@@ -13,9 +13,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "core/quality.h"
 #include "core/sample_sink.h"
 #include "field/connector.h"
 #include "field/modbus/modbus_config.h"
@@ -68,13 +70,13 @@ class ModbusConnector final : public Connector {
 
   std::unique_ptr<ModbusLink> link_;  // used by the device thread; Interrupt() from Stop()
   std::thread thread_;
-  std::mutex mutex_;                  // guards stopping_ for the condition variable
+  std::mutex mutex_;  // guards stopping_ for the condition variable
   std::condition_variable wake_;
-  bool stopping_ = false;             // GUARDED_BY(mutex_)
+  bool stopping_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> stop_requested_{false};
 
   mutable std::mutex health_mutex_;
-  ConnectorHealth health_;            // GUARDED_BY(health_mutex_)
+  ConnectorHealth health_;  // GUARDED_BY(health_mutex_)
 };
 
 }  // namespace gantry::modbus

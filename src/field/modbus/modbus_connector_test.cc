@@ -27,8 +27,8 @@ PointConfig Tag(const std::string& name, Table table, uint16_t offset, WireType 
   p.offset = offset;
   p.type = type;
   p.poll_group = group;
-  p.tag.type = type == WireType::kBool     ? ValueType::kBool
-               : type == WireType::kString ? ValueType::kString
+  p.tag.type = type == WireType::kBool      ? ValueType::kBool
+               : type == WireType::kString  ? ValueType::kString
                : type == WireType::kFloat32 ? ValueType::kDouble
                                             : ValueType::kInt64;
   return p;
@@ -114,8 +114,8 @@ TEST(ModbusConnector, ServerKilledMidRunGoesBadThenGoodAgain) {
   ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(100, 6); }, 5s)) << sink.Dump();
 
   server.Stop();  // the PLC is switched off
-  ASSERT_TRUE(sink.WaitFor(
-      [&] { return sink.Latest(100).quality == Quality::BadNotConnected(); }, 5s))
+  ASSERT_TRUE(
+      sink.WaitFor([&] { return sink.Latest(100).quality == Quality::BadNotConnected(); }, 5s))
       << sink.Dump();
   std::this_thread::sleep_for(600ms);  // several failed reconnects at 50..200 ms
   ConnectorHealth down = c.Health();
@@ -204,7 +204,8 @@ TEST(ModbusConnector, BusyDeviceKeepsValueThenUncertain) {
   std::atomic<bool> busy{false};
   server.SetOverride([&](std::span<const uint8_t> q) -> std::optional<std::vector<uint8_t>> {
     if (!busy) return std::nullopt;
-    return std::vector<uint8_t>{q[0], q[1], 0, 0, 0, 3, q[6], static_cast<uint8_t>(q[7] | 0x80), 0x06};
+    return std::vector<uint8_t>{q[0], q[1], 0, 0, 0, 3, q[6], static_cast<uint8_t>(q[7] | 0x80),
+                                0x06};
   });
   CollectingSink sink;
   DeviceConfig device = Filler(server.port());
@@ -223,7 +224,9 @@ TEST(ModbusConnector, BusyDeviceKeepsValueThenUncertain) {
 TEST(ModbusConnector, SilentDeviceTimesOutAndStopInterruptsTheWait) {
   TestServer server;
   ASSERT_TRUE(server.Start());
-  server.SetOverride([](std::span<const uint8_t>) { return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>{}); });
+  server.SetOverride([](std::span<const uint8_t>) {
+    return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>{});
+  });
   CollectingSink sink;
   DeviceConfig device = Filler(server.port());
   device.timeout = 100 * kMillisecond;
@@ -240,7 +243,9 @@ TEST(ModbusConnector, SilentDeviceTimesOutAndStopInterruptsTheWait) {
   slow.timeout = 5 * kSecond;
   ModbusConnector c2(slow, Ids(slow.points.size()), sink, SystemClock::Instance());
   ASSERT_TRUE(c2.Start().ok());
-  ASSERT_TRUE(sink.WaitFor([&] { return server.requests() > 0 && c2.Health().state == ConnectorState::kConnected; }, 5s));
+  ASSERT_TRUE(sink.WaitFor(
+      [&] { return server.requests() > 0 && c2.Health().state == ConnectorState::kConnected; },
+      5s));
   std::this_thread::sleep_for(100ms);
   auto t0 = std::chrono::steady_clock::now();
   c2.Stop();

@@ -110,7 +110,8 @@ TEST(ModbusInterop, ConnectorReadsAnIndependentServerAndSurvivesItsRestart) {
   EXPECT_EQ(sink.Latest(8).quality, Quality::BadOutOfRange());  // its exception 02
 
   node->Kill();
-  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(0).quality == Quality::BadNotConnected(); }, 5s))
+  ASSERT_TRUE(
+      sink.WaitFor([&] { return sink.Latest(0).quality == Quality::BadNotConnected(); }, 5s))
       << sink.Dump();
   node = StartNodeServer(port, output);
   ASSERT_TRUE(node) << "node modbus server did not restart on port " << port << ":\n" << output;

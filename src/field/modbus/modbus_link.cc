@@ -21,7 +21,9 @@ struct ModbusLink::Context {
 
 ModbusLink::ModbusLink(const DeviceConfig& device) : device_(device) {}
 
-ModbusLink::~ModbusLink() { Close(); }
+ModbusLink::~ModbusLink() {
+  Close();
+}
 
 namespace {
 
@@ -105,11 +107,10 @@ ReadResponse ModbusLink::Read(const ReadRequest& request) {
     return r;
   }
   modbus_t* ctx = ctx_->ctx;
-  const uint8_t raw[6] = {static_cast<uint8_t>(device_.unit_id), request.function,
-                          static_cast<uint8_t>(request.start >> 8),
-                          static_cast<uint8_t>(request.start & 0xFF),
-                          static_cast<uint8_t>(request.quantity >> 8),
-                          static_cast<uint8_t>(request.quantity & 0xFF)};
+  const uint8_t raw[6] = {
+      static_cast<uint8_t>(device_.unit_id),       request.function,
+      static_cast<uint8_t>(request.start >> 8),    static_cast<uint8_t>(request.start & 0xFF),
+      static_cast<uint8_t>(request.quantity >> 8), static_cast<uint8_t>(request.quantity & 0xFF)};
   // libmodbus sends raw requests with transaction id 0, so every answer must carry 0. The id
   // cannot tell a late answer from the current one; Read flushes the socket after a timeout and
   // the connector reconnects after repeated timeouts, so a late answer rarely survives, and one

@@ -45,7 +45,7 @@ class ModbusLink {
   const DeviceConfig& device_;
   std::unique_ptr<Context> ctx_;
   std::mutex fd_mutex_;
-  int fd_ = -1;  // GUARDED_BY(fd_mutex_): the socket Interrupt() shuts down
+  int fd_ = -1;               // GUARDED_BY(fd_mutex_): the socket Interrupt() shuts down
   bool interrupted_ = false;  // GUARDED_BY(fd_mutex_)
 };
 

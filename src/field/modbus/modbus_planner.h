@@ -24,8 +24,8 @@ uint8_t ReadFunctionFor(Table t);
 
 // A point served by a read: where its first register (or bit) sits in the response.
 struct ServedPoint {
-  size_t point = 0;   // index into DeviceConfig::points
-  uint16_t index = 0; // offset of the point's first register/bit within the response
+  size_t point = 0;    // index into DeviceConfig::points
+  uint16_t index = 0;  // offset of the point's first register/bit within the response
 };
 
 // One read request (FC 1-4) and the points it serves.
@@ -34,7 +34,7 @@ struct PlannedRead {
   Table table = Table::kHoldingRegister;
   uint8_t function = kReadHoldingRegisters;
   uint16_t start = 0;
-  uint16_t quantity = 0;  // 1..125 registers or 1..2000 bits
+  uint16_t quantity = 0;            // 1..125 registers or 1..2000 bits
   std::vector<ServedPoint> points;  // ordered by address
 };
 

@@ -14,7 +14,8 @@ PointConfig At(Table t, uint16_t offset, WireType type = WireType::kUint16, size
   return p;
 }
 
-DeviceConfig Device(std::vector<PointConfig> points, uint16_t gap_regs = 8, uint16_t gap_bits = 64) {
+DeviceConfig Device(std::vector<PointConfig> points, uint16_t gap_regs = 8,
+                    uint16_t gap_bits = 64) {
   DeviceConfig d;
   d.poll_groups = {{"fast", 250 * kMillisecond}, {"slow", 5 * kSecond}};
   d.max_gap_registers = gap_regs;
@@ -24,9 +25,9 @@ DeviceConfig Device(std::vector<PointConfig> points, uint16_t gap_regs = 8, uint
 }
 
 TEST(ModbusPlan, ContiguousRegistersBecomeOneRequest) {
-  auto reads = PlanReads(Device({At(Table::kHoldingRegister, 0),
-                                 At(Table::kHoldingRegister, 1, WireType::kFloat32),
-                                 At(Table::kHoldingRegister, 3)}));
+  auto reads = PlanReads(
+      Device({At(Table::kHoldingRegister, 0), At(Table::kHoldingRegister, 1, WireType::kFloat32),
+              At(Table::kHoldingRegister, 3)}));
   ASSERT_EQ(reads.size(), 1u);
   EXPECT_EQ(reads[0].function, kReadHoldingRegisters);
   EXPECT_EQ(reads[0].start, 0);
@@ -38,9 +39,9 @@ TEST(ModbusPlan, ContiguousRegistersBecomeOneRequest) {
 }
 
 TEST(ModbusPlan, SmallGapIsBridgedLargeGapSplits) {
-  auto reads = PlanReads(Device({At(Table::kInputRegister, 10), At(Table::kInputRegister, 19),
-                                 At(Table::kInputRegister, 40)},
-                                8));
+  auto reads = PlanReads(Device(
+      {At(Table::kInputRegister, 10), At(Table::kInputRegister, 19), At(Table::kInputRegister, 40)},
+      8));
   ASSERT_EQ(reads.size(), 2u);
   EXPECT_EQ(reads[0].function, kReadInputRegisters);
   EXPECT_EQ(reads[0].start, 10);
@@ -50,7 +51,8 @@ TEST(ModbusPlan, SmallGapIsBridgedLargeGapSplits) {
 }
 
 TEST(ModbusPlan, ZeroGapReadsOnlyAdjacentRegistersTogether) {
-  auto reads = PlanReads(Device({At(Table::kHoldingRegister, 0), At(Table::kHoldingRegister, 2)}, 0));
+  auto reads =
+      PlanReads(Device({At(Table::kHoldingRegister, 0), At(Table::kHoldingRegister, 2)}, 0));
   EXPECT_EQ(reads.size(), 2u);
 }
 
@@ -67,7 +69,8 @@ TEST(ModbusPlan, RegisterRequestsNeverExceed125) {
 
 TEST(ModbusPlan, MultiRegisterValueIsNeverSplitAcrossRequests) {
   std::vector<PointConfig> points;
-  for (uint16_t i = 0; i < 62; ++i) points.push_back(At(Table::kHoldingRegister, 2 * i, WireType::kFloat32));
+  for (uint16_t i = 0; i < 62; ++i)
+    points.push_back(At(Table::kHoldingRegister, 2 * i, WireType::kFloat32));
   points.push_back(At(Table::kHoldingRegister, 124, WireType::kFloat32));  // 124..125
   auto reads = PlanReads(Device(points));
   ASSERT_EQ(reads.size(), 2u);
@@ -88,9 +91,9 @@ TEST(ModbusPlan, CoilsUpTo2000BitsPerRequest) {
 }
 
 TEST(ModbusPlan, TablesAndPollGroupsAreNeverMixed) {
-  auto reads = PlanReads(Device({At(Table::kHoldingRegister, 0), At(Table::kInputRegister, 1),
-                                 At(Table::kCoil, 0), At(Table::kDiscreteInput, 0),
-                                 At(Table::kHoldingRegister, 1, WireType::kUint16, 1)}));
+  auto reads = PlanReads(
+      Device({At(Table::kHoldingRegister, 0), At(Table::kInputRegister, 1), At(Table::kCoil, 0),
+              At(Table::kDiscreteInput, 0), At(Table::kHoldingRegister, 1, WireType::kUint16, 1)}));
   ASSERT_EQ(reads.size(), 5u);
   EXPECT_EQ(reads[0].function, kReadCoils);
   EXPECT_EQ(reads[1].function, kReadDiscreteInputs);

@@ -37,8 +37,8 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
     const size_t have = bits ? response.bits.size() : response.registers.size();
     std::vector<uint16_t>& old_regs = raw_registers_[read_index];
     std::vector<uint8_t>& old_bits = raw_bits_[read_index];
-    const bool comparable = raw_valid_[read_index] && (bits ? old_bits.size() == have
-                                                            : old_regs.size() == have);
+    const bool comparable =
+        raw_valid_[read_index] && (bits ? old_bits.size() == have : old_regs.size() == have);
     for (const ServedPoint& sp : read.points) {
       const PointConfig& p = device_.points[sp.point];
       if (size_t{sp.index} + p.Width() > have) {
@@ -52,9 +52,10 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
                               response.registers.begin() + sp.index);
         if (same) continue;
       }
-      Value v = bits ? DecodeBit(response.bits[sp.index] != 0)
-                     : DecodeRegisters(p, std::span<const uint16_t>(response.registers)
-                                              .subspan(sp.index, p.Width()));
+      Value v =
+          bits ? DecodeBit(response.bits[sp.index] != 0)
+               : DecodeRegisters(
+                     p, std::span<const uint16_t>(response.registers).subspan(sp.index, p.Width()));
       Quality q = v.empty() ? Quality::BadOutOfRange() : Quality::Good();
       Offer(sp.point, std::move(v), q, time, out);
     }
@@ -73,8 +74,8 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
     if (IsBusyException(response.exception_code)) {
       if (++busy_streak_[read_index] <= kBusyRetries) return out;
       for (const ServedPoint& sp : read.points) {
-        Offer(sp.point, !last_[sp.point].quality.IsBad() ? last_[sp.point].value : Value(), q,
-              time, out);
+        Offer(sp.point, !last_[sp.point].quality.IsBad() ? last_[sp.point].value : Value(), q, time,
+              out);
       }
       return out;
     }

@@ -12,7 +12,9 @@ ReadResponse Bad(std::string detail) {
   return r;
 }
 
-bool IsBitFunction(uint8_t fc) { return fc == 0x01 || fc == 0x02; }
+bool IsBitFunction(uint8_t fc) {
+  return fc == 0x01 || fc == 0x02;
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ ReadResponse ValidateReadResponse(const ReadRequest& request, std::span<const ui
     return r;
   }
   if (pdu[0] != fc) {
-    return Bad(fmt::format("function code {:02X} in response to a request with {:02X}", pdu[0], fc));
+    return Bad(
+        fmt::format("function code {:02X} in response to a request with {:02X}", pdu[0], fc));
   }
   if (pdu.size() < 2) return Bad("response ends before its byte count");
   const size_t expected = bits ? (request.quantity + 7u) / 8u : request.quantity * 2u;
@@ -63,13 +66,15 @@ ReadResponse ValidateReadResponse(const ReadRequest& request, std::span<const ui
 }
 
 Result<std::span<const uint8_t>> CheckTcpFrame(std::span<const uint8_t> adu, uint16_t transaction,
-                                              uint8_t unit_id) {
-  if (adu.size() < 8) return Malformed(fmt::format("TCP frame of {} bytes is too short", adu.size()));
+                                               uint8_t unit_id) {
+  if (adu.size() < 8)
+    return Malformed(fmt::format("TCP frame of {} bytes is too short", adu.size()));
   const uint16_t tid = static_cast<uint16_t>((adu[0] << 8) | adu[1]);
   const uint16_t protocol = static_cast<uint16_t>((adu[2] << 8) | adu[3]);
   const uint16_t length = static_cast<uint16_t>((adu[4] << 8) | adu[5]);
   if (tid != transaction) {
-    return Malformed(fmt::format("transaction id {} in answer to {} (stale response)", tid, transaction));
+    return Malformed(
+        fmt::format("transaction id {} in answer to {} (stale response)", tid, transaction));
   }
   if (protocol != 0) return Malformed(fmt::format("protocol id {} is not Modbus (0)", protocol));
   if (length != adu.size() - 6) {
@@ -86,14 +91,16 @@ uint16_t Crc16(std::span<const uint8_t> bytes) {
   for (uint8_t b : bytes) {
     crc ^= b;
     for (int i = 0; i < 8; ++i) {
-      crc = (crc & 1u) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001u) : static_cast<uint16_t>(crc >> 1);
+      crc = (crc & 1u) ? static_cast<uint16_t>((crc >> 1) ^ 0xA001u)
+                       : static_cast<uint16_t>(crc >> 1);
     }
   }
   return crc;
 }
 
 Result<std::span<const uint8_t>> CheckRtuFrame(std::span<const uint8_t> adu, uint8_t unit_id) {
-  if (adu.size() < 4) return Malformed(fmt::format("RTU frame of {} bytes is too short", adu.size()));
+  if (adu.size() < 4)
+    return Malformed(fmt::format("RTU frame of {} bytes is too short", adu.size()));
   const size_t body = adu.size() - 2;
   const uint16_t crc = static_cast<uint16_t>(adu[body] | (adu[body + 1] << 8));
   if (crc != Crc16(adu.first(body))) return Malformed("RTU frame CRC mismatch");

@@ -54,7 +54,7 @@ ReadResponse ValidateReadResponse(const ReadRequest& request, std::span<const ui
 // Checks a Modbus TCP ADU (7-byte MBAP header + PDU): transaction id, protocol id 0, length field
 // equal to the bytes that follow it, unit id. Returns the PDU or Malformed.
 Result<std::span<const uint8_t>> CheckTcpFrame(std::span<const uint8_t> adu, uint16_t transaction,
-                                              uint8_t unit_id);
+                                               uint8_t unit_id);
 
 // Checks a Modbus RTU ADU (address + PDU + CRC-16, low byte first): address and CRC. Returns the
 // PDU or Malformed.
@@ -78,7 +78,9 @@ std::string ExceptionName(uint8_t code);
 Quality ExceptionQuality(uint8_t code);
 
 // True for 05 (acknowledge) and 06 (server device busy): transient, worth retrying.
-constexpr bool IsBusyException(uint8_t code) { return code == 0x05 || code == 0x06; }
+constexpr bool IsBusyException(uint8_t code) {
+  return code == 0x05 || code == 0x06;
+}
 
 // Quality for a read that failed for a non-exception reason.
 Quality FailureQuality(ReadStatus status);

@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (selector & 0x40) p.tag.scaling = {0.1, 3.0};
       for (int t = 0; t <= static_cast<int>(WireType::kString); ++t) {
         p.type = static_cast<WireType>(t);
-        p.bit = (t == static_cast<int>(WireType::kUint16) && (selector & 0x80)) ? selector % 16 : kNoBit;
+        p.bit = (t == static_cast<int>(WireType::kUint16) && (selector & 0x80)) ? selector % 16
+                                                                                : kNoBit;
         std::span<const uint16_t> regs(r.registers);
         for (size_t i = 0; i < regs.size(); ++i) (void)DecodeRegisters(p, regs.subspan(i));
       }

@@ -81,7 +81,8 @@ TEST(ModbusTcpFrame, ChecksTransactionProtocolLengthAndUnit) {
   ASSERT_TRUE(pdu.ok()) << pdu.status().ToString();
   EXPECT_EQ(pdu->size(), 4u);
   EXPECT_THAT(CheckTcpFrame(adu, 8, 1).status().message(), HasSubstr("stale response"));
-  EXPECT_THAT(CheckTcpFrame(adu, 7, 2).status().message(), HasSubstr("answer from unit 1, asked unit 2"));
+  EXPECT_THAT(CheckTcpFrame(adu, 7, 2).status().message(),
+              HasSubstr("answer from unit 1, asked unit 2"));
   Bytes bad_len = adu;
   bad_len[5] = 0x09;
   EXPECT_THAT(CheckTcpFrame(bad_len, 7, 1).status().message(), HasSubstr("MBAP length 9"));
@@ -185,7 +186,7 @@ TEST(ModbusPointPublisher, TimeoutPublishedOnceThenGoodAgainWithValues) {
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].quality, Quality::BadTimeout());
   EXPECT_TRUE(s[0].value.empty());
-  EXPECT_TRUE(pub.OnRead(0, timeout, 3).empty());  // not every cycle
+  EXPECT_TRUE(pub.OnRead(0, timeout, 3).empty());     // not every cycle
   s = pub.OnRead(0, Registers({100, 0x4148, 0}), 4);  // same values: republished on recovery
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0], (Sample{10, 4, Value(int64_t{100}), Quality::Good()}));

@@ -15,7 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool HaveSocat() { return system("command -v socat >/dev/null 2>&1") == 0; }
+bool HaveSocat() {
+  return system("command -v socat >/dev/null 2>&1") == 0;
+}
 
 // A libmodbus RTU server (unit 7) answering on `tty` until stopped; can be paused (silent).
 class RtuServer {
@@ -61,7 +63,8 @@ class RtuServer {
 };
 
 TEST(ModbusRtu, ReadsThroughAPtyPairAndTimesOutWhenTheDeviceIsSilent) {
-  if (!HaveSocat()) GTEST_SKIP() << "socat is not installed (apt-get install socat); RTU test skipped";
+  if (!HaveSocat())
+    GTEST_SKIP() << "socat is not installed (apt-get install socat); RTU test skipped";
   ChildProcess socat({"socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"});
   ASSERT_TRUE(socat.started());
   std::vector<std::string> ptys;
@@ -72,7 +75,8 @@ TEST(ModbusRtu, ReadsThroughAPtyPairAndTimesOutWhenTheDeviceIsSilent) {
     ptys.push_back(line->substr(line->find("PTY is ") + 7));
   }
   ASSERT_TRUE(socat.WaitForLine(
-      [](const std::string& l) { return l.find("starting data transfer") != std::string::npos; }, 5s))
+      [](const std::string& l) { return l.find("starting data transfer") != std::string::npos; },
+      5s))
       << socat.Output();
   RtuServer server(ptys[1]);
   ASSERT_TRUE(server.ok()) << "cannot open " << ptys[1];

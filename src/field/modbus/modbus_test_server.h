@@ -79,16 +79,26 @@ class TestServer {
   int port() const { return port_; }
   uint64_t requests() const { return requests_; }
 
-  void SetHolding(uint16_t addr, uint16_t v) { With([&] { map_->tab_registers[addr] = v; }); }
-  void SetInput(uint16_t addr, uint16_t v) { With([&] { map_->tab_input_registers[addr] = v; }); }
-  void SetCoil(uint16_t addr, bool v) { With([&] { map_->tab_bits[addr] = v; }); }
-  void SetDiscrete(uint16_t addr, bool v) { With([&] { map_->tab_input_bits[addr] = v; }); }
+  void SetHolding(uint16_t addr, uint16_t v) {
+    With([&] { map_->tab_registers[addr] = v; });
+  }
+  void SetInput(uint16_t addr, uint16_t v) {
+    With([&] { map_->tab_input_registers[addr] = v; });
+  }
+  void SetCoil(uint16_t addr, bool v) {
+    With([&] { map_->tab_bits[addr] = v; });
+  }
+  void SetDiscrete(uint16_t addr, bool v) {
+    With([&] { map_->tab_input_bits[addr] = v; });
+  }
   void SetHoldings(uint16_t addr, std::span<const uint16_t> v) {
     With([&] {
       for (size_t i = 0; i < v.size(); ++i) map_->tab_registers[addr + i] = v[i];
     });
   }
-  void SetOverride(Override o) { With([&] { override_ = std::move(o); }); }
+  void SetOverride(Override o) {
+    With([&] { override_ = std::move(o); });
+  }
 
  private:
   template <typename F>

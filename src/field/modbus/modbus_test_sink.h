@@ -38,12 +38,14 @@ class CollectingSink final : public SampleSink {
   }
   bool Has(TagId id) const {
     std::lock_guard lock(mutex_);
-    for (const Sample& s : samples_) if (s.tag == id) return true;
+    for (const Sample& s : samples_)
+      if (s.tag == id) return true;
     return false;
   }
   Sample Latest(TagId id) const {
     std::lock_guard lock(mutex_);
-    for (auto it = samples_.rbegin(); it != samples_.rend(); ++it) if (it->tag == id) return *it;
+    for (auto it = samples_.rbegin(); it != samples_.rend(); ++it)
+      if (it->tag == id) return *it;
     return {};
   }
   size_t CountWith(TagId id, Quality q) const {

@@ -101,6 +101,32 @@ TEST(SimSchedule, WindowsRepeatDailyCrossMidnightAndFollowUtcOffset) {
             day + 22 * kHour + 45 * kMinute);
 }
 
+TEST(SimSchedule, PlantTimeZoneFollowsDaylightSaving) {
+  LineSchedule plan;
+  plan.time_zone = "Europe/Berlin";
+  plan.stops = {{MachineState::kBreak, 10 * kHour, 30 * kMinute, "early shift break"}};
+  ASSERT_TRUE(plan.Validate().ok());
+  const Timestamp winter_day = 1'795'305'600LL * kSecond;  // 2026-11-22T00:00Z, CET = UTC+1
+  const Timestamp summer_day = 1'784'246'400LL * kSecond;  // 2026-07-17T00:00Z, CEST = UTC+2
+  // The same object answers across the change (its cached offset is renewed).
+  EXPECT_EQ(plan.ActiveAt(summer_day + 8 * kHour - kSecond), nullptr);
+  EXPECT_NE(plan.ActiveAt(summer_day + 8 * kHour), nullptr);  // 10:00 CEST
+  EXPECT_EQ(plan.ActiveAt(winter_day + 8 * kHour), nullptr);
+  EXPECT_NE(plan.ActiveAt(winter_day + 9 * kHour), nullptr);  // 10:00 CET
+  EXPECT_EQ(plan.ActiveAt(winter_day + 9 * kHour + 30 * kMinute), nullptr);
+  EXPECT_NE(plan.ActiveAt(summer_day + 8 * kHour + 10 * kMinute), nullptr);
+  EXPECT_EQ(plan.OffsetAt(summer_day), 2 * kHour);
+  EXPECT_EQ(plan.OffsetAt(winter_day), 1 * kHour);
+}
+
+TEST(SimSchedule, UnknownTimeZoneIsAnError) {
+  LineSchedule plan;
+  plan.time_zone = "Europe/Atlantis";
+  const Status s = plan.Validate();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("Europe/Atlantis"), std::string::npos) << s.message();
+}
+
 TEST(SimSchedule, ValidateRejectsRunningStateAsPlannedStop) {
   LineSchedule plan;
   plan.stops = {{MachineState::kRunning, 0, kHour, "nonsense"}};

@@ -4,8 +4,9 @@
 
 namespace gantry::sim {
 
-SimulatorConfig ParseSimulatorConfig(const ConfigNode& node) {
+SimulatorConfig ParseSimulatorConfig(const ConfigNode& node, std::string site_time_zone) {
   SimulatorConfig config;
+  config.options.line.schedule.time_zone = std::move(site_time_zone);
   if (!node.IsPresent()) return config;
   node.AllowKeys({"enabled", "listen", "base_port", "seed"});
   config.enabled = node.Bool("enabled", true);

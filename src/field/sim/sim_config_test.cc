@@ -48,8 +48,12 @@ TEST(DemoPlantConfig, DevicesMatchTheSimulatorsPortsAndRegisterMap) {
   auto doc = ConfigDocument::LoadFile(std::string(GANTRY_SOURCE_DIR) + "/config/demo-plant.yaml");
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   ConfigNode root = doc->Root();
-  const SimulatorConfig sim = ParseSimulatorConfig(root["simulator"]);
+  const std::string zone = root["sites"].Items().at(0).String("timezone");
+  EXPECT_EQ(zone, "Europe/Berlin");
+  const SimulatorConfig sim = ParseSimulatorConfig(root["simulator"], zone);
   ASSERT_TRUE(sim.enabled);
+  EXPECT_EQ(sim.options.line.schedule.time_zone, "Europe/Berlin");
+  EXPECT_TRUE(ValidateLineOptions(sim.options.line).ok());
   const std::map<std::string, std::pair<std::string, std::string>> expected = {
       {"state", {"hr:0", "uint16"}},         {"fault_code", {"hr:1", "uint16"}},
       {"speed", {"hr:2", "float32"}},        {"good_count", {"hr:4", "uint32"}},

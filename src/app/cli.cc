@@ -21,16 +21,16 @@ int RunCli(int argc, char** argv) {
   demo.demo = true;
   auto* demo_cmd = app.add_subcommand(
       "demo", "Start the simulated packaging line, the connectors, the historian and the API");
-  demo_cmd->add_option("--port,-p", demo.port, "HTTP port of the API (default 8080)");
+  demo_cmd->add_option("--port,-p", demo.port, "HTTP port of the API (default 8080; 0: a free port)")->check(CLI::Range(0, 65535));
   demo_cmd->add_option("--data,-d", demo.data_dir, "Data folder (default: a fresh temporary one)");
-  demo_cmd->add_option("--sim-port", demo.sim_port, "First Modbus TCP port of the simulator (default 5020)");
+  demo_cmd->add_option("--sim-port", demo.sim_port, "First Modbus TCP port of the simulator (default 5020; 0: free ports)")->check(CLI::Range(0, 65000));
   demo_cmd->add_option("--time-scale", demo.time_scale, "Simulated seconds per real second (default 1)");
   demo_cmd->add_option("--config,-c", demo.config, "Use this configuration instead of the built-in demo plant");
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a plant from its configuration");
   run_cmd->add_option("--config,-c", run.config, "Plant configuration (YAML)")->required();
-  run_cmd->add_option("--port,-p", run.port, "HTTP port of the API (overrides api.port)");
+  run_cmd->add_option("--port,-p", run.port, "HTTP port of the API (overrides api.port)")->check(CLI::Range(0, 65535));
   run_cmd->add_option("--data,-d", run.data_dir, "Data folder (overrides data_dir)");
 
   SimArgs sim;

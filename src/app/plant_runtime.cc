@@ -17,6 +17,9 @@
 
 namespace gantry {
 
+using historian::Historian;
+using historian::HistorianOptions;
+
 namespace {
 
 // Drains the tag bus into the historian on its own thread. Its queue drops the newest batch when
@@ -115,8 +118,18 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     so.start_time = SystemClock::Instance().Now();
     p.simulator = std::make_unique<sim::PlantSimulator>(so);
     GANTRY_RETURN_IF_ERROR(p.simulator->Start().WithContext("simulator"));
-    spdlog::info("simulator: packaging line serving Modbus TCP on {}:{}..{} (seed {})", so.listen,
-                 so.base_port, so.base_port + 3, so.seed);
+    std::vector<sim::MachineEndpoint> endpoints = p.simulator->Endpoints();
+    if (so.base_port == 0) {
+      // Free ports were asked for: devices that point at the simulator carry the machine index
+      // as their port (see MoveSimulatorPorts in run_command.cc); give them the bound ports.
+      for (auto& device : p.config.modbus_devices) {
+        if (device.protocol == modbus::Protocol::kTcp && device.port >= 0 &&
+            static_cast<size_t>(device.port) < endpoints.size())
+          device.port = endpoints[static_cast<size_t>(device.port)].port;
+      }
+    }
+    for (const auto& e : endpoints)
+      spdlog::info("simulator: {} serving Modbus TCP on {}:{}", e.machine, e.host, e.port);
   }
 
   for (size_t d = 0; d < cfg.modbus_devices.size(); ++d) {
@@ -137,6 +150,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   context.registry = &p.registry;
   context.values = p.values.get();
   Parts* raw = &p;
+  context.bus_stats = [raw] { return raw->bus.Stats(); };
   context.connectors = [raw] {
     std::vector<ConnectorHealth> health;
     for (const auto& c : raw->connectors) health.push_back(c->Health());

@@ -9,6 +9,7 @@
 #include "app/plant_config.h"
 #include "app/plant_runtime.h"
 #include "field/sim/plant_simulator.h"
+#include "field/sim/sim_command.h"
 
 namespace gantry {
 namespace {
@@ -36,6 +37,8 @@ int WaitForStopSignal(const sigset_t& set) {
 }
 
 // Moves the simulator and every device that points at it to a new first port.
+// With new_base 0 (free ports) a device keeps only its machine index as port; the runtime puts
+// in the bound port once the simulator has started.
 void MoveSimulatorPorts(PlantConfig& plant, int new_base) {
   const int old_base = plant.simulator.base_port;
   for (auto& device : plant.modbus_devices) {
@@ -64,8 +67,8 @@ int RunPlant(const RunArgs& args) {
     return 2;
   }
   PlantConfig plant = std::move(loaded).value();
-  if (args.port) plant.api.port = *args.port;
-  if (args.sim_port) MoveSimulatorPorts(plant, *args.sim_port);
+  if (args.port >= 0) plant.api.port = static_cast<uint16_t>(args.port);
+  if (args.sim_port >= 0) MoveSimulatorPorts(plant, args.sim_port);
   if (args.time_scale > 0) plant.simulator.time_scale = args.time_scale;
   if (!args.data_dir.empty()) {
     plant.data_dir = args.data_dir;

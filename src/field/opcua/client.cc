@@ -1,0 +1,272 @@
+#include "field/opcua/client.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace gantry::opcua {
+namespace {
+
+Timestamp Now() {
+  return SystemClock::Instance().Now();
+}
+
+AssemblyLimits AssemblyLimitsFor(const ClientOptions& o) {
+  AssemblyLimits a;
+  a.max_message_size = o.max_message_size;
+  a.max_chunk_count = o.max_chunk_count;
+  a.max_unfinished_messages = 2;
+  a.max_buffered_bytes = o.max_message_size;
+  return a;
+}
+
+}  // namespace
+
+Client::Client(ClientOptions options, std::unique_ptr<ByteStream> stream)
+    : options_(std::move(options)),
+      stream_(std::move(stream)),
+      framer_(options_.buffer_size),
+      assembler_(AssemblyLimitsFor(options_)) {
+  decode_limits_.max_message_size = options_.max_message_size;
+}
+
+Client::~Client() {
+  if (session_open_) (void)CloseSession();
+  (void)Close();
+}
+
+Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
+                                                std::unique_ptr<ByteStream> stream) {
+  if (!stream) {
+    GANTRY_ASSIGN_OR_RETURN(EndpointAddress at, ParseEndpointUrl(options.endpoint_url));
+    GANTRY_ASSIGN_OR_RETURN(stream, ConnectTcp(at.host, at.port, options.request_timeout));
+  }
+  std::unique_ptr<Client> client(new Client(std::move(options), std::move(stream)));
+  GANTRY_RETURN_IF_ERROR(client->Handshake());
+  spdlog::warn(
+      "OPC UA {}: secure channel uses SecurityPolicy None; messages are neither signed nor "
+      "encrypted",
+      client->options_.endpoint_url);
+  GANTRY_RETURN_IF_ERROR(client->OpenChannel(/*renew=*/false));
+  return client;
+}
+
+Status Client::Handshake() {
+  Hello hello;
+  hello.receive_buffer_size = options_.buffer_size;
+  hello.send_buffer_size = options_.buffer_size;
+  hello.max_message_size = options_.max_message_size;
+  hello.max_chunk_count = options_.max_chunk_count;
+  hello.endpoint_url = options_.endpoint_url;
+  GANTRY_ASSIGN_OR_RETURN(auto bytes, EncodeHello(hello));
+  GANTRY_RETURN_IF_ERROR(stream_->WriteAll(bytes, options_.request_timeout));
+  const Timestamp deadline = Now() + options_.request_timeout;
+  std::vector<uint8_t> buffer(4096);
+  for (;;) {
+    GANTRY_ASSIGN_OR_RETURN(size_t n, stream_->ReadSome(buffer, deadline - Now()));
+    GANTRY_ASSIGN_OR_RETURN(auto chunks, framer_.Push(std::span<const uint8_t>(buffer.data(), n)));
+    if (chunks.empty()) continue;
+    GANTRY_ASSIGN_OR_RETURN(MessageHeader header, DecodeMessageHeader(chunks[0]));
+    if (header.type == MessageType::kError) {
+      GANTRY_ASSIGN_OR_RETURN(TransportError err, DecodeError(chunks[0]));
+      return Unavailable(fmt::format("OPC UA {}: server refused Hello: {} {}",
+                                     options_.endpoint_url, Quality(err.error).Name(), err.reason));
+    }
+    GANTRY_ASSIGN_OR_RETURN(Acknowledge ack, DecodeAcknowledge(chunks[0]));
+    GANTRY_ASSIGN_OR_RETURN(limits_, NegotiateWithServer(hello, ack));
+    framer_.set_max_chunk_size(limits_.receive_chunk_size);
+    return Status::Ok();
+  }
+}
+
+RequestHeader Client::NextHeader() {
+  RequestHeader h;
+  h.authentication_token = authentication_token_;
+  h.timestamp = FromTimestamp(Now());
+  h.request_handle = next_request_handle_++;
+  h.timeout_hint_ms = static_cast<uint32_t>(options_.request_timeout / kMillisecond);
+  return h;
+}
+
+Status Client::OpenChannel(bool renew) {
+  OpenSecureChannelRequest request;
+  request.header = NextHeader();
+  request.renew = renew;
+  request.security_mode = MessageSecurityMode::kNone;
+  request.requested_lifetime_ms = options_.channel_lifetime_ms;
+  GANTRY_ASSIGN_OR_RETURN(auto body, EncodeRequest(request));
+  GANTRY_ASSIGN_OR_RETURN(auto reply, Exchange(MessageType::kOpenSecureChannel, body));
+  GANTRY_ASSIGN_OR_RETURN(auto response,
+                          DecodeResponse<OpenSecureChannelResponse>(reply, decode_limits_));
+  if (token_.channel_id != 0 && response.token.channel_id != token_.channel_id) {
+    return Malformed(fmt::format("token renewal moved the channel from {} to {}", token_.channel_id,
+                                 response.token.channel_id));
+  }
+  if (response.token.revised_lifetime_ms == 0)
+    return Malformed("server granted a zero token lifetime");
+  token_ = response.token;
+  token_received_at_ = Now();
+  if (renew) ++token_renewals_;
+  return Status::Ok();
+}
+
+Status Client::RenewTokenIfDue() {
+  // Renew at 75 % of the lifetime, as Part 4 §5.5.2 recommends, so the old token never lapses.
+  const Duration lifetime = static_cast<Duration>(token_.revised_lifetime_ms) * kMillisecond;
+  if (Now() - token_received_at_ < lifetime / 4 * 3) return Status::Ok();
+  return OpenChannel(/*renew=*/true);
+}
+
+Status Client::SendMessage(MessageType type, uint32_t request_id, std::span<const uint8_t> body) {
+  if (limits_.max_request_size != 0 && body.size() > limits_.max_request_size) {
+    return ResourceExhausted(fmt::format("request of {} bytes exceeds the server's limit of {}",
+                                         body.size(), limits_.max_request_size));
+  }
+  SecureChunk first;
+  first.type = type;
+  first.secure_channel_id = token_.channel_id;
+  if (type == MessageType::kOpenSecureChannel) {
+    first.asymmetric.security_policy_uri = String::Of(kSecurityPolicyNone);
+  } else {
+    first.token_id = token_.token_id;
+  }
+  first.sequence_number = next_sequence_number_;
+  first.request_id = request_id;
+  GANTRY_ASSIGN_OR_RETURN(
+      auto chunks, SplitMessage(first, body, limits_.send_chunk_size, limits_.max_request_chunks));
+  next_sequence_number_ += static_cast<uint32_t>(chunks.size());
+  for (const SecureChunk& c : chunks) {
+    GANTRY_ASSIGN_OR_RETURN(auto bytes, EncodeSecureChunk(c));
+    GANTRY_RETURN_IF_ERROR(stream_->WriteAll(bytes, options_.request_timeout));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<uint8_t>> Client::Exchange(MessageType type, std::span<const uint8_t> body) {
+  if (closed_ || !stream_) return FailedPrecondition("OPC UA connection is closed");
+  const uint32_t request_id = next_request_id_++;
+  auto fail = [this](Status s) {
+    closed_ = true;  // the stream's state is unknown after a transport failure
+    return s.WithContext(fmt::format("OPC UA {}", options_.endpoint_url));
+  };
+  if (Status s = SendMessage(type, request_id, body); !s.ok()) return fail(s);
+  const Timestamp deadline = Now() + options_.request_timeout;
+  std::vector<uint8_t> buffer(limits_.receive_chunk_size);
+  for (;;) {
+    const Duration left = deadline - Now();
+    if (left <= 0)
+      return fail(Timeout(fmt::format("no response to request {} in time", request_id)));
+    auto n = stream_->ReadSome(buffer, left);
+    if (!n.ok()) return fail(n.status());
+    auto chunks = framer_.Push(std::span<const uint8_t>(buffer.data(), *n));
+    if (!chunks.ok()) return fail(chunks.status());
+    for (auto& raw : *chunks) {
+      auto header = DecodeMessageHeader(raw);
+      if (!header.ok()) return fail(header.status());
+      if (header->type == MessageType::kError) {
+        auto err = DecodeError(raw);
+        if (!err.ok()) return fail(err.status());
+        return fail(Unavailable(
+            fmt::format("server sent Error {}: {}", Quality(err->error).Name(), err->reason)));
+      }
+      auto chunk = DecodeSecureChunk(raw);
+      if (!chunk.ok()) return fail(chunk.status());
+      if (token_.channel_id != 0 && chunk->secure_channel_id != token_.channel_id) {
+        return fail(Malformed(fmt::format("chunk for secure channel {} on channel {}",
+                                          chunk->secure_channel_id, token_.channel_id)));
+      }
+      auto message = assembler_.Add(std::move(*chunk));
+      if (!message.ok()) return fail(message.status());
+      if (!*message || (*message)->request_id != request_id) continue;  // unfinished, or stale
+      if ((*message)->aborted) {
+        return Unavailable(fmt::format("server aborted the response: {} {}",
+                                       Quality((*message)->aborted->error).Name(),
+                                       (*message)->aborted->reason));
+      }
+      return std::move((*message)->body);
+    }
+  }
+}
+
+Result<std::vector<EndpointDescription>> Client::GetEndpoints() {
+  GetEndpointsRequest request;
+  request.endpoint_url = String::Of(options_.endpoint_url);
+  GANTRY_ASSIGN_OR_RETURN(auto response, Call<GetEndpointsResponse>(std::move(request)));
+  return std::move(response.endpoints);
+}
+
+Status Client::OpenSession(const std::string& session_name) {
+  CreateSessionRequest create;
+  create.client_description.application_uri = String::Of(options_.application_uri);
+  create.client_description.product_uri = String::Of("urn:gantry");
+  create.client_description.application_name =
+      LocalizedText{String{}, String::Of(options_.application_name)};
+  create.client_description.application_type = 1;  // Client
+  create.endpoint_url = String::Of(options_.endpoint_url);
+  create.session_name = String::Of(session_name);
+  create.requested_session_timeout_ms = options_.session_timeout_ms;
+  create.max_response_message_size = options_.max_message_size;
+  GANTRY_ASSIGN_OR_RETURN(auto created, Call<CreateSessionResponse>(std::move(create)));
+  authentication_token_ = created.authentication_token;
+
+  // The anonymous policy id of an endpoint without security (the only kind this cut speaks).
+  std::optional<String> policy_id;
+  for (const EndpointDescription& ep : created.server_endpoints) {
+    if (ep.security_mode != MessageSecurityMode::kNone) continue;
+    for (const UserTokenPolicy& p : ep.user_identity_tokens) {
+      if (p.token_type == UserTokenType::kAnonymous) policy_id = p.policy_id;
+    }
+  }
+  if (!policy_id) {
+    return FailedPrecondition(
+        fmt::format("OPC UA {}: the server allows no anonymous session without security",
+                    options_.endpoint_url));
+  }
+  ActivateSessionRequest activate;
+  activate.user_identity_token = AnonymousIdentity(*policy_id);
+  GANTRY_ASSIGN_OR_RETURN(auto activated, Call<ActivateSessionResponse>(std::move(activate)));
+  for (Quality q : activated.results) {
+    if (q.IsBad()) return Unavailable("ActivateSession: " + q.Name());
+  }
+  session_open_ = true;
+  return Status::Ok();
+}
+
+Result<std::vector<DataValue>> Client::Read(std::span<const NodeId> nodes,
+                                            TimestampsToReturn timestamps) {
+  ReadRequest request;
+  request.timestamps = timestamps;
+  for (const NodeId& id : nodes)
+    request.nodes_to_read.push_back(ReadValueId{id, kAttributeValue, {}, {}});
+  GANTRY_ASSIGN_OR_RETURN(auto response, Call<ReadResponse>(std::move(request)));
+  if (response.results.size() != nodes.size()) {
+    return Malformed(
+        fmt::format("Read of {} nodes returned {} values", nodes.size(), response.results.size()));
+  }
+  return std::move(response.results);
+}
+
+Status Client::CloseSession() {
+  if (!session_open_) return Status::Ok();
+  session_open_ = false;
+  auto closed = Call<CloseSessionResponse>(CloseSessionRequest{});
+  authentication_token_ = NodeId{};
+  return closed.status();
+}
+
+Status Client::Close() {
+  if (closed_ || !stream_) {
+    stream_.reset();
+    closed_ = true;
+    return Status::Ok();
+  }
+  CloseSecureChannelRequest request;
+  request.header = NextHeader();
+  Status s;
+  auto body = EncodeRequest(request);
+  if (body.ok()) s = SendMessage(MessageType::kCloseSecureChannel, next_request_id_++, *body);
+  closed_ = true;
+  stream_.reset();
+  return s;
+}
+
+}  // namespace gantry::opcua

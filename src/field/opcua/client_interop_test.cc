@@ -1,0 +1,158 @@
+// Gantry's OPC UA client against node-opcua (an independent server started by the test on a free
+// loopback port): Hello, OpenSecureChannel (None), GetEndpoints, anonymous session, Read of
+// static and changing variables of several types, token renewal, restart of the server.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "field/opcua/client.h"
+#include "field/opcua/interop_peer.h"
+
+namespace gantry::opcua {
+namespace {
+
+class OpcUaInterop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { peer_ = new testing::OpcUaPeer(); }
+  static void TearDownTestSuite() {
+    delete peer_;
+    peer_ = nullptr;
+  }
+  void SetUp() override {
+    if (!peer_->ready()) GTEST_SKIP() << peer_->why_not();
+  }
+  ClientOptions Options() const {
+    ClientOptions o;
+    o.endpoint_url = peer_->endpoint_url();
+    o.request_timeout = 20 * kSecond;
+    return o;
+  }
+  NodeId Var(const char* name) const { return NodeId::Text(peer_->namespace_index(), name); }
+
+  static testing::OpcUaPeer* peer_;
+};
+testing::OpcUaPeer* OpcUaInterop::peer_ = nullptr;
+
+TEST_F(OpcUaInterop, HandshakeNegotiatesBuffersAndOpensAChannel) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  EXPECT_GE((*client)->limits().send_chunk_size, kMinBufferSize);
+  EXPECT_LE((*client)->limits().receive_chunk_size, 65536u);
+  EXPECT_NE((*client)->token().channel_id, 0u);
+  EXPECT_GT((*client)->token().revised_lifetime_ms, 0u);
+  EXPECT_TRUE((*client)->Close().ok());
+}
+
+TEST_F(OpcUaInterop, GetEndpointsListsTheNoneEndpointWithAnonymousLogin) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  auto endpoints = (*client)->GetEndpoints();
+  ASSERT_TRUE(endpoints.ok()) << endpoints.status().ToString();
+  ASSERT_FALSE(endpoints->empty());
+  bool none_with_anonymous = false;
+  for (const auto& ep : *endpoints) {
+    if (ep.security_policy_uri.view() != kSecurityPolicyNone) continue;
+    EXPECT_EQ(ep.security_mode, MessageSecurityMode::kNone);
+    for (const auto& p : ep.user_identity_tokens)
+      none_with_anonymous |= p.token_type == UserTokenType::kAnonymous;
+  }
+  EXPECT_TRUE(none_with_anonymous);
+  EXPECT_EQ((*endpoints)[0].server.application_name.text.view().empty(), false);
+}
+
+TEST_F(OpcUaInterop, ReadsStaticVariablesOfSeveralTypes) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-interop").ok());
+  const std::vector<NodeId> nodes = {Var("Line1.Temperature"), Var("Line1.Running"),
+                                     Var("Line1.Name"), Var("Line1.Speed"), Var("Line1.Total")};
+  auto values = (*client)->Read(nodes);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  ASSERT_EQ(values->size(), 5u);
+  for (const DataValue& dv : *values) {
+    ASSERT_TRUE(dv.value.has_value());
+    EXPECT_TRUE(dv.status.value_or(Quality::Good()).IsGood());
+    EXPECT_TRUE(dv.server_timestamp.has_value());
+  }
+  EXPECT_EQ(std::get<double>((*values)[0].value->scalar), 21.5);
+  EXPECT_EQ(std::get<bool>((*values)[1].value->scalar), true);
+  EXPECT_EQ(std::get<String>((*values)[2].value->scalar).view(), "Filler");
+  EXPECT_EQ(std::get<float>((*values)[3].value->scalar), 12.25f);
+  EXPECT_EQ(std::get<uint64_t>((*values)[4].value->scalar), 10'000'000'000u);
+  // The server's clock and ours agree to within a minute.
+  const Timestamp server_time = ToTimestamp(*(*values)[0].server_timestamp);
+  EXPECT_LT(std::abs(server_time - SystemClock::Instance().Now()), 60 * kSecond);
+  EXPECT_TRUE((*client)->CloseSession().ok());
+}
+
+TEST_F(OpcUaInterop, ChangingVariableAdvancesBetweenReads) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-interop").ok());
+  const std::vector<NodeId> counter = {Var("Line1.Counter")};
+  auto first = (*client)->Read(counter);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto second = (*client)->Read(counter, TimestampsToReturn::kNeither);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_GT(std::get<int32_t>((*second)[0].value->scalar),
+            std::get<int32_t>((*first)[0].value->scalar));
+  EXPECT_FALSE((*second)[0].server_timestamp.has_value());  // as asked
+}
+
+TEST_F(OpcUaInterop, UnknownNodeReadsAsBadNodeIdUnknown) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-interop").ok());
+  const std::vector<NodeId> nodes = {Var("Line1.DoesNotExist")};
+  auto values = (*client)->Read(nodes);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ((*values)[0].status.value_or(Quality::Good()), Quality::BadNodeIdUnknown());
+}
+
+TEST_F(OpcUaInterop, ReadWithoutSessionIsAServiceFault) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  const std::vector<NodeId> nodes = {Var("Line1.Temperature")};
+  auto values = (*client)->Read(nodes);
+  ASSERT_FALSE(values.ok());
+  EXPECT_NE(values.status().message().find("ServiceFault"), std::string::npos)
+      << values.status().message();
+}
+
+TEST_F(OpcUaInterop, SecurityTokenIsRenewedBeforeItExpires) {
+  ClientOptions o = Options();
+  o.channel_lifetime_ms = 2000;
+  auto client = Client::Connect(o);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  const uint32_t lifetime = (*client)->token().revised_lifetime_ms;
+  if (lifetime > 10'000)
+    GTEST_SKIP() << "server raised the token lifetime to " << lifetime << " ms";
+  ASSERT_TRUE((*client)->OpenSession("gantry-renew").ok());
+  const uint32_t first_token = (*client)->token().token_id;
+  std::this_thread::sleep_for(std::chrono::milliseconds(lifetime * 8 / 10));
+  const std::vector<NodeId> nodes = {Var("Line1.Temperature")};
+  auto values = (*client)->Read(nodes);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ((*client)->token_renewals(), 1);
+  EXPECT_NE((*client)->token().token_id, first_token);
+}
+
+TEST_F(OpcUaInterop, ServerRestartFailsTheConnectionThenAReconnectWorks) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-restart").ok());
+  ASSERT_TRUE(peer_->Restart()) << peer_->why_not();
+  const std::vector<NodeId> nodes = {Var("Line1.Temperature")};
+  auto lost = (*client)->Read(nodes);
+  EXPECT_FALSE(lost.ok());
+  auto again = Client::Connect(Options());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_TRUE((*again)->OpenSession("gantry-restart").ok());
+  auto values = (*again)->Read(nodes);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ(std::get<double>((*values)[0].value->scalar), 21.5);
+}
+
+}  // namespace
+}  // namespace gantry::opcua

@@ -41,6 +41,10 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
     std::erase_if(recent, [&](const Recorded& r) { return r.end < until - 2 * horizon; });
     closed = until;
   }
+  // What is recorded and older than twice the late-data horizon is never reopened.
+  Timestamp oldest = until;
+  for (const auto& [wc, closed] : closed_until_) oldest = std::min(oldest, closed);
+  engine_.ForgetBefore(oldest - 2 * horizon);
   return Status::Ok();
 }
 

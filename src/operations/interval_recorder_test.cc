@@ -74,5 +74,33 @@ TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
   EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const StoredEvent& e) { return e.kind == EventKind::kCorrection; }));
 }
 
+TEST(IntervalRecorder, LongLiveRunKeepsMemoryBounded) {
+  auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
+  OperationsConfig cfg = ParseOperationsConfig(doc.Root());
+  std::map<std::string, TagId> ids;
+  auto engine = OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
+                  return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
+                }).value();
+  auto store = EventStore::Open(":memory:").value();
+  const Timestamp start = T("2026-01-05T00:00:00Z");
+  IntervalRecorder rec(*engine, *store, start);
+  uint64_t good = 0;
+  for (Timestamp t = start; t < start + 3 * kDay; t += kMinute) {
+    engine->Publish(Sample{ids.at("acme/p/a/l/m/state"), t, Value(int64_t{(t / kMinute) % 7 == 0 ? 2 : 1}), Quality::Good()});
+    engine->Publish(Sample{ids.at("acme/p/a/l/m/good"), t, Value(static_cast<int64_t>(good += 50)), Quality::Good()});
+    if (t % kHour == 0) {
+      ASSERT_TRUE(rec.CloseUpTo(t).ok());
+    }
+  }
+  // Three hours of history (2 x horizon + the open hour), not three days.
+  EXPECT_LT(engine->Find("acme/p/a/l/m")->retained_points(), 3u * 60 * 4);
+  auto segs = store->LoadIntervals("acme/p/a/l/m", start, start + 3 * kDay).value();
+  uint64_t counted = 0;
+  for (const Segment& s : segs) counted += s.good;
+  // Recorded up to 71 h - 1 min (the last close minus the micro-stop threshold); the first reading
+  // is the baseline: 71 * 60 - 1 increments of 50, nothing lost or doubled.
+  EXPECT_EQ(counted, 50u * (71 * 60 - 1));
+}
+
 }  // namespace
 }  // namespace gantry::ops

@@ -106,6 +106,10 @@ std::vector<Segment> OperationsEngine::Segments(std::string_view wc, Timestamp f
   return {};
 }
 
+void OperationsEngine::ForgetBefore(Timestamp t) {
+  for (auto& e : engines_) e->ForgetBefore(t);
+}
+
 std::vector<Correction> OperationsEngine::TakeCorrections() {
   std::vector<Correction> out;
   out.swap(corrections_);

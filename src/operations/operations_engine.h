@@ -47,6 +47,9 @@ class OperationsEngine {
   // NotFound when there is no such stop, InvalidArgument for an unknown or planned reason.
   Status AssignReason(std::string_view work_centre, Timestamp stop_start, const std::string& reason);
 
+  // Lets every work centre drop history before `t` (see WorkCentreEngine::ForgetBefore).
+  void ForgetBefore(Timestamp t);
+
   // Segments of one work centre covering [from, to); empty for an unknown path.
   std::vector<Segment> Segments(std::string_view work_centre, Timestamp from, Timestamp to) const;
   // Corrections since the last call (late samples that reopened intervals), oldest first.

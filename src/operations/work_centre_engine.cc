@@ -201,6 +201,23 @@ void WorkCentreEngine::TrimHistory(Timestamp newest) {
   history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
+void WorkCentreEngine::ForgetBefore(Timestamp t) {
+  // Only outputs of points older than the history may go: the rest can still be recomputed.
+  size_t drop_changes = 0;
+  while (drop_changes + 1 < base_.changes && changes_[drop_changes + 1].time <= t) ++drop_changes;
+  size_t drop_counts = 0;
+  while (drop_counts < base_.counts && drop_counts + 1 < counts_.size() && counts_[drop_counts].time <= t)
+    ++drop_counts;
+  changes_.erase(changes_.begin(), changes_.begin() + static_cast<std::ptrdiff_t>(drop_changes));
+  counts_.erase(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(drop_counts));
+  for (State* s : {&base_, &state_}) {
+    s->changes -= drop_changes;
+    s->counts -= drop_counts;
+  }
+  assigned_.erase(assigned_.begin(), assigned_.lower_bound(t - config_.late_data_horizon));
+  std::erase_if(declared_, [&](const PlannedInterval& d) { return d.end < t; });
+}
+
 void WorkCentreEngine::AddOrderTransition(const OrderTransition& t) {
   auto pos = std::upper_bound(orders_.begin(), orders_.end(), t.time,
                               [](Timestamp x, const OrderTransition& o) { return x < o.time; });

@@ -49,6 +49,11 @@ class WorkCentreEngine {
   // then.
   bool AssignReason(Timestamp stop_start, const std::string& reason);
 
+  // Drops the condition changes and counts before `t` that can no longer be reopened (older than
+  // the late-data history), keeping the condition in force at `t`. Classify must not be asked
+  // about times before `t` afterwards. Bounds memory in a long live run.
+  void ForgetBefore(Timestamp t);
+
   // Classified segments covering [from, to) exactly, in order, with the units counted in each.
   std::vector<Segment> Classify(Timestamp from, Timestamp to, const ShiftCalendar& calendar) const;
 
@@ -58,6 +63,8 @@ class WorkCentreEngine {
   uint64_t late_dropped() const { return late_dropped_; }
   uint64_t counter_resets() const { return state_.resets; }
   uint64_t counter_rollovers() const { return state_.rollovers; }
+  // Condition changes and count points held in memory (for tests and metrics).
+  size_t retained_points() const { return changes_.size() + counts_.size() + history_.size(); }
   // The newest sample time seen (0 before any).
   Timestamp newest() const { return newest_; }
 

@@ -20,6 +20,11 @@ namespace {
 
 double g_bare_reads_per_second = 0;
 
+std::span<const uint16_t> Changing(std::vector<uint16_t>& regs, uint16_t tick) {
+  for (size_t i = 0; i < regs.size(); ++i) regs[i] = static_cast<uint16_t>(tick * 7 + i);
+  return regs;
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }  // set by BM_BareLibmodbusRead, read by BM_GantryPoll
@@ -110,7 +115,7 @@ void BM_GantryPoll(benchmark::State& state) {
 
 // The fair comparison on a loaded 2-core machine: blocks of bare libmodbus reads and of Gantry
 // polls alternate against one server, so both see the same background load. Counters: both
-// rates (reads/s, wall clock) and their ratio.
+// rates (reads/s, wall clock) and their ratio, for a steady map and one where values move.
 void BM_PollVsBareLibmodbus(benchmark::State& state) {
   TestServer server;
   if (!server.Start()) return state.SkipWithError("server");
@@ -125,18 +130,24 @@ void BM_PollVsBareLibmodbus(benchmark::State& state) {
   modbus_set_slave(ctx, 1);
   if (!link.Connect().ok() || modbus_connect(ctx) != 0) return state.SkipWithError("connect");
   constexpr int kBlock = 100;
+  // The first `changed` registers get new values before every read (both loops alike).
+  const auto changed = static_cast<size_t>(state.range(0));
+  std::vector<uint16_t> changing(changed);
+  uint16_t tick = 0;
   double bare_s = 0, ours_s = 0;
   int64_t blocks = 0;
   uint16_t regs[125];
   for (auto _ : state) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kBlock; ++i) {
+      if (changed) server.SetHoldings(0, Changing(changing, ++tick));
       if (modbus_read_registers(ctx, 0, 125, regs) != 125) state.SkipWithError("bare read");
       benchmark::DoNotOptimize(regs);
     }
     bare_s += Seconds(t0);
     t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kBlock; ++i) {
+      if (changed) server.SetHoldings(0, Changing(changing, ++tick));
       ReadResponse r = link.Read({reads[0].function, reads[0].start, reads[0].quantity});
       if (r.status != ReadStatus::kOk) state.SkipWithError("read");
       sink.Publish(publisher.OnRead(0, r, i));
@@ -192,7 +203,8 @@ void BM_DecodeRegisters(benchmark::State& state) {
 // UseRealTime: the two loopback benchmarks wait on the server thread; compare wall-clock rates.
 BENCHMARK(BM_BareLibmodbusRead)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_GantryPoll)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_PollVsBareLibmodbus)->UseRealTime()->MinTime(4.0);
+// Arg: registers changing between polls (0: a steady line; 20: 10 float32 values moving).
+BENCHMARK(BM_PollVsBareLibmodbus)->Arg(0)->Arg(20)->UseRealTime()->MinTime(4.0);
 BENCHMARK(BM_DecodePoints);
 BENCHMARK(BM_DecodeRegisters);
 

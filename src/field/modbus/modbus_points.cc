@@ -39,6 +39,10 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
     std::vector<uint8_t>& old_bits = raw_bits_[read_index];
     const bool comparable =
         raw_valid_[read_index] && (bits ? old_bits.size() == have : old_regs.size() == have);
+    // A steady line: nothing in the whole answer changed, so nothing can be published.
+    if (comparable && (bits ? old_bits == response.bits : old_regs == response.registers)) {
+      return out;
+    }
     for (const ServedPoint& sp : read.points) {
       const PointConfig& p = device_.points[sp.point];
       if (size_t{sp.index} + p.Width() > have) {

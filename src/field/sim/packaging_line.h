@@ -3,7 +3,10 @@
 // clock: the same options (seed included) and the same total time give identical registers, no
 // matter how the time is cut into Step() calls. PlantSimulator serves it over Modbus TCP.
 //
-//   PackagingLine line(LineOptions{.seed = 7, .start_time = t0});
+//   LineOptions options;
+//   options.seed = 7;
+//   options.start_time = t0;
+//   PackagingLine line(options);
 //   line.Step(10 * kMinute);
 //   MachineSnapshot filler = line.Machine(0);   // state, counters, speed, temperature ...
 #pragma once

@@ -116,6 +116,9 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     so.seed = cfg.simulator.seed;
     so.time_scale = cfg.simulator.time_scale;
     so.start_time = SystemClock::Instance().Now();
+    // Breaks and cleaning windows follow the first site's local time, like its shift calendar.
+    std::vector<const EquipmentNode*> sites = cfg.equipment.Sites();
+    if (!sites.empty()) so.line.schedule.time_zone = sites.front()->timezone;
     p.simulator = std::make_unique<sim::PlantSimulator>(so);
     GANTRY_RETURN_IF_ERROR(p.simulator->Start().WithContext("simulator"));
     std::vector<sim::MachineEndpoint> endpoints = p.simulator->Endpoints();

@@ -245,6 +245,40 @@ Result<std::vector<DataValue>> Client::Read(std::span<const NodeId> nodes,
   return std::move(response.results);
 }
 
+Result<CreateSubscriptionResponse> Client::CreateSubscription(CreateSubscriptionRequest request) {
+  return Call<CreateSubscriptionResponse>(std::move(request));
+}
+
+Result<std::vector<MonitoredItemResult>> Client::CreateMonitoredItems(
+    uint32_t subscription_id, std::vector<MonitoredItemRequest> items,
+    TimestampsToReturn timestamps) {
+  CreateMonitoredItemsRequest request;
+  request.subscription_id = subscription_id;
+  request.timestamps = timestamps;
+  const size_t count = items.size();
+  request.items = std::move(items);
+  GANTRY_ASSIGN_OR_RETURN(auto response, Call<CreateMonitoredItemsResponse>(std::move(request)));
+  if (response.results.size() != count) {
+    return Malformed(fmt::format("CreateMonitoredItems for {} items returned {} results", count,
+                                 response.results.size()));
+  }
+  return std::move(response.results);
+}
+
+Result<PublishResponse> Client::Publish(std::vector<SubscriptionAcknowledgement> acknowledgements) {
+  PublishRequest request;
+  request.acknowledgements = std::move(acknowledgements);
+  return Call<PublishResponse>(std::move(request));
+}
+
+Result<NotificationMessage> Client::Republish(uint32_t subscription_id, uint32_t sequence_number) {
+  RepublishRequest request;
+  request.subscription_id = subscription_id;
+  request.retransmit_sequence_number = sequence_number;
+  GANTRY_ASSIGN_OR_RETURN(auto response, Call<RepublishResponse>(std::move(request)));
+  return std::move(response.notification);
+}
+
 Status Client::CloseSession() {
   if (!session_open_) return Status::Ok();
   session_open_ = false;

@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "field/opcua/chunk_assembler.h"
 #include "field/opcua/services.h"
+#include "field/opcua/subscription_services.h"
 #include "field/opcua/tcp_stream.h"
 #include "field/opcua/transport.h"
 
@@ -54,6 +55,19 @@ class Client {
   Result<std::vector<DataValue>> Read(std::span<const NodeId> nodes,
                                       TimestampsToReturn timestamps = TimestampsToReturn::kBoth);
   Status CloseSession();
+
+  // A subscription on the open session; the response carries the server's revised intervals.
+  Result<CreateSubscriptionResponse> CreateSubscription(CreateSubscriptionRequest request);
+  // Monitored items (Value attribute, reporting) on `subscription_id`; one result per item.
+  Result<std::vector<MonitoredItemResult>> CreateMonitoredItems(
+      uint32_t subscription_id, std::vector<MonitoredItemRequest> items,
+      TimestampsToReturn timestamps = TimestampsToReturn::kBoth);
+  // Sends one Publish acknowledging `acknowledgements` and waits for the answer: data changes or
+  // a keep-alive (no notification data).
+  Result<PublishResponse> Publish(std::vector<SubscriptionAcknowledgement> acknowledgements);
+  // Asks again for a notification message not yet acknowledged.
+  Result<NotificationMessage> Republish(uint32_t subscription_id, uint32_t sequence_number);
+
   // CloseSecureChannel and disconnect; further calls fail. Idempotent.
   Status Close();
 

@@ -138,6 +138,68 @@ TEST_F(OpcUaInterop, SecurityTokenIsRenewedBeforeItExpires) {
   EXPECT_NE((*client)->token().token_id, first_token);
 }
 
+TEST_F(OpcUaInterop, SubscriptionDeliversCounterChangesWithAcknowledgements) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-subscribe").ok());
+  CreateSubscriptionRequest sub;
+  sub.publishing_interval_ms = 200;
+  auto created = (*client)->CreateSubscription(sub);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_NE(created->subscription_id, 0u);
+  std::vector<MonitoredItemRequest> items(2);
+  items[0].node_id = Var("Line1.Counter");
+  items[0].client_handle = 7;
+  items[0].sampling_interval_ms = 100;
+  items[0].queue_size = 10;
+  items[1].node_id = Var("Line1.Temperature");
+  items[1].client_handle = 8;
+  items[1].deadband = DeadbandType::kAbsolute;
+  items[1].deadband_value = 0.5;
+  auto results = (*client)->CreateMonitoredItems(created->subscription_id, items);
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_TRUE((*results)[0].status.IsGood()) << (*results)[0].status.Name();
+  EXPECT_TRUE((*results)[1].status.IsGood()) << (*results)[1].status.Name();
+
+  std::vector<int32_t> counter_values;
+  bool saw_temperature = false;
+  std::vector<SubscriptionAcknowledgement> acks;
+  uint32_t last_sequence = 0;
+  for (int round = 0; round < 20 && counter_values.size() < 4; ++round) {
+    auto published = (*client)->Publish(acks);
+    ASSERT_TRUE(published.ok()) << published.status().ToString();
+    for (Quality q : published->results) EXPECT_TRUE(q.IsGood()) << q.Name();
+    acks.clear();
+    if (published->notification.notification_data.empty()) continue;  // keep-alive
+    EXPECT_GT(published->notification.sequence_number, last_sequence);
+    last_sequence = published->notification.sequence_number;
+    acks.push_back({published->subscription_id, published->notification.sequence_number});
+    for (const ExtensionObject& data : published->notification.notification_data) {
+      auto changes = DecodeDataChangeNotification(data);
+      ASSERT_TRUE(changes.ok()) << changes.status().ToString();
+      if (!*changes) continue;
+      for (const auto& change : **changes) {
+        ASSERT_TRUE(change.value.value.has_value());
+        EXPECT_TRUE(change.value.source_timestamp.has_value());
+        if (change.client_handle == 7)
+          counter_values.push_back(std::get<int32_t>(change.value.value->scalar));
+        if (change.client_handle == 8) saw_temperature = true;
+      }
+    }
+  }
+  ASSERT_GE(counter_values.size(), 4u);
+  for (size_t i = 1; i < counter_values.size(); ++i)
+    EXPECT_GT(counter_values[i], counter_values[i - 1]);
+  EXPECT_TRUE(saw_temperature);  // the initial value is always reported
+  // The last message is not acknowledged yet, so the server can send it again.
+  auto republished = (*client)->Republish(created->subscription_id, last_sequence);
+  EXPECT_TRUE(republished.ok()) << republished.status().ToString();
+  if (republished.ok()) {
+    EXPECT_EQ(republished->sequence_number, last_sequence);
+  }
+}
+
 TEST_F(OpcUaInterop, ServerRestartFailsTheConnectionThenAReconnectWorks) {
   auto client = Client::Connect(Options());
   ASSERT_TRUE(client.ok()) << client.status().ToString();

@@ -18,6 +18,7 @@ namespace gantry::historian {
 namespace {
 
 constexpr SeriesId kNoSeries = UINT32_MAX;
+constexpr TagId kDenseTags = 1u << 20;  // bindings below this live in a vector
 constexpr uint32_t kSegmentMagic = 0x47455347;  // "GSEG"
 constexpr uint32_t kSegmentVersion = 1;
 constexpr size_t kSegmentHeaderSize = 12;
@@ -353,9 +354,17 @@ std::optional<std::string> Historian::PathOf(SeriesId series) const {
 Status Historian::BindTag(TagId tag, std::string_view path) {
   std::lock_guard lock(mu_);
   GANTRY_ASSIGN_OR_RETURN(SeriesId id, SeriesForLocked(path));
+  BindLocked(tag, id);
+  return Status::Ok();
+}
+
+void Historian::BindLocked(TagId tag, SeriesId id) {
+  if (tag >= kDenseTags) {
+    sparse_binding_[tag] = id;
+    return;
+  }
   if (tag >= tag_binding_.size()) tag_binding_.resize(tag + 1, kNoSeries);
   tag_binding_[tag] = id;
-  return Status::Ok();
 }
 
 Status Historian::SetPriority(SeriesId series, int priority) {
@@ -384,10 +393,15 @@ Status Historian::Append(std::span<const Sample> samples) {
       scratch_series_[i] = tag_binding_[tag];
       continue;
     }
+    if (tag >= kDenseTags) {
+      if (auto it = sparse_binding_.find(tag); it != sparse_binding_.end()) {
+        scratch_series_[i] = it->second;
+        continue;
+      }
+    }
     if (tag == kInvalidTagId) return InvalidArgument("historian: sample without a tag id");
     GANTRY_ASSIGN_OR_RETURN(SeriesId id, SeriesForLocked("tag/" + std::to_string(tag)));
-    if (tag >= tag_binding_.size()) tag_binding_.resize(tag + 1, kNoSeries);
-    tag_binding_[tag] = id;
+    BindLocked(tag, id);
     scratch_series_[i] = id;
   }
   GANTRY_ASSIGN_OR_RETURN(int floor_level, FloorLevel());

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/sample.h"
@@ -175,6 +176,7 @@ class Historian {
   Status StartWal();  // checkpoint: new WAL with the memtables' contents, old WAL files removed
   Status AddSeriesLocked(SeriesId id, std::string path, bool persist);
   Result<SeriesId> SeriesForLocked(std::string_view path);
+  void BindLocked(TagId tag, SeriesId id);
   Status ApplyToMemtable(SeriesId id, const Sample& s, uint64_t lsn);
   Status Seal(SeriesId id);
   Status OpenNewSegment();
@@ -196,7 +198,8 @@ class Historian {
   FileHandle catalog_;
   std::vector<Series> series_;           // by SeriesId
   std::map<std::string, SeriesId, std::less<>> by_path_;
-  std::vector<SeriesId> tag_binding_;    // by TagId; kNoSeries when unbound
+  std::vector<SeriesId> tag_binding_;    // by TagId below kDenseTags; kNoSeries when unbound
+  std::unordered_map<TagId, SeriesId> sparse_binding_;  // TagIds from kDenseTags up
   std::vector<Segment> segments_;
   FileHandle wal_;
   std::string wal_path_;

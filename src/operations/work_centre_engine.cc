@@ -30,7 +30,7 @@ WorkCentreEngine::WorkCentreEngine(const WorkCentreRules& rules, const Operation
   configured_[5] = !rules.blocked_tag.empty();
   for (int i = 0; i < kCounterRoleCount; ++i)
     if (rules.counters[i]) state_.counters[i] = CounterTracker(*rules.counters[i]);
-  base_ = state_;
+  checkpoints_.push_back({0, state_});
 }
 
 void WorkCentreEngine::Derive(const State& s, MachineCondition& cond, std::string& reason,
@@ -147,9 +147,9 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
     Step(state_, p, true);
     if (keep_history) {
       history_.push_back(p);
+      if (history_.size() - checkpoints_.back().index >= kCheckpointEvery)
+        checkpoints_.push_back({history_.size(), state_});
       TrimHistory(newest_);
-    } else {
-      base_ = state_;
     }
     return false;
   }
@@ -166,28 +166,41 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
     if (it->time != time) break;
     if (it->signal == signal && it->value == value && it->bad == bad) return false;
   }
+  const size_t index = static_cast<size_t>(pos - history_.begin());
   history_.insert(pos, p);
-  const std::vector<Change> old = changes_;
-  state_ = base_;
-  changes_.resize(base_.changes);
-  counts_.resize(base_.counts);
-  for (const RawPoint& q : history_) Step(state_, q, true);
+  // Restart from the last checkpoint at or before the insertion; later ones are void.
+  auto cp = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), index,
+                             [](size_t i, const Checkpoint& c) { return i < c.index; });
+  checkpoints_.erase(cp, checkpoints_.end());
+  const Checkpoint& restart = checkpoints_.back();
+  const size_t first_change = restart.state.changes;
+  const std::vector<Change> old(changes_.begin() + static_cast<std::ptrdiff_t>(first_change), changes_.end());
+  state_ = restart.state;
+  changes_.resize(restart.state.changes);
+  counts_.resize(restart.state.counts);
+  for (size_t i = restart.index; i < history_.size(); ++i) {
+    Step(state_, history_[i], true);
+    if (i + 1 - checkpoints_.back().index >= kCheckpointEvery) checkpoints_.push_back({i + 1, state_});
+  }
   // The first change that differs, then back to the start of the stop run it belongs to (a
   // micro-stop's classification depends on its whole run).
   size_t k = 0;
-  while (k < old.size() && k < changes_.size() && old[k].time == changes_[k].time &&
-         old[k].condition == changes_[k].condition && old[k].reason == changes_[k].reason)
+  while (k < old.size() && first_change + k < changes_.size() && old[k].time == changes_[first_change + k].time &&
+         old[k].condition == changes_[first_change + k].condition && old[k].reason == changes_[first_change + k].reason)
     ++k;
   Timestamp from = time;
-  if (k < changes_.size()) from = std::min(from, changes_[k].time);
+  if (first_change + k < changes_.size()) from = std::min(from, changes_[first_change + k].time);
   if (k < old.size()) from = std::min(from, old[k].time);
   size_t j = static_cast<size_t>(std::upper_bound(changes_.begin(), changes_.end(), from,
                                                   [](Timestamp t, const Change& c) { return t < c.time; }) -
                                  changes_.begin());
-  while (j > 0 && (j == changes_.size() || changes_[j].time > from)) {
-    --j;
+  if (j > 0) {
+    --j;  // the condition in force at `from`
     from = std::min(from, changes_[j].time);
-    if (!IsStopKind(changes_[j].condition)) break;
+    while (j > 0 && IsStopKind(changes_[j].condition) && IsStopKind(changes_[j - 1].condition)) {
+      --j;
+      from = changes_[j].time;
+    }
   }
   if (reopened_from) *reopened_from = from;
   return true;
@@ -196,24 +209,32 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
 void WorkCentreEngine::TrimHistory(Timestamp newest) {
   const Timestamp keep_from = newest - config_.late_data_horizon;
   if (history_.empty() || history_.front().time >= keep_from - config_.late_data_horizon) return;
-  size_t n = 0;
-  while (n < history_.size() && history_[n].time < keep_from) Step(base_, history_[n++], false);
+  // The newest checkpoint before which every point is older than the horizon becomes the base.
+  size_t c = 0;
+  while (c + 1 < checkpoints_.size() && history_[checkpoints_[c + 1].index - 1].time < keep_from) ++c;
+  if (c == 0) return;
+  const size_t n = checkpoints_[c].index;
   history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(n));
+  checkpoints_.erase(checkpoints_.begin(), checkpoints_.begin() + static_cast<std::ptrdiff_t>(c));
+  for (Checkpoint& cp : checkpoints_) cp.index -= n;
 }
 
 void WorkCentreEngine::ForgetBefore(Timestamp t) {
   // Only outputs of points older than the history may go: the rest can still be recomputed.
   size_t drop_changes = 0;
-  while (drop_changes + 1 < base_.changes && changes_[drop_changes + 1].time <= t) ++drop_changes;
+  const State& base = checkpoints_.front().state;
+  while (drop_changes + 1 < base.changes && changes_[drop_changes + 1].time <= t) ++drop_changes;
   size_t drop_counts = 0;
-  while (drop_counts < base_.counts && drop_counts + 1 < counts_.size() && counts_[drop_counts].time <= t)
+  while (drop_counts < base.counts && drop_counts + 1 < counts_.size() && counts_[drop_counts].time <= t)
     ++drop_counts;
   changes_.erase(changes_.begin(), changes_.begin() + static_cast<std::ptrdiff_t>(drop_changes));
   counts_.erase(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(drop_counts));
-  for (State* s : {&base_, &state_}) {
-    s->changes -= drop_changes;
-    s->counts -= drop_counts;
-  }
+  auto shift = [&](State& s) {
+    s.changes -= drop_changes;
+    s.counts -= drop_counts;
+  };
+  shift(state_);
+  for (Checkpoint& c : checkpoints_) shift(c.state);
   assigned_.erase(assigned_.begin(), assigned_.lower_bound(t - config_.late_data_horizon));
   std::erase_if(declared_, [&](const PlannedInterval& d) { return d.end < t; });
 }

@@ -103,7 +103,7 @@ class WorkCentreEngine {
     Timestamp last_count_time = INT64_MIN;
   };
 
-  // Applies one in-order point to `state`; appends outputs unless `record` is false.
+  // Applies one in-order point to `state`; appends outputs to changes_/counts_ when `record`.
   void Step(State& state, const RawPoint& p, bool record);
   void Derive(const State& state, MachineCondition& cond, std::string& reason, int64_t& code) const;
   void TrimHistory(Timestamp newest);
@@ -115,7 +115,14 @@ class WorkCentreEngine {
   const OperationsConfig& config_;
   bool configured_[kStateSignalCount] = {};
   State state_;       // after every point seen
-  State base_;        // after every point older than history_
+  // The state after history_[0, index): [0] is the base (everything older than history_), then one
+  // every kCheckpointEvery points, so that a late sample re-applies only the points after it.
+  struct Checkpoint {
+    size_t index;
+    State state;
+  };
+  static constexpr size_t kCheckpointEvery = 256;
+  std::vector<Checkpoint> checkpoints_;
   std::vector<RawPoint> history_;  // points within the late-data horizon, time order
   std::vector<Change> changes_;
   std::vector<CountPoint> counts_;

@@ -148,5 +148,47 @@ TEST(WorkCentre, OperatorAssignsReasonToUnassignedStop) {
     if (s.category == StateCategory::kUnplannedDowntime) { EXPECT_EQ(s.reason, "jam"); }
 }
 
+TEST(WorkCentre, LateDeliveryGivesTheSameTimelineAsInOrderDelivery) {
+  // 3000 s of 1 Hz polls (many checkpoints), of which every 7th state sample arrives 40 s late.
+  std::vector<std::tuple<std::string, Timestamp, double>> in_order;
+  const Timestamp t0 = T("2026-01-05T06:00:00Z");
+  uint64_t good = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const Timestamp t = t0 + i * kSecond;
+    in_order.emplace_back("state", t, (i / 97) % 5 == 4 ? 5.0 : ((i / 31) % 4 == 3 ? 2.0 : 1.0));
+    in_order.emplace_back("fault", t, 0.0);
+    in_order.emplace_back("good", t, static_cast<double>(good += (i % 3 == 0 ? 1 : 0)));
+  }
+  std::vector<std::tuple<std::string, Timestamp, double>> arrival;
+  std::vector<std::tuple<std::string, Timestamp, double>> held;
+  for (size_t k = 0; k < in_order.size(); ++k) {
+    if (k % 21 == 0) held.push_back(in_order[k]);
+    else arrival.push_back(in_order[k]);
+    // Release what is 40 s old.
+    while (!held.empty() && std::get<1>(held.front()) + 40 * kSecond <= std::get<1>(in_order[k])) {
+      arrival.push_back(held.front());
+      held.erase(held.begin());
+    }
+  }
+  arrival.insert(arrival.end(), held.begin(), held.end());
+  Fixture a, b;
+  auto put = [](Fixture& f, const std::tuple<std::string, Timestamp, double>& s) {
+    f.engine->Publish(Sample{f.ids.at("acme/p/a/l/m/" + std::get<0>(s)), std::get<1>(s), Value(std::get<2>(s)), Quality::Good()});
+  };
+  for (const auto& s : in_order) put(a, s);
+  for (const auto& s : arrival) put(b, s);
+  EXPECT_TRUE(a.engine->TakeCorrections().empty());
+  EXPECT_GT(b.engine->TakeCorrections().size(), 100u);
+  auto sa = a.engine->Segments("acme/p/a/l/m", t0, t0 + 3000 * kSecond);
+  auto sb = b.engine->Segments("acme/p/a/l/m", t0, t0 + 3000 * kSecond);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i) {
+    EXPECT_EQ(sa[i].start, sb[i].start) << i;
+    EXPECT_EQ(sa[i].category, sb[i].category) << i;
+    EXPECT_EQ(sa[i].good, sb[i].good) << i;
+    EXPECT_EQ(sa[i].micro_stop, sb[i].micro_stop) << i;
+  }
+}
+
 }  // namespace
 }  // namespace gantry::ops

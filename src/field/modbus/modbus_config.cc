@@ -234,7 +234,7 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
       d.serial.data_bits = static_cast<int>(serial.Int("data_bits", 8, 5, 8));
       d.serial.stop_bits = static_cast<int>(serial.Int("stop_bits", 1, 1, 2));
     }
-    d.unit_id = static_cast<int>(node.Int("unit_id", 1, 0, 247));
+    d.unit_id = static_cast<int>(node.Int("unit_id", 1, 1, 247));  // 0 is broadcast: no answers
   }
   d.timeout = node.DurationValue("timeout", kSecond, 10 * kMillisecond, 60 * kSecond);
   ConfigNode reconnect = node["reconnect"];

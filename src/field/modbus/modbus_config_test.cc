@@ -248,7 +248,7 @@ TEST(ModbusConfigError, BadParity) {
 TEST(ModbusConfigError, UnitIdAbove247OnRtu) {
   EXPECT_THAT(OnlyError(Parse(
                   "name: x\nprotocol: modbus-rtu\nserial: {device: /dev/ttyS0}\nunit_id: 255\n")),
-              HasSubstr("expected a whole number from 0 to 247, got '255'"));
+              HasSubstr("expected a whole number from 1 to 247, got '255'"));
 }
 
 TEST(ModbusConfigError, PortOutOfRange) {

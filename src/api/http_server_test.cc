@@ -262,6 +262,24 @@ TEST_F(ApiServerTest, StreamForUnknownPrefixIs404) {
   EXPECT_NE(r.body.find("\"parameter\":\"prefix\""), std::string::npos);
 }
 
+TEST(ApiServer, QuietStreamSendsHeartbeats) {
+  std::vector<TagConfig> tags(1);
+  tags[0].path = "acme/line1/speed";
+  auto registry = TagRegistry::Build(std::move(tags));
+  ASSERT_TRUE(registry.ok());
+  CurrentValues values(registry->size());
+  ApiOptions options;
+  options.port = 0;
+  options.heartbeat = 150 * kMillisecond;
+  auto server = ApiServer::Start(options, ApiContext{&*registry, &values, {}, {}});
+  ASSERT_TRUE(server.ok());
+  RawClient c((*server)->port());
+  c.Send("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got = c.ReadUntil(": heartbeat\n\n");
+  EXPECT_NE(got.find("\"quality\":\"BadWaitingForInitialData\""), std::string::npos) << got;
+  EXPECT_NE(got.find(": heartbeat\n\n"), std::string::npos) << got;
+}
+
 TEST(ApiServer, BusyPortAndBadAddressAreReportedNotThrown) {
   TagRegistry registry;
   CurrentValues values(0);

@@ -239,15 +239,13 @@ Result<ExtensionObject> DecodeExtensionObject(Decoder& d) {
   return x;
 }
 
-Result<DataValue> DecodeDataValue(Decoder& d) {
+Status DecodeDataValueInto(Decoder& d, DataValue& v) {
   DepthGuard guard(d, "DataValue");
   GANTRY_RETURN_IF_ERROR(guard.status());
   GANTRY_ASSIGN_OR_RETURN(uint8_t mask, d.ReadByte("DataValue mask"));
   if (mask & 0xC0) return d.Fail("DataValue", fmt::format("unknown mask bits 0x{:02X}", mask));
-  DataValue v;
-  if (mask & kDvValue) {
-    GANTRY_ASSIGN_OR_RETURN(v.value, DecodeVariant(d));
-  }
+  v = DataValue{};
+  if (mask & kDvValue) GANTRY_RETURN_IF_ERROR(DecodeVariantInto(d, v.value.emplace()));
   if (mask & kDvStatus) {
     GANTRY_ASSIGN_OR_RETURN(v.status, DecodeStatusCode(d));
   }
@@ -263,6 +261,12 @@ Result<DataValue> DecodeDataValue(Decoder& d) {
   if (mask & kDvServerPicoseconds) {
     GANTRY_ASSIGN_OR_RETURN(v.server_picoseconds, d.ReadUInt16("DataValue ServerPicoseconds"));
   }
+  return Status::Ok();
+}
+
+Result<DataValue> DecodeDataValue(Decoder& d) {
+  DataValue v;
+  GANTRY_RETURN_IF_ERROR(DecodeDataValueInto(d, v));
   return v;
 }
 
@@ -282,15 +286,15 @@ Status CheckArrayDimensions(std::span<const int32_t> dimensions, size_t length) 
                                any_empty ? uint64_t{0} : product, length));
 }
 
-Result<Variant> DecodeVariant(Decoder& d) {
+Status DecodeVariantInto(Decoder& d, Variant& v) {
   DepthGuard guard(d, "Variant");
   GANTRY_RETURN_IF_ERROR(guard.status());
   GANTRY_ASSIGN_OR_RETURN(uint8_t mask, d.ReadByte("Variant encoding mask"));
-  Variant v;
+  v = Variant{};
   v.type = static_cast<BuiltinType>(mask & kVariantTypeMask);
   if (v.type == BuiltinType::kNull) {
     if (mask != 0) return d.Fail("Variant", fmt::format("null Variant with flags 0x{:02X}", mask));
-    return v;
+    return Status::Ok();
   }
   v.is_array = (mask & kVariantArrayFlag) != 0;
   const bool has_dimensions = (mask & kVariantDimensionsFlag) != 0;
@@ -298,8 +302,7 @@ Result<Variant> DecodeVariant(Decoder& d) {
   if (!v.is_array) {
     if (v.type == BuiltinType::kVariant)
       return d.Fail("Variant", "a scalar Variant inside a Variant");
-    GANTRY_ASSIGN_OR_RETURN(v.scalar, DecodeScalar(d, v.type));
-    return v;
+    return DecodeScalarInto(d, v.type, v.scalar);
   }
   GANTRY_ASSIGN_OR_RETURN(uint32_t length, d.ReadArrayLength("Variant array length",
                                                              MinWireSize(v.type), sizeof(Scalar)));
@@ -319,6 +322,12 @@ Result<Variant> DecodeVariant(Decoder& d) {
     Status dims = CheckArrayDimensions(v.dimensions, v.array.size());
     if (!dims.ok()) return d.Fail("Variant ArrayDimensions", dims.message());
   }
+  return Status::Ok();
+}
+
+Result<Variant> DecodeVariant(Decoder& d) {
+  Variant v;
+  GANTRY_RETURN_IF_ERROR(DecodeVariantInto(d, v));
   return v;
 }
 
@@ -352,6 +361,36 @@ Result<DiagnosticInfo> DecodeDiagnosticInfo(Decoder& d) {
     v.inner_diagnostic_info = Box<DiagnosticInfo>(std::move(inner));
   }
   return v;
+}
+
+Status DecodeScalarInto(Decoder& d, BuiltinType type, Scalar& out) {
+  // The hot path of data-change notifications: numbers straight into place, no temporaries.
+  switch (type) {
+    case BuiltinType::kDouble: {
+      GANTRY_ASSIGN_OR_RETURN(double v, d.ReadDouble("Double"));
+      out.emplace<double>(v);
+      return Status::Ok();
+    }
+    case BuiltinType::kFloat: {
+      GANTRY_ASSIGN_OR_RETURN(float v, d.ReadFloat("Float"));
+      out.emplace<float>(v);
+      return Status::Ok();
+    }
+    case BuiltinType::kInt32: {
+      GANTRY_ASSIGN_OR_RETURN(int32_t v, d.ReadInt32("Int32"));
+      out.emplace<int32_t>(v);
+      return Status::Ok();
+    }
+    case BuiltinType::kBoolean: {
+      GANTRY_ASSIGN_OR_RETURN(bool v, d.ReadBoolean("Boolean"));
+      out.emplace<bool>(v);
+      return Status::Ok();
+    }
+    default: {
+      GANTRY_ASSIGN_OR_RETURN(out, DecodeScalar(d, type));
+      return Status::Ok();
+    }
+  }
 }
 
 Result<Scalar> DecodeScalar(Decoder& d, BuiltinType type) {

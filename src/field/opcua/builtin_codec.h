@@ -32,6 +32,11 @@ Result<DataValue> DecodeDataValue(Decoder& d);
 // ArrayDimensions product that differs from the array length is rejected.
 Result<Variant> DecodeVariant(Decoder& d);
 Result<DiagnosticInfo> DecodeDiagnosticInfo(Decoder& d);
+// In-place forms of the above for hot paths (data-change notifications): `out` is overwritten;
+// on error it holds a partial value.
+Status DecodeDataValueInto(Decoder& d, DataValue& out);
+Status DecodeVariantInto(Decoder& d, Variant& out);
+Status DecodeScalarInto(Decoder& d, BuiltinType type, Scalar& out);
 // One value of built-in type `type` (ids 26..31 decode as ByteString).
 Result<Scalar> DecodeScalar(Decoder& d, BuiltinType type);
 

@@ -44,13 +44,6 @@ Result<MonitoredItemResult> DecodeItemResult(Decoder& d) {
   return r;
 }
 
-Result<MonitoredItemNotification> DecodeItemNotification(Decoder& d) {
-  MonitoredItemNotification n;
-  GANTRY_ASSIGN_OR_RETURN(n.client_handle, d.ReadUInt32("MonitoredItemNotification ClientHandle"));
-  GANTRY_ASSIGN_OR_RETURN(n.value, DecodeDataValue(d));
-  return n;
-}
-
 Result<uint32_t> ReadSequenceNumber(Decoder& d) {
   return d.ReadUInt32("AvailableSequenceNumbers entry");
 }
@@ -67,8 +60,15 @@ Result<std::optional<std::vector<MonitoredItemNotification>>> DecodeDataChangeNo
   }
   const auto* data = reinterpret_cast<const uint8_t*>(notification.body.data());
   Decoder d(std::span<const uint8_t>(data, notification.body.size()), limits);
-  GANTRY_ASSIGN_OR_RETURN(auto items, DecodeArray<MonitoredItemNotification>(
-                                          d, "MonitoredItems", 5, DecodeItemNotification));
+  // Decoded in place: this is the loop the decode benchmark measures.
+  GANTRY_ASSIGN_OR_RETURN(
+      uint32_t count, d.ReadArrayLength("MonitoredItems", 5, sizeof(MonitoredItemNotification)));
+  std::vector<MonitoredItemNotification> items(count);
+  for (MonitoredItemNotification& item : items) {
+    GANTRY_ASSIGN_OR_RETURN(item.client_handle,
+                            d.ReadUInt32("MonitoredItemNotification ClientHandle"));
+    GANTRY_RETURN_IF_ERROR(DecodeDataValueInto(d, item.value));
+  }
   GANTRY_ASSIGN_OR_RETURN(
       auto diagnostics, DecodeArray<DiagnosticInfo>(d, "DiagnosticInfos", 1, DecodeDiagnosticInfo));
   (void)diagnostics;

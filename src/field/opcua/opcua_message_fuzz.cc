@@ -1,13 +1,15 @@
 // libFuzzer target: a whole UA TCP message as a peer would send it. The header picks the
 // decoder: Hello, Acknowledge, Error, or a secure conversation chunk whose body is decoded as a
-// service response (type NodeId, ResponseHeader, then DataValue and DiagnosticInfo arrays, the
-// shape of a ReadResponse). Everything that decodes must re-encode to bytes that decode equally.
+// PublishResponse (with its data-change notifications) and as a generic service response (type
+// NodeId, ResponseHeader, then DataValue and DiagnosticInfo arrays, the shape of a ReadResponse).
+// Everything that decodes must re-encode to bytes that decode equally.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
 #include "field/opcua/secure_chunk.h"
 #include "field/opcua/service_header.h"
+#include "field/opcua/subscription_services.h"
 #include "field/opcua/transport.h"
 
 using namespace gantry::opcua;
@@ -47,7 +49,39 @@ std::vector<uint8_t> EncodeBody(const ResponseBody& b) {
   return std::move(e).Take();
 }
 
+std::vector<uint8_t> EncodePublish(const PublishResponse& r) {
+  Encoder e;
+  if (!EncodeBody(e, r).ok()) Die("re-encoding a decoded PublishResponse failed");
+  return std::move(e).Take();
+}
+
+// A PublishResponse (type i=829) and the data changes inside it.
+void CheckPublish(std::span<const uint8_t> body) {
+  Decoder d(body);
+  if (!ExpectResponseType(d, encoding_id::kPublishResponse, "fuzz").ok()) return;
+  auto r = DecodeFields(d, static_cast<const PublishResponse*>(nullptr));
+  if (!r.ok()) return;
+  for (const ExtensionObject& n : r->notification.notification_data) {
+    auto changes = DecodeDataChangeNotification(n);
+    if (changes.ok() && *changes) {
+      auto again = EncodeDataChangeNotification(**changes);
+      if (!again.ok()) Die("re-encoding data changes failed");
+      auto twice = DecodeDataChangeNotification(*again);
+      if (!twice.ok() || !*twice || (*twice)->size() != (*changes)->size())
+        Die("data changes unstable");
+    }
+  }
+  const auto once = EncodePublish(*r);
+  Decoder d2(once);
+  if (!ExpectResponseType(d2, encoding_id::kPublishResponse, "fuzz").ok())
+    Die("PublishResponse type lost");
+  auto again = DecodeFields(d2, static_cast<const PublishResponse*>(nullptr));
+  if (!again.ok()) Die("decoding our own PublishResponse failed");
+  if (EncodePublish(*again) != once) Die("PublishResponse encoding is not stable");
+}
+
 void CheckBody(std::span<const uint8_t> body) {
+  CheckPublish(body);
   auto b = DecodeBody(body);
   if (!b.ok()) return;
   const auto once = EncodeBody(*b);

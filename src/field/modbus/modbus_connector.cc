@@ -114,8 +114,42 @@ void ModbusConnector::Run() {
   bool ever_connected = false;
   std::string last_reason;
   int64_t last_warn = 0;
-  int64_t down_since = SteadyNow();
   uint64_t attempts = 0;
+  down_ = false;
+  auto mark_down = [&] {
+    if (!down_) {
+      down_ = true;
+      down_since_ = SteadyNow();
+    }
+  };
+
+  // Logs a failure and waits before the next attempt, backoff doubling up to the maximum. The
+  // same reason again is logged at debug level, with a warning reminder every minute. False when
+  // stopping.
+  auto fail_and_wait = [&](const std::string& what, const std::string& reason) {
+    ++attempts;
+    // Wait backoff minus up to a quarter of it, never below the configured minimum.
+    std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
+    const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
+    const std::string message =
+        fmt::format("{}: {}{}; retry in {}", log_prefix_, what, reason, Seconds(wait));
+    const int64_t now = SteadyNow();
+    if (reason != last_reason) {
+      spdlog::warn("{}", message);
+      last_warn = now;
+    } else if (now - last_warn >= kRepeatLogInterval) {
+      spdlog::warn("{} (still failing after {} attempts, {} down)", message, attempts,
+                   Seconds(now - down_since_));
+      last_warn = now;
+    } else {
+      spdlog::debug("{}", message);
+    }
+    last_reason = reason;
+    SetState(ConnectorState::kBackoff, fmt::format("{}: {}", log_prefix_, reason));
+    const bool go_on = WaitUntil(SteadyNow() + wait);
+    backoff = std::min(config_.reconnect_max, backoff * 2);
+    return go_on;
+  };
 
   while (!stop_requested_) {
     SetState(ConnectorState::kConnecting,
@@ -123,34 +157,15 @@ void ModbusConnector::Run() {
     Status connected = link_->Connect();
     if (stop_requested_) break;
     if (!connected.ok()) {
-      ++attempts;
-      const std::string reason = connected.message();
+      mark_down();
       Publish(publisher.OnDeviceDown(Quality::BadNotConnected(), clock_.Now()));
-      // Wait backoff minus up to a quarter of it, never below the configured minimum.
-      std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
-      const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
-      const std::string message =
-          fmt::format("{}: {}; retry in {}", log_prefix_, reason, Seconds(wait));
-      const int64_t now = SteadyNow();
-      if (reason != last_reason || now - last_warn >= kRepeatLogInterval) {
-        if (reason == last_reason) {
-          spdlog::warn("{} (still unreachable after {} attempts, {} down)", message, attempts,
-                       Seconds(now - down_since));
-        } else {
-          spdlog::warn("{}", message);
-        }
-        last_warn = now;
-      } else {
-        spdlog::debug("{}", message);
-      }
-      last_reason = reason;
-      SetState(ConnectorState::kBackoff, fmt::format("{}: {}", log_prefix_, reason));
-      if (!WaitUntil(SteadyNow() + wait)) break;
-      backoff = std::min(config_.reconnect_max, backoff * 2);
+      if (!fail_and_wait("", connected.message())) break;
       continue;
     }
     if (ever_connected) {
-      spdlog::info("{}: reconnected after {} down", log_prefix_, Seconds(SteadyNow() - down_since));
+      // "reconnected" is logged by PollWhileConnected at the first answer, not here: a device
+      // that accepts connections and drops them has not recovered.
+      spdlog::debug("{}: connection open again", log_prefix_);
       std::lock_guard lock(health_mutex_);
       ++health_.reconnects;
     } else {
@@ -158,19 +173,25 @@ void ModbusConnector::Run() {
                    reads_.size());
     }
     ever_connected = true;
-    backoff = config_.reconnect_min;
-    attempts = 0;
-    last_reason.clear();
     SetState(ConnectorState::kConnected, "");
     Loss lost = PollWhileConnected(publisher);
     link_->Close();
     if (stop_requested_) break;
-    down_since = SteadyNow();
-    last_warn = down_since;
-    last_reason = lost.reason;
-    spdlog::warn("{}: connection lost: {}; reconnecting", log_prefix_, lost.reason);
     Publish(publisher.OnDeviceDown(lost.quality, clock_.Now()));
-    SetState(ConnectorState::kConnecting, log_prefix_ + ": " + lost.reason);
+    mark_down();
+    if (lost.any_ok) {
+      // It worked for a while: reconnect at once, and start the backoff afresh.
+      backoff = config_.reconnect_min;
+      attempts = 0;
+      last_reason = lost.reason;
+      last_warn = SteadyNow();
+      spdlog::warn("{}: connection lost: {}; reconnecting", log_prefix_, lost.reason);
+      SetState(ConnectorState::kConnecting, log_prefix_ + ": " + lost.reason);
+      continue;
+    }
+    // Connected but not one good answer (a device that accepts and drops, or never answers):
+    // back off like a refused connection, or this would spin.
+    if (!fail_and_wait("connection lost before any answer: ", lost.reason)) break;
   }
   link_->Close();
 }
@@ -180,24 +201,33 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
   std::vector<std::string> last_detail(reads_.size());
   int timeouts_in_row = 0;
+  bool any_ok = false;
   while (!stop_requested_) {
     size_t group =
         static_cast<size_t>(std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
-    if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService()};
+    if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService(), any_ok};
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
     for (size_t i = 0; i < reads_.size(); ++i) {
       const PlannedRead& read = reads_[i];
       if (read.poll_group != group) continue;
       ReadResponse r = link_->Read({read.function, read.start, read.quantity});
-      if (stop_requested_) return {"stopping", Quality::BadOutOfService()};
+      if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
       if (r.status == ReadStatus::kDisconnected) {
         Publish(std::move(batch));
         std::lock_guard lock(health_mutex_);
         ++health_.polls_failed;
-        return {r.detail, Quality::BadNotConnected()};
+        return {r.detail, Quality::BadNotConnected(), any_ok};
       }
       const Timestamp now = clock_.Now();
+      if (r.status == ReadStatus::kOk || r.status == ReadStatus::kException) {
+        any_ok = true;  // the device answers
+        if (down_) {
+          down_ = false;
+          spdlog::info("{}: reconnected after {} down", log_prefix_,
+                       Seconds(SteadyNow() - down_since_));
+        }
+      }
       {
         std::lock_guard lock(health_mutex_);
         if (r.status == ReadStatus::kOk) {
@@ -228,7 +258,7 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
         if (++timeouts_in_row >= kTimeoutsBeforeReconnect && config_.protocol == Protocol::kTcp) {
           Publish(std::move(batch));
           return {fmt::format("{} requests in a row without an answer", timeouts_in_row),
-                  Quality::BadTimeout()};
+                  Quality::BadTimeout(), any_ok};
         }
       } else {
         timeouts_in_row = 0;
@@ -253,7 +283,7 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
       next_due[group] += ((end - next_due[group]) / interval + 1) * interval;
     }
   }
-  return {"stopping", Quality::BadOutOfService()};
+  return {"stopping", Quality::BadOutOfService(), any_ok};
 }
 
 }  // namespace gantry::modbus

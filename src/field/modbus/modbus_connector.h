@@ -53,6 +53,7 @@ class ModbusConnector final : public Connector {
   struct Loss {
     std::string reason;
     Quality quality;
+    bool any_ok = false;  // the device answered (data or exception) on this connection
   };
   // Polls until the connection is lost or Stop().
   Loss PollWhileConnected(PointPublisher& publisher);
@@ -67,6 +68,10 @@ class ModbusConnector final : public Connector {
   SampleSink& sink_;
   const Clock& clock_;
   const std::string log_prefix_;  // "modbus 'filler-plc' 127.0.0.1:5020"
+
+  // Owned by the device thread: whether the device is down and since when (steady ns).
+  bool down_ = false;
+  int64_t down_since_ = 0;
 
   std::unique_ptr<ModbusLink> link_;  // used by the device thread; Interrupt() from Stop()
   std::thread thread_;

@@ -5,6 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -277,6 +283,48 @@ TEST(ModbusConnector, PollGroupsKeepTheirOwnRates) {
   EXPECT_LE(requests_by_start[0], 23);
   EXPECT_GE(requests_by_start[1], 2);
   EXPECT_LE(requests_by_start[1], 4);
+}
+
+TEST(ModbusConnector, DeviceThatAcceptsAndDropsIsRetriedWithBackoffNotSpun) {
+  // A listener that accepts every connection and closes it at once, as a gateway with all its
+  // connection slots taken may do.
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::atomic<int> accepted{0};
+  std::atomic<bool> done{false};
+  std::thread acceptor([&] {
+    while (!done) {
+      pollfd p{listener, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      int fd = accept(listener, nullptr, nullptr);
+      if (fd >= 0) {
+        ++accepted;
+        close(fd);
+      }
+    }
+  });
+  CollectingSink sink;
+  DeviceConfig device = Filler(ntohs(addr.sin_port));
+  device.reconnect_min = 100 * kMillisecond;
+  device.reconnect_max = 400 * kMillisecond;
+  ModbusConnector c(device, Ids(device.points.size()), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  std::this_thread::sleep_for(1200ms);
+  c.Stop();
+  done = true;
+  acceptor.join();
+  close(listener);
+  // 0, 0.1, 0.3, 0.7, 1.1 s with backoff 100, 200, 400, 400 ms (less jitter); thousands without.
+  EXPECT_GE(accepted.load(), 2);
+  EXPECT_LE(accepted.load(), 8);
+  EXPECT_EQ(sink.CountWith(100, Quality::BadNotConnected()), 1u) << sink.Dump();
+  EXPECT_EQ(c.Health().polls_ok, 0u);
 }
 
 TEST(ModbusConnector, StartChecksTagIds) {

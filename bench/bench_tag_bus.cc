@@ -49,8 +49,8 @@ void BM_TagBusFanOut(benchmark::State& state) {
   TagBus bus;
   std::vector<std::unique_ptr<Subscription>> subs;
   for (int i = 0; i < subscribers; ++i)
-    subs.push_back(bus.Subscribe("consumer-" + std::to_string(i), 1'000'000,
-                                 OverflowPolicy::kDropNewest));
+    subs.push_back(
+        bus.Subscribe("consumer-" + std::to_string(i), 1'000'000, OverflowPolicy::kDropNewest));
   std::atomic<bool> stop{false};
   std::vector<std::atomic<uint64_t>> seen(static_cast<size_t>(subscribers));
   std::vector<std::thread> consumers;
@@ -71,7 +71,8 @@ void BM_TagBusFanOut(benchmark::State& state) {
   const double cpu_start = ProcessCpuSeconds();
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    for (int b = 0; b < kBatchesPerRound; ++b) bus.Publish(prototype);  // copy = a connector's batch
+    for (int b = 0; b < kBatchesPerRound; ++b)
+      bus.Publish(prototype);  // copy = a connector's batch
     target += uint64_t{kBatchesPerRound} * batch_size;
     for (auto& s : seen) {
       // Sleep rather than spin: on a 2-core machine a spinning producer starves the consumers.
@@ -89,15 +90,15 @@ void BM_TagBusFanOut(benchmark::State& state) {
   // items = samples published (each delivered to every subscriber).
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBatchesPerRound *
                           static_cast<int64_t>(batch_size));
-  state.counters["deliveries_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kBatchesPerRound * static_cast<double>(batch_size) *
-          subscribers,
-      benchmark::Counter::kIsRate);
+  state.counters["deliveries_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kBatchesPerRound *
+                             static_cast<double>(batch_size) * subscribers,
+                         benchmark::Counter::kIsRate);
   state.counters["dropped"] = static_cast<double>(dropped);
   // CPU (all threads) per published sample: what the bus costs regardless of machine load.
-  state.counters["cpu_ns_per_sample"] =
-      cpu_used * 1e9 /
-      (static_cast<double>(state.iterations()) * kBatchesPerRound * static_cast<double>(batch_size));
+  state.counters["cpu_ns_per_sample"] = cpu_used * 1e9 /
+                                        (static_cast<double>(state.iterations()) *
+                                         kBatchesPerRound * static_cast<double>(batch_size));
 }
 
 BENCHMARK(BM_TagBusFanOut)
@@ -116,8 +117,8 @@ void BM_TagBusFanOutOneThread(benchmark::State& state) {
   TagBus bus;
   std::vector<std::unique_ptr<Subscription>> subs;
   for (int i = 0; i < 4; ++i)
-    subs.push_back(bus.Subscribe("consumer-" + std::to_string(i), 1'000'000,
-                                 OverflowPolicy::kDropNewest));
+    subs.push_back(
+        bus.Subscribe("consumer-" + std::to_string(i), 1'000'000, OverflowPolicy::kDropNewest));
   const std::vector<Sample> prototype = PrototypeBatch(batch_size);
   double checksum = 0;
   for (auto _ : state) {
@@ -128,7 +129,8 @@ void BM_TagBusFanOutOneThread(benchmark::State& state) {
     }
   }
   benchmark::DoNotOptimize(checksum);
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(batch_size));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(batch_size));
 }
 BENCHMARK(BM_TagBusFanOutOneThread)->ArgName("batch")->Arg(1000)->Unit(benchmark::kMicrosecond);
 
@@ -139,7 +141,8 @@ void BM_TagBusPublishToStalledSubscribers(benchmark::State& state) {
   TagBus bus;
   std::vector<std::unique_ptr<Subscription>> subs;
   for (int i = 0; i < 4; ++i)
-    subs.push_back(bus.Subscribe("stalled-" + std::to_string(i), 10'000, OverflowPolicy::kDropNewest));
+    subs.push_back(
+        bus.Subscribe("stalled-" + std::to_string(i), 10'000, OverflowPolicy::kDropNewest));
   std::vector<Sample> prototype(1000, Sample{0, 1, Value(1.0), Quality::Good()});
   for (auto _ : state) bus.Publish(prototype);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 1000);

@@ -24,13 +24,13 @@ double RssMiB() {
 
 std::vector<TagConfig> PlantTags(size_t n) {
   static const char* kAreas[] = {"packaging", "filling", "mixing", "utilities", "warehouse"};
-  static const char* kCells[] = {"filler", "capper", "labeller", "palletiser", "conveyor",
-                                 "cartoner", "checkweigher", "wrapper"};
-  static const char* kSignals[] = {"speed", "state", "good_count", "reject_count", "temperature",
-                                   "pressure", "energy", "motor_current", "alarm_code",
-                                   "recipe", "operator_badge", "vibration"};
-  static const char* kUnits[] = {"bpm", "", "units", "units", "degC", "bar", "kWh", "A", "",
-                                 "", "", "mm/s"};
+  static const char* kCells[] = {"filler",   "capper",   "labeller",     "palletiser",
+                                 "conveyor", "cartoner", "checkweigher", "wrapper"};
+  static const char* kSignals[] = {"speed",       "state",    "good_count",     "reject_count",
+                                   "temperature", "pressure", "energy",         "motor_current",
+                                   "alarm_code",  "recipe",   "operator_badge", "vibration"};
+  static const char* kUnits[] = {"bpm", "",  "units", "units", "degC", "bar",
+                                 "kWh", "A", "",      "",      "",     "mm/s"};
   std::vector<TagConfig> tags;
   tags.reserve(n);
   size_t i = 0;
@@ -46,8 +46,8 @@ std::vector<TagConfig> PlantTags(size_t n) {
             t.unit = kUnits[s];
             t.description = std::string(cell) + " " + kSignals[s] + " on " + area + " line " +
                             std::to_string(line);
-            t.source = std::string(cell) + "-plc-" + std::to_string(line) + " hr:" +
-                       std::to_string(s * 2) + " float32";
+            t.source = std::string(cell) + "-plc-" + std::to_string(line) +
+                       " hr:" + std::to_string(s * 2) + " float32";
             t.where = ConfigLocation{"plant.yaml", static_cast<int>(i * 6 + 10), 9};
             tags.push_back(std::move(t));
           }
@@ -67,7 +67,7 @@ void BM_MemoryFor100kTags(benchmark::State& state) {
     std::vector<Sample> batch;
     for (TagId id = 0; id < registry->size(); ++id) {
       Value v = registry->Get(id).type == ValueType::kString ? Value("RUNNING")
-                                                              : Value(static_cast<double>(id));
+                                                             : Value(static_cast<double>(id));
       batch.push_back(Sample{id, 1'700'000'000'000'000'000, std::move(v), Quality::Good()});
     }
     values.Apply(batch);
@@ -76,7 +76,8 @@ void BM_MemoryFor100kTags(benchmark::State& state) {
     state.counters["tags"] = static_cast<double>(registry->size());
     state.counters["rss_total_MiB"] = after;
     state.counters["rss_added_MiB"] = after - before;
-    state.counters["registry_MiB"] = static_cast<double>(registry->MemoryBytes()) / (1024.0 * 1024.0);
+    state.counters["registry_MiB"] =
+        static_cast<double>(registry->MemoryBytes()) / (1024.0 * 1024.0);
   }
 }
 BENCHMARK(BM_MemoryFor100kTags)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMillisecond);

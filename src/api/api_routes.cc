@@ -24,7 +24,9 @@ json ValueJson(const Value& v) {
 }
 
 // ISO 8601, or null for a tag that has not been read yet.
-json TimeJson(Timestamp t) { return t == 0 ? json(nullptr) : json(FormatIso8601(t)); }
+json TimeJson(Timestamp t) {
+  return t == 0 ? json(nullptr) : json(FormatIso8601(t));
+}
 
 HttpReply JsonReply(const json& body) {
   HttpReply r;
@@ -162,10 +164,8 @@ HttpReply Problem(unsigned status, std::string_view title, std::string_view deta
                   std::string_view parameter) {
   std::string slug;
   for (char c : title) slug += c == ' ' ? '-' : static_cast<char>(std::tolower(c));
-  json body = {{"type", "/problems/" + slug},
-               {"title", title},
-               {"status", status},
-               {"detail", detail}};
+  json body = {
+      {"type", "/problems/" + slug}, {"title", title}, {"status", status}, {"detail", detail}};
   if (!parameter.empty()) body["parameter"] = parameter;
   HttpReply r = JsonReply(body);
   r.status = status;
@@ -185,21 +185,31 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
   const std::string_view path = t.path;
 
   if (path == "/health" || path == "/metrics") {
-    if (!read) d.reply = MethodNotAllowed(method, path, "GET, HEAD");
-    else if (auto bad = CheckQuery(t, {})) d.reply = *bad;
-    else d.reply = path == "/health" ? Health(ctx) : Metrics(ctx);
+    if (!read)
+      d.reply = MethodNotAllowed(method, path, "GET, HEAD");
+    else if (auto bad = CheckQuery(t, {}))
+      d.reply = *bad;
+    else
+      d.reply = path == "/health" ? Health(ctx) : Metrics(ctx);
     return d;
   }
   if (path == kTagsPath || path == std::string(kTagsPath) + "/") {
-    if (!read) d.reply = MethodNotAllowed(method, path, "GET, HEAD");
-    else if (auto bad = CheckQuery(t, {"prefix"})) d.reply = *bad;
-    else d.reply = TagList(ctx, QueryValue(t, "prefix"));
+    if (!read)
+      d.reply = MethodNotAllowed(method, path, "GET, HEAD");
+    else if (auto bad = CheckQuery(t, {"prefix"}))
+      d.reply = *bad;
+    else
+      d.reply = TagList(ctx, QueryValue(t, "prefix"));
     return d;
   }
-  if (path.size() > kTagsPath.size() + 1 && path.substr(0, kTagsPath.size() + 1) == "/api/v1/tags/") {
-    if (!read) d.reply = MethodNotAllowed(method, path, "GET, HEAD");
-    else if (auto bad = CheckQuery(t, {})) d.reply = *bad;
-    else d.reply = OneTag(ctx, path.substr(kTagsPath.size() + 1));
+  if (path.size() > kTagsPath.size() + 1 &&
+      path.substr(0, kTagsPath.size() + 1) == "/api/v1/tags/") {
+    if (!read)
+      d.reply = MethodNotAllowed(method, path, "GET, HEAD");
+    else if (auto bad = CheckQuery(t, {}))
+      d.reply = *bad;
+    else
+      d.reply = OneTag(ctx, path.substr(kTagsPath.size() + 1));
     return d;
   }
   if (path == kStreamPath) {

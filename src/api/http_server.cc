@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,7 +21,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/api_routes.h"
 
@@ -55,7 +55,9 @@ struct ApiServer::Impl {
 
 namespace {
 
-std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view View(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 bool IsHttpParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
@@ -78,7 +80,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
 
   void Start() {
     const CurrentValues& values = *server_.ctx.values;
-    version_ = values.version();  // read first: a change racing the snapshot is sent twice, not lost
+    version_ =
+        values.version();  // read first: a change racing the snapshot is sent twice, not lost
     out_ =
         "HTTP/1.1 200 OK\r\nServer: gantry\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n";
@@ -110,8 +113,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
         if (std::binary_search(tags_by_id_.begin(), tags_by_id_.end(), id))
           out_ += SseValueEvent(server_.ctx, values.Get(id));
     }
-    if (out_.empty() &&
-        now - last_write_ >= std::chrono::nanoseconds(server_.options.heartbeat)) {
+    if (out_.empty() && now - last_write_ >= std::chrono::nanoseconds(server_.options.heartbeat)) {
       out_ = ": heartbeat\n\n";
     }
     if (!out_.empty()) Write();
@@ -180,10 +182,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_->body_limit(kMaxBodyBytes);
     parser_->header_limit(kMaxHeaderBytes);
     stream_.expires_after(std::chrono::nanoseconds(server_.options.read_timeout));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -194,15 +195,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   11, false, false);
     }
     if (ec == http::error::header_limit) {
-      return Send(Problem(431, "Request header too large",
-                          "the request header exceeds " + std::to_string(kMaxHeaderBytes) +
-                              " bytes"),
-                  11, false, false);
+      return Send(
+          Problem(431, "Request header too large",
+                  "the request header exceeds " + std::to_string(kMaxHeaderBytes) + " bytes"),
+          11, false, false);
     }
     if (ec && IsHttpParseError(ec)) {
-      return Send(Problem(400, "Malformed request", "the request is not valid HTTP/1.1: " +
-                                                        ec.message()),
-                  11, false, false);
+      return Send(
+          Problem(400, "Malformed request", "the request is not valid HTTP/1.1: " + ec.message()),
+          11, false, false);
     }
     if (ec) return Close();  // timeout, reset: nobody to answer
 
@@ -210,25 +211,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool head = req.method() == http::verb::head;
     RouteDecision d;
     try {
-      d = Route(server_.ctx, View(req.method_string()),
-                View(req.target()));
+      d = Route(server_.ctx, View(req.method_string()), View(req.target()));
     } catch (const std::exception& e) {
-      spdlog::error("api: {} {} failed: {}", View(req.method_string()),
-                    View(req.target()), e.what());
+      spdlog::error("api: {} {} failed: {}", View(req.method_string()), View(req.target()),
+                    e.what());
       d.reply = Problem(500, "Internal error", "the server failed to answer; see its log");
     }
     if (d.stream) {
       if (server_.active_streams.fetch_add(1) >= server_.options.max_streams) {
         server_.active_streams.fetch_sub(1);
-        return Send(Problem(503, "Too many streams",
-                            "the server already serves " +
-                                std::to_string(server_.options.max_streams) +
-                                " streams; retry later"),
-                    req.version(), false, false);
+        return Send(
+            Problem(503, "Too many streams",
+                    "the server already serves " + std::to_string(server_.options.max_streams) +
+                        " streams; retry later"),
+            req.version(), false, false);
       }
       stream_.expires_never();
-      std::make_shared<SseStream>(stream_.release_socket(), server_, std::move(*d.stream))
-          ->Start();
+      std::make_shared<SseStream>(stream_.release_socket(), server_, std::move(*d.stream))->Start();
       return;
     }
     Send(std::move(d.reply), req.version(), req.keep_alive(), head);
@@ -297,8 +296,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   impl->options = std::move(options);
   impl->options.threads = std::max(impl->options.threads, 1);
   impl->ctx = std::move(context);
-  const std::string where =
-      impl->options.listen + ":" + std::to_string(impl->options.port);
+  const std::string where = impl->options.listen + ":" + std::to_string(impl->options.port);
 
   beast::error_code ec;
   const net::ip::address address = net::ip::make_address(impl->options.listen, ec);
@@ -317,7 +315,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   if (impl->acceptor->set_option(net::socket_base::reuse_address(true), ec))
     return fail("set SO_REUSEADDR on");
   if (impl->acceptor->bind(endpoint, ec)) return fail("bind");
-  if (impl->acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen on");
+  if (impl->acceptor->listen(net::socket_base::max_listen_connections, ec))
+    return fail("listen on");
   impl->port = impl->acceptor->local_endpoint().port();
 
   impl->Accept();
@@ -339,10 +338,16 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
 
 ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-ApiServer::~ApiServer() { Stop(); }
+ApiServer::~ApiServer() {
+  Stop();
+}
 
-uint16_t ApiServer::port() const { return impl_->port; }
+uint16_t ApiServer::port() const {
+  return impl_->port;
+}
 
-void ApiServer::Stop() { impl_->StopAndJoin(); }
+void ApiServer::Stop() {
+  impl_->StopAndJoin();
+}
 
 }  // namespace gantry

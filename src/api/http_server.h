@@ -23,11 +23,11 @@
 namespace gantry {
 
 struct ApiOptions {
-  std::string listen = "127.0.0.1";  // IPv4 or IPv6 literal; loopback unless configured
-  uint16_t port = 8080;              // 0 picks a free port (see ApiServer::port())
-  int threads = 2;                   // I/O threads
-  int max_streams = 256;             // concurrent SSE streams; more get 503
-  Duration heartbeat = 15 * kSecond; // SSE comment line when nothing else was sent
+  std::string listen = "127.0.0.1";      // IPv4 or IPv6 literal; loopback unless configured
+  uint16_t port = 8080;                  // 0 picks a free port (see ApiServer::port())
+  int threads = 2;                       // I/O threads
+  int max_streams = 256;                 // concurrent SSE streams; more get 503
+  Duration heartbeat = 15 * kSecond;     // SSE comment line when nothing else was sent
   Duration read_timeout = 30 * kSecond;  // a request must arrive whole within this
 };
 

@@ -6,9 +6,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <chrono>
 #include <thread>
-#include <gtest/gtest.h>
 
 namespace gantry {
 namespace {
@@ -207,8 +207,9 @@ TEST_F(ApiServerTest, HeadHasNoBodyAndOtherMethodsAre405) {
 
 TEST_F(ApiServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   RawClient c(server_->port());
-  c.Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n"
-         "Connection: close\r\n\r\n");
+  c.Send(
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
   std::string all = c.ReadAll();
   size_t first = all.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos);
@@ -220,9 +221,10 @@ TEST_F(ApiServerTest, StreamSendsCurrentValuesThenChanges) {
   c.Send("GET /api/v1/stream?prefix=acme/plant1/packaging/line1 HTTP/1.1\r\nHost: x\r\n\r\n");
   std::string initial = c.ReadUntil("event: ready");
   EXPECT_NE(initial.find("text/event-stream"), std::string::npos);
-  EXPECT_NE(initial.find("event: value\ndata: {\"path\":\"acme/plant1/packaging/line1/filler/speed\""
-                         ",\"quality\":\"Good\""),
-            std::string::npos)
+  EXPECT_NE(
+      initial.find("event: value\ndata: {\"path\":\"acme/plant1/packaging/line1/filler/speed\""
+                   ",\"quality\":\"Good\""),
+      std::string::npos)
       << initial;
   EXPECT_NE(initial.find("event: ready\ndata: {\"tags\":2}"), std::string::npos);
   EXPECT_EQ(initial.find("line10"), std::string::npos);

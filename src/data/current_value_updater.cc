@@ -5,9 +5,12 @@ namespace gantry {
 CurrentValueUpdater::CurrentValueUpdater(TagBus& bus, CurrentValues& values,
                                          size_t capacity_samples)
     : values_(values),
-      subscription_(bus.Subscribe("current-values", capacity_samples, OverflowPolicy::kDropOldest)) {}
+      subscription_(
+          bus.Subscribe("current-values", capacity_samples, OverflowPolicy::kDropOldest)) {}
 
-CurrentValueUpdater::~CurrentValueUpdater() { Stop(); }
+CurrentValueUpdater::~CurrentValueUpdater() {
+  Stop();
+}
 
 Status CurrentValueUpdater::Start() {
   if (thread_.joinable()) return FailedPrecondition("current value updater already started");

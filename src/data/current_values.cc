@@ -63,7 +63,8 @@ TagChanges CurrentValues::ChangedSince(uint64_t since) const {
   const uint64_t behind = now - since;
   if (behind <= change_log_.size() && behind <= values_.size()) {
     out.tags.reserve(behind);
-    for (uint64_t v = since + 1; v <= now; ++v) out.tags.push_back(change_log_[v % change_log_.size()]);
+    for (uint64_t v = since + 1; v <= now; ++v)
+      out.tags.push_back(change_log_[v % change_log_.size()]);
     std::sort(out.tags.begin(), out.tags.end());
     out.tags.erase(std::unique(out.tags.begin(), out.tags.end()), out.tags.end());
   } else {

@@ -66,10 +66,10 @@ class CurrentValues {
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
-  std::vector<Sample> values_;          // guarded by mu_; .tag == kInvalidTagId until first seen
-  std::vector<uint64_t> tag_version_;   // guarded by mu_; version of each tag's last change
-  std::vector<TagId> change_log_;       // guarded by mu_; change v is at v % capacity
-  std::atomic<uint64_t> version_{0};    // written under mu_
+  std::vector<Sample> values_;         // guarded by mu_; .tag == kInvalidTagId until first seen
+  std::vector<uint64_t> tag_version_;  // guarded by mu_; version of each tag's last change
+  std::vector<TagId> change_log_;      // guarded by mu_; change v is at v % capacity
+  std::atomic<uint64_t> version_{0};   // written under mu_
   std::atomic<uint64_t> stale_{0};
   std::atomic<uint64_t> unknown_{0};
 };

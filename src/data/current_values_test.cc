@@ -101,7 +101,8 @@ TEST(CurrentValueUpdater, DrainsTheBusIntoCurrentValues) {
   ASSERT_TRUE(updater.Start().ok());
   EXPECT_FALSE(updater.Start().ok());
   bus.Publish({S(0, 10, 3.5)});
-  for (int i = 0; i < 500 && values.version() < 2; ++i) values.WaitForChange(values.version(), 10 * kMillisecond);
+  for (int i = 0; i < 500 && values.version() < 2; ++i)
+    values.WaitForChange(values.version(), 10 * kMillisecond);
   updater.Stop();
   updater.Stop();
   EXPECT_EQ(values.Get(0).value, Value(3.5));

@@ -156,11 +156,17 @@ SampleBatch Subscription::Pop(Duration timeout) {
   return queue_->TakeFront();
 }
 
-SampleBatch Subscription::TryPop() { return Pop(0); }
+SampleBatch Subscription::TryPop() {
+  return Pop(0);
+}
 
-SubscriberStats Subscription::Stats() const { return queue_->Stats(); }
+SubscriberStats Subscription::Stats() const {
+  return queue_->Stats();
+}
 
-const std::string& Subscription::name() const { return queue_->name; }
+const std::string& Subscription::name() const {
+  return queue_->name;
+}
 
 TagBus::TagBus() : state_(std::make_shared<BusState>()) {}
 

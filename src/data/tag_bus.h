@@ -41,11 +41,11 @@ struct SubscriberStats {
   size_t capacity_samples = 0;
   uint64_t delivered_samples = 0;  // handed to the subscriber by Pop/TryPop
   uint64_t delivered_batches = 0;
-  uint64_t dropped_samples = 0;    // lost to overflow
+  uint64_t dropped_samples = 0;  // lost to overflow
   uint64_t dropped_batches = 0;
-  size_t queued_samples = 0;       // waiting in the queue now
+  size_t queued_samples = 0;  // waiting in the queue now
   size_t queued_batches = 0;
-  size_t high_water_samples = 0;   // most samples ever queued at once
+  size_t high_water_samples = 0;  // most samples ever queued at once
 };
 
 // Totals over the bus's life.

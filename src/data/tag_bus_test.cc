@@ -12,8 +12,8 @@ namespace {
 std::vector<Sample> Batch(TagId first, size_t n, Timestamp t = 1) {
   std::vector<Sample> b;
   for (size_t i = 0; i < n; ++i)
-    b.push_back(Sample{static_cast<TagId>(first + i), t, Value(static_cast<double>(i)),
-                       Quality::Good()});
+    b.push_back(
+        Sample{static_cast<TagId>(first + i), t, Value(static_cast<double>(i)), Quality::Good()});
   return b;
 }
 
@@ -140,8 +140,10 @@ TEST(TagBus, ManyPublishersAndSubscribersLoseNothingUncounted) {
       while (true) {
         const bool finished = done.load();
         SampleBatch b = subs[i]->Pop(kMillisecond);
-        if (b) received[i] += b->size();
-        else if (finished) break;
+        if (b)
+          received[i] += b->size();
+        else if (finished)
+          break;
       }
     });
   }

@@ -95,8 +95,8 @@ std::vector<TagId> TagRegistry::WithPrefix(std::string_view prefix) const {
 }
 
 size_t TagRegistry::MemoryBytes() const {
-  size_t bytes = sizeof(*this) + tags_.capacity() * sizeof(TagConfig) +
-                 by_path_.capacity() * sizeof(TagId);
+  size_t bytes =
+      sizeof(*this) + tags_.capacity() * sizeof(TagConfig) + by_path_.capacity() * sizeof(TagId);
   for (const TagConfig& t : tags_) {
     bytes += StringHeap(t.path) + StringHeap(t.unit) + StringHeap(t.description) +
              StringHeap(t.source) + StringHeap(t.where.file);

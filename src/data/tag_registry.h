@@ -46,8 +46,8 @@ class TagRegistry {
  private:
   explicit TagRegistry(std::vector<TagConfig> tags);
 
-  std::vector<TagConfig> tags_;     // indexed by TagId
-  std::vector<TagId> by_path_;      // all ids, sorted by path: Find and WithPrefix search here
+  std::vector<TagConfig> tags_;  // indexed by TagId
+  std::vector<TagId> by_path_;   // all ids, sorted by path: Find and WithPrefix search here
 };
 
 }  // namespace gantry

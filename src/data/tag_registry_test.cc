@@ -19,8 +19,8 @@ std::vector<std::string> Paths(const TagRegistry& r, const std::vector<TagId>& i
 }
 
 TEST(TagRegistry, IdsFollowConfigurationOrderAndPathsFindThem) {
-  auto r = TagRegistry::Build({Tag("acme/plant1/line1/filler/speed"),
-                               Tag("acme/plant1/line1/capper/state")});
+  auto r = TagRegistry::Build(
+      {Tag("acme/plant1/line1/filler/speed"), Tag("acme/plant1/line1/capper/state")});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->size(), 2u);
   EXPECT_EQ(r->Get(0).path, "acme/plant1/line1/filler/speed");
@@ -48,8 +48,8 @@ TEST(TagRegistry, PrefixMatchesWholeSegmentsOnly) {
 }
 
 TEST(TagRegistry, DuplicatePathNamesBothDeclarations) {
-  auto r = TagRegistry::Build({Tag("acme/line1/speed", 12), Tag("acme/line1/state", 20),
-                               Tag("acme/line1/speed", 31)});
+  auto r = TagRegistry::Build(
+      {Tag("acme/line1/speed", 12), Tag("acme/line1/state", 20), Tag("acme/line1/speed", 31)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
   EXPECT_NE(r.status().message().find("'acme/line1/speed'"), std::string::npos);

@@ -244,8 +244,17 @@ Status DecodeDataValueInto(Decoder& d, DataValue& v) {
   GANTRY_RETURN_IF_ERROR(guard.status());
   GANTRY_ASSIGN_OR_RETURN(uint8_t mask, d.ReadByte("DataValue mask"));
   if (mask & 0xC0) return d.Fail("DataValue", fmt::format("unknown mask bits 0x{:02X}", mask));
-  v = DataValue{};
-  if (mask & kDvValue) GANTRY_RETURN_IF_ERROR(DecodeVariantInto(d, v.value.emplace()));
+  // Each field is set or cleared, so `v` may hold an earlier value (no temporary DataValue).
+  if (mask & kDvValue) {
+    GANTRY_RETURN_IF_ERROR(DecodeVariantInto(d, v.value ? *v.value : v.value.emplace()));
+  } else {
+    v.value.reset();
+  }
+  v.status.reset();
+  v.source_timestamp.reset();
+  v.source_picoseconds.reset();
+  v.server_timestamp.reset();
+  v.server_picoseconds.reset();
   if (mask & kDvStatus) {
     GANTRY_ASSIGN_OR_RETURN(v.status, DecodeStatusCode(d));
   }
@@ -290,9 +299,12 @@ Status DecodeVariantInto(Decoder& d, Variant& v) {
   DepthGuard guard(d, "Variant");
   GANTRY_RETURN_IF_ERROR(guard.status());
   GANTRY_ASSIGN_OR_RETURN(uint8_t mask, d.ReadByte("Variant encoding mask"));
-  v = Variant{};
   v.type = static_cast<BuiltinType>(mask & kVariantTypeMask);
+  v.is_array = false;
+  v.array.clear();
+  v.dimensions.clear();
   if (v.type == BuiltinType::kNull) {
+    v.scalar = std::monostate{};
     if (mask != 0) return d.Fail("Variant", fmt::format("null Variant with flags 0x{:02X}", mask));
     return Status::Ok();
   }
@@ -304,6 +316,7 @@ Status DecodeVariantInto(Decoder& d, Variant& v) {
       return d.Fail("Variant", "a scalar Variant inside a Variant");
     return DecodeScalarInto(d, v.type, v.scalar);
   }
+  v.scalar = std::monostate{};
   GANTRY_ASSIGN_OR_RETURN(uint32_t length, d.ReadArrayLength("Variant array length",
                                                              MinWireSize(v.type), sizeof(Scalar)));
   v.array.reserve(length);

@@ -190,5 +190,18 @@ TEST(OpcUaRoundTrip, EveryTruncationOfAValidEncodingFailsCleanly) {
   }
 }
 
+TEST(OpcUaRoundTrip, InPlaceDecodeOverwritesAnEarlierValue) {
+  RandomValues random(7);
+  DataValue reused;
+  for (int i = 0; i < 500; ++i) {
+    const DataValue dv = random.MakeDataValue(0);
+    auto bytes = EncodeToBytes(dv);
+    ASSERT_TRUE(bytes.ok());
+    Decoder d(*bytes);
+    ASSERT_TRUE(DecodeDataValueInto(d, reused).ok());
+    EXPECT_TRUE(reused == dv) << "case " << i;
+  }
+}
+
 }  // namespace
 }  // namespace gantry::opcua

@@ -16,17 +16,20 @@ namespace gantry {
 namespace {
 
 std::string PlantYaml(int machines, bool late_data) {
-  std::string y = "enterprise: acme\nsites:\n  - name: p\n    timezone: Europe/Berlin\n"
-                  "    calendar:\n      shifts:\n"
-                  "        - {name: early, start: \"06:00\", duration: 8h, breaks: [{start: \"09:00\", duration: 15m}]}\n"
-                  "        - {name: late, start: \"14:00\", duration: 8h}\n"
-                  "        - {name: night, start: \"22:00\", end: \"06:00\"}\n"
-                  "    areas:\n      - name: a\n        lines:\n";
+  std::string y =
+      "enterprise: acme\nsites:\n  - name: p\n    timezone: Europe/Berlin\n"
+      "    calendar:\n      shifts:\n"
+      "        - {name: early, start: \"06:00\", duration: 8h, breaks: [{start: \"09:00\", "
+      "duration: 15m}]}\n"
+      "        - {name: late, start: \"14:00\", duration: 8h}\n"
+      "        - {name: night, start: \"22:00\", end: \"06:00\"}\n"
+      "    areas:\n      - name: a\n        lines:\n";
   for (int l = 0; l < (machines + 4) / 5; ++l) {
     y += "          - name: l" + std::to_string(l) + "\n            work_centres:\n";
     for (int m = l * 5; m < std::min(machines, l * 5 + 5); ++m)
       y += "              - {name: m" + std::to_string(m) +
-           ", ideal_cycle_time: 1s, state: {word: state, fault_code: {tag: fault}}, counters: {good: good, reject: reject}}\n";
+           ", ideal_cycle_time: 1s, state: {word: state, fault_code: {tag: fault}}, counters: "
+           "{good: good, reject: reject}}\n";
   }
   y += "operations:\n  micro_stop_threshold: 2m\n";
   if (!late_data) y += "  late_data_horizon: 0s\n";
@@ -38,9 +41,10 @@ struct Bench {
     auto doc = ConfigDocument::Parse(PlantYaml(machines, late_data), "bench.yaml").value();
     ops::OperationsConfig cfg = ops::ParseOperationsConfig(doc.Root());
     if (!doc.Finish().ok()) std::abort();
-    engine = std::move(ops::OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
-      return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
-    }).value());
+    engine = std::move(
+        ops::OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
+          return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
+        }).value());
   }
   std::map<std::string, TagId> ids;
   std::unique_ptr<ops::OperationsEngine> engine;
@@ -58,12 +62,14 @@ std::vector<Sample> MakeSamples(const std::map<std::string, TagId>& ids, int mac
   while (out.size() < n) {
     t += kSecond;
     for (int m = 0; m < machines && out.size() < n; ++m) {
-      const std::string base = "acme/p/a/l" + std::to_string(m / 5) + "/m" + std::to_string(m) + "/";
+      const std::string base =
+          "acme/p/a/l" + std::to_string(m / 5) + "/m" + std::to_string(m) + "/";
       if (rng() % 120 == 0) state[m] = static_cast<int>(rng() % 6);
       good[m] += state[m] == 1 ? 1 : 0;
       reject[m] += rng() % 50 == 0 ? 1 : 0;
       out.push_back({ids.at(base + "state"), t, Value(int64_t{state[m]}), Quality::Good()});
-      out.push_back({ids.at(base + "fault"), t, Value(int64_t{state[m] == 5 ? 7 : 0}), Quality::Good()});
+      out.push_back(
+          {ids.at(base + "fault"), t, Value(int64_t{state[m] == 5 ? 7 : 0}), Quality::Good()});
       out.push_back({ids.at(base + "good"), t, Value(int64_t{good[m]}), Quality::Good()});
       out.push_back({ids.at(base + "reject"), t, Value(int64_t{reject[m]}), Quality::Good()});
     }
@@ -75,7 +81,8 @@ void BM_ReplayThroughput(benchmark::State& st) {
   const bool late_data = st.range(0) != 0;
   const size_t n = 4'000'000;
   Bench proto(20, late_data);
-  std::vector<Sample> samples = MakeSamples(proto.ids, 20, n, ParseTimestamp("2026-01-05T00:00:00Z").value());
+  std::vector<Sample> samples =
+      MakeSamples(proto.ids, 20, n, ParseTimestamp("2026-01-05T00:00:00Z").value());
   for (auto _ : st) {
     st.PauseTiming();
     Bench b(20, late_data);
@@ -98,7 +105,8 @@ void BM_OeeByDayFiftyWorkCentresOneYear(benchmark::State& st) {
     uint32_t good = 0;
     for (Timestamp t = from; t < to; t += 20 * kMinute) {
       b.engine->Publish(Sample{b.ids.at(base + "fault"), t, Value(int64_t{0}), Quality::Good()});
-      b.engine->Publish(Sample{b.ids.at(base + "state"), t, Value(int64_t{rng() % 4 == 0 ? 2 : 1}), Quality::Good()});
+      b.engine->Publish(Sample{b.ids.at(base + "state"), t, Value(int64_t{rng() % 4 == 0 ? 2 : 1}),
+                               Quality::Good()});
       good += 1000;
       b.engine->Publish(Sample{b.ids.at(base + "good"), t, Value(int64_t{good}), Quality::Good()});
       b.engine->Publish(Sample{b.ids.at(base + "reject"), t, Value(int64_t{0}), Quality::Good()});
@@ -106,7 +114,8 @@ void BM_OeeByDayFiftyWorkCentresOneYear(benchmark::State& st) {
   }
   ctx::KpiCube cube(b.engine->config());
   for (const auto& wc : b.engine->config().work_centres)
-    for (const ops::Segment& s : b.engine->Segments(wc.path, from, to)) cube.Add(s, b.engine->CalendarOf(wc.path));
+    for (const ops::Segment& s : b.engine->Segments(wc.path, from, to))
+      cube.Add(s, b.engine->CalendarOf(wc.path));
   st.counters["cube_rows"] = static_cast<double>(cube.rows());
   for (auto _ : st) {
     auto body = ctx::OeeJson(cube, "acme/p", from, to, "day");

@@ -33,10 +33,18 @@ Duration KpiTotals::CalendarTime() const {
 Duration KpiTotals::PlannedOperationTime() const {
   return CalendarTime() - Time(StateCategory::kNotScheduled);
 }
-Duration KpiTotals::PlannedDowntime() const { return Time(StateCategory::kPlannedDowntime); }
-Duration KpiTotals::PlannedBusyTime() const { return PlannedOperationTime() - PlannedDowntime(); }
-Duration KpiTotals::ActualProductionTime() const { return Time(StateCategory::kProducing); }
-Duration KpiTotals::ActualUnitDowntime() const { return Time(StateCategory::kUnplannedDowntime); }
+Duration KpiTotals::PlannedDowntime() const {
+  return Time(StateCategory::kPlannedDowntime);
+}
+Duration KpiTotals::PlannedBusyTime() const {
+  return PlannedOperationTime() - PlannedDowntime();
+}
+Duration KpiTotals::ActualProductionTime() const {
+  return Time(StateCategory::kProducing);
+}
+Duration KpiTotals::ActualUnitDowntime() const {
+  return Time(StateCategory::kUnplannedDowntime);
+}
 Duration KpiTotals::ActualUnitDelayTime() const {
   return Time(StateCategory::kIdle) + Time(StateCategory::kStarved) + Time(StateCategory::kBlocked);
 }
@@ -91,8 +99,10 @@ std::vector<ParetoEntry> DowntimePareto(const std::vector<ops::Segment>& segment
   std::map<std::pair<std::string, StateCategory>, ParetoEntry> by_reason;
   std::set<std::tuple<std::string, StateCategory, Timestamp>> seen_stops;
   for (const ops::Segment& s : segments) {
-    if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled) continue;
-    std::string reason = s.reason.empty() ? std::string(ops::StateCategoryName(s.category)) : s.reason;
+    if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled)
+      continue;
+    std::string reason =
+        s.reason.empty() ? std::string(ops::StateCategoryName(s.category)) : s.reason;
     ParetoEntry& e = by_reason[{reason, s.category}];
     e.reason = reason;
     e.category = s.category;

@@ -32,10 +32,12 @@ Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std:
   return j.dump();
 }
 
-Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from, Timestamp to,
-                            std::string_view by) {
+Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                            Timestamp to, std::string_view by) {
   std::optional<KpiGrouping> g = KpiGroupingFromName(by.empty() ? "total" : by);
-  if (!g) return InvalidArgument("by: expected hour, shift, day, order, product or total, got '" + std::string(by) + "'");
+  if (!g)
+    return InvalidArgument("by: expected hour, shift, day, order, product or total, got '" +
+                           std::string(by) + "'");
   if (to <= from) return InvalidArgument("from/to: expected from before to");
   GANTRY_ASSIGN_OR_RETURN(auto groups, cube.Query(scope, from, to, *g));
   Json j;
@@ -59,7 +61,8 @@ Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiC
   Json intervals = Json::array();
   for (const std::string& wc : wcs) {
     for (ops::Segment& s : engine.Segments(wc, from, to)) {
-      if (s.category == ops::StateCategory::kProducing || s.category == ops::StateCategory::kNotScheduled)
+      if (s.category == ops::StateCategory::kProducing ||
+          s.category == ops::StateCategory::kNotScheduled)
         continue;
       intervals.push_back({{"work_centre", wc},
                            {"start", FormatIso8601(s.start)},
@@ -77,8 +80,10 @@ Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiC
   }
   Json pareto = Json::array();
   for (const ParetoEntry& p : DowntimePareto(all))
-    pareto.push_back({{"reason", p.reason}, {"category", ops::StateCategoryName(p.category)},
-                      {"duration_s", Seconds(p.time)}, {"stops", p.stops}});
+    pareto.push_back({{"reason", p.reason},
+                      {"category", ops::StateCategoryName(p.category)},
+                      {"duration_s", Seconds(p.time)},
+                      {"stops", p.stops}});
   Json j;
   j["scope"] = std::string(scope);
   j["from"] = FormatIso8601(from);

@@ -3,7 +3,8 @@
 //   GET  /api/v1/equipment/{path}/state                    -> EquipmentStateJson
 //   GET  /api/v1/oee?scope=&from=&to=&by=hour|shift|day|order|product  -> OeeJson
 //   GET  /api/v1/downtime?scope=&from=&to=                 -> DowntimeJson
-//   POST /api/v1/downtime/assign {work_centre, stop_start, reason} -> IntervalRecorder::AssignReason
+//   POST /api/v1/downtime/assign {work_centre, stop_start, reason} ->
+//   IntervalRecorder::AssignReason
 //
 //   GANTRY_ASSIGN_OR_RETURN(std::string body, OeeJson(cube, "acme/plant1", from, to, "day"));
 #pragma once

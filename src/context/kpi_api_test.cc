@@ -8,7 +8,9 @@
 namespace gantry::ctx {
 namespace {
 
-Timestamp T(const char* iso) { return ParseTimestamp(iso).value(); }
+Timestamp T(const char* iso) {
+  return ParseTimestamp(iso).value();
+}
 
 constexpr const char* kPlant = R"(enterprise: acme
 sites:
@@ -31,9 +33,10 @@ struct Plant {
     auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
     ops::OperationsConfig cfg = ops::ParseOperationsConfig(doc.Root());
     EXPECT_TRUE(doc.Finish().ok());
-    engine = std::move(ops::OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
-      return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
-    }).value());
+    engine = std::move(
+        ops::OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
+          return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
+        }).value());
     cube = std::make_unique<KpiCube>(engine->config());
   }
   void Put(const std::string& tag, const char* iso, double v) {
@@ -41,7 +44,8 @@ struct Plant {
   }
   void Fill(Timestamp from, Timestamp to) {
     for (const auto& wc : engine->config().work_centres)
-      for (const ops::Segment& s : engine->Segments(wc.path, from, to)) cube->Add(s, engine->CalendarOf(wc.path));
+      for (const ops::Segment& s : engine->Segments(wc.path, from, to))
+        cube->Add(s, engine->CalendarOf(wc.path));
   }
   std::map<std::string, TagId> ids;
   std::unique_ptr<ops::OperationsEngine> engine;
@@ -59,7 +63,8 @@ TEST(KpiApi, OeeByDayForTheLineComesFromItsConstraint) {
   p.Put("m1/good", "2026-01-05T13:00:00Z", 28800);
   p.Put("m2/good", "2026-01-05T13:00:00Z", 21600);
   p.Fill(T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
-  auto body = OeeJson(*p.cube, "acme/p/a/l", T("2026-01-04T23:00:00Z"), T("2026-01-05T23:00:00Z"), "day");
+  auto body =
+      OeeJson(*p.cube, "acme/p/a/l", T("2026-01-04T23:00:00Z"), T("2026-01-05T23:00:00Z"), "day");
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   auto j = nlohmann::json::parse(*body);
   const auto& day = j["groups"]["2026-01-05"];
@@ -75,14 +80,17 @@ TEST(KpiApi, StateAndDowntimeShowTheUnassignedStop) {
   Plant p;
   p.Put("m2/state", "2026-01-05T05:00:00Z", 1);
   p.Put("m2/state", "2026-01-05T07:00:00Z", 5);
-  auto state = nlohmann::json::parse(EquipmentStateJson(*p.engine, "acme/p/a/l/m2", T("2026-01-05T08:00:00Z")).value());
+  auto state = nlohmann::json::parse(
+      EquipmentStateJson(*p.engine, "acme/p/a/l/m2", T("2026-01-05T08:00:00Z")).value());
   EXPECT_EQ(state["category"], "unplanned_downtime");
   EXPECT_EQ(state["reason"], "unassigned");
   EXPECT_EQ(state["since"], "2026-01-05T07:00:00.000Z");
   EXPECT_EQ(state["shift"], "2026-01-05/early");
   p.Fill(T("2026-01-05T05:00:00Z"), T("2026-01-05T09:00:00Z"));
-  auto down = nlohmann::json::parse(DowntimeJson(*p.engine, *p.cube, "acme/p/a/l/m2", T("2026-01-05T05:00:00Z"),
-                                                 T("2026-01-05T09:00:00Z")).value());
+  auto down =
+      nlohmann::json::parse(DowntimeJson(*p.engine, *p.cube, "acme/p/a/l/m2",
+                                         T("2026-01-05T05:00:00Z"), T("2026-01-05T09:00:00Z"))
+                                .value());
   ASSERT_GE(down["intervals"].size(), 1u);
   EXPECT_EQ(down["intervals"][0]["assignable"], true);
   EXPECT_DOUBLE_EQ(down["pareto"][0]["duration_s"].get<double>(), 7200);

@@ -46,8 +46,9 @@ void KpiCube::Add(const ops::Segment& s, const ops::ShiftCalendar& calendar) {
 std::vector<std::string> KpiCube::WorkCentresOf(std::string_view scope) const {
   std::vector<std::string> out;
   auto under = [&](const std::string& path) {
-    return path == scope || (path.size() > scope.size() && path.compare(0, scope.size(), scope) == 0 &&
-                             path[scope.size()] == '/');
+    return path == scope ||
+           (path.size() > scope.size() && path.compare(0, scope.size(), scope) == 0 &&
+            path[scope.size()] == '/');
   };
   for (size_t i = 0; i < wc_paths_.size(); ++i) {
     if (!under(wc_paths_[i])) continue;
@@ -78,9 +79,7 @@ Result<std::map<std::string, KpiTotals>> KpiCube::Query(std::string_view scope, 
         case KpiGrouping::kShift: key = r->shift; break;
         case KpiGrouping::kOrder: key = r->order; break;
         case KpiGrouping::kProduct: key = r->product; break;
-        case KpiGrouping::kHour:
-          hours[FormatIso8601(r->hour)].Add(r->totals);
-          continue;
+        case KpiGrouping::kHour: hours[FormatIso8601(r->hour)].Add(r->totals); continue;
       }
       groups[key].Add(r->totals);
       used[key] = true;

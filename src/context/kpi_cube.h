@@ -33,8 +33,8 @@ class KpiCube {
   // Sums per group over the work centres of `scope` (a work centre, line, area, site or the
   // enterprise path; a line with a constraint contributes only its constraint machine) for the
   // hours starting in [from, to). NotFound for a scope that names nothing.
-  Result<std::map<std::string, KpiTotals>> Query(std::string_view scope, Timestamp from, Timestamp to,
-                                                 KpiGrouping by) const;
+  Result<std::map<std::string, KpiTotals>> Query(std::string_view scope, Timestamp from,
+                                                 Timestamp to, KpiGrouping by) const;
   // Work-centre paths that make up `scope` (see Query).
   std::vector<std::string> WorkCentresOf(std::string_view scope) const;
   size_t rows() const { return rows_; }

@@ -4,7 +4,9 @@ namespace gantry::ctx {
 
 using ops::StateCategory;
 
-double Seconds(Duration d) { return static_cast<double>(d) / 1e9; }
+double Seconds(Duration d) {
+  return static_cast<double>(d) / 1e9;
+}
 
 Json Ratio(std::optional<double> v) {
   if (!v) return nullptr;

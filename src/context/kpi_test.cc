@@ -46,7 +46,8 @@ std::string RandomSamples(uint32_t seed) {
     t += static_cast<Duration>(rng() % 600 + 1) * kSecond;
     const std::string ts = std::to_string(t / kSecond);
     const int state = static_cast<int>(rng() % 10);
-    csv += ts + ",acme/p/a/l/m1/state," + std::to_string(state) + (rng() % 20 == 0 ? ",BadNotConnected\n" : "\n");
+    csv += ts + ",acme/p/a/l/m1/state," + std::to_string(state) +
+           (rng() % 20 == 0 ? ",BadNotConnected\n" : "\n");
     csv += ts + ",acme/p/a/l/m2/state," + std::to_string(rng() % 6) + "\n";
     csv += ts + ",acme/p/a/l/m1/fault," + std::to_string(state == 5 ? rng() % 3 : 0) + "\n";
     good = (good + rng() % 50) % 65536;
@@ -56,7 +57,8 @@ std::string RandomSamples(uint32_t seed) {
     csv += ts + ",acme/p/a/l/m1/good," + std::to_string(good) + "\n";
     csv += ts + ",acme/p/a/l/m1/reject," + std::to_string(reject) + "\n";
     csv += ts + ",acme/p/a/l/m2/total," + std::to_string(total) + "\n";
-    if (rng() % 30 == 0) csv += ts + ",acme/p/a/l/m1/good," + std::to_string(good) + "\n";  // duplicate
+    if (rng() % 30 == 0)
+      csv += ts + ",acme/p/a/l/m1/good," + std::to_string(good) + "\n";  // duplicate
     if (rng() % 40 == 0)
       csv += std::to_string(t / kSecond - 200) + ",acme/p/a/l/m2/state,3\n";  // late
   }
@@ -67,8 +69,10 @@ ReplayInput Input(uint32_t seed) {
   ReplayInput in;
   in.config_text = kConfig;
   in.samples_csv = RandomSamples(seed);
-  in.orders_csv = "2026-10-23T10:00:00Z,m1,start,o1,P1,ann\n2026-10-24T10:00:00Z,m1,start,o2,P2,bob,2s\n"
-                  "2026-10-25T01:30:00Z,m1,pause\n2026-10-25T03:00:00Z,m1,resume\n2026-10-26T00:00:00Z,m1,complete\n";
+  in.orders_csv =
+      "2026-10-23T10:00:00Z,m1,start,o1,P1,ann\n2026-10-24T10:00:00Z,m1,start,o2,P2,bob,2s\n"
+      "2026-10-25T01:30:00Z,m1,pause\n2026-10-25T03:00:00Z,m1,resume\n2026-10-26T00:00:00Z,m1,"
+      "complete\n";
   in.from = ParseTimestamp("2026-10-22T00:00:00Z").value();
   in.to = ParseTimestamp("2026-10-29T00:00:00Z").value();
   return in;
@@ -88,7 +92,8 @@ TEST(KpiProperties, CategoryTimesSumExactlyToCalendarTime) {
       EXPECT_DOUBLE_EQ(t["calendar_time_s"].get<double>(), 7 * 86400.0) << path;
       double sum = t["not_scheduled_s"].get<double>() + t["planned_downtime_s"].get<double>() +
                    t["no_data_s"].get<double>() + t["actual_unit_downtime_s"].get<double>() +
-                   t["actual_unit_delay_time_s"].get<double>() + t["actual_production_time_s"].get<double>();
+                   t["actual_unit_delay_time_s"].get<double>() +
+                   t["actual_production_time_s"].get<double>();
       EXPECT_DOUBLE_EQ(sum, 7 * 86400.0) << path;
     }
   }
@@ -106,7 +111,8 @@ TEST(KpiProperties, RollupsEqualTheSumOfTheirParts) {
     EXPECT_NEAR(j["enterprise"]["total"][f].get<double>(), parts, 1e-6) << f;
   }
   // Shifts cover all planned operation time; days cover all calendar time.
-  EXPECT_NEAR(Sum(line["by_shift"], "planned_operation_time_s"), line["total"]["planned_operation_time_s"].get<double>(), 1e-6);
+  EXPECT_NEAR(Sum(line["by_shift"], "planned_operation_time_s"),
+              line["total"]["planned_operation_time_s"].get<double>(), 1e-6);
   // OEE of the line is the ratio of sums, not the mean of the machines' OEE.
   const auto& t = line["total"];
   double a = t["actual_production_time_s"].get<double>() / t["planned_busy_time_s"].get<double>();
@@ -147,8 +153,8 @@ TEST(Kpi, FormulasFollowIso22400) {
   t.Add(s);
   EXPECT_EQ(t.PlannedBusyTime(), 4800 * kSecond);
   EXPECT_DOUBLE_EQ(*t.Availability(), 0.75);
-  EXPECT_DOUBLE_EQ(*t.Effectiveness(), 0.8);     // 2880 s / 3600 s
-  EXPECT_DOUBLE_EQ(*t.QualityRatio(), 0.9375);   // 2700 / 2880
+  EXPECT_DOUBLE_EQ(*t.Effectiveness(), 0.8);    // 2880 s / 3600 s
+  EXPECT_DOUBLE_EQ(*t.QualityRatio(), 0.9375);  // 2700 / 2880
   EXPECT_DOUBLE_EQ(*t.Oee(), 0.75 * 0.8 * 0.9375);
 }
 

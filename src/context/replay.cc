@@ -24,9 +24,11 @@ std::vector<std::string_view> SplitCsv(std::string_view line) {
   size_t start = 0;
   for (;;) {
     size_t comma = line.find(',', start);
-    std::string_view f = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view f = line.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.remove_prefix(1);
-    while (!f.empty() && (f.back() == ' ' || f.back() == '\t' || f.back() == '\r')) f.remove_suffix(1);
+    while (!f.empty() && (f.back() == ' ' || f.back() == '\t' || f.back() == '\r'))
+      f.remove_suffix(1);
     out.push_back(f);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -41,7 +43,8 @@ Status ForEachCsvLine(std::string_view text, std::string_view header_first, Fn f
   int line_no = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -60,7 +63,8 @@ Result<Value> ParseValue(std::string_view s) {
   double d = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
   if (ec != std::errc() || p != s.data() + s.size())
-    return InvalidArgument("expected a number, true or false as value, got '" + std::string(s) + "'");
+    return InvalidArgument("expected a number, true or false as value, got '" + std::string(s) +
+                           "'");
   return Value(d);
 }
 
@@ -96,8 +100,9 @@ Result<ops::OrderTransition::Action> ParseAction(std::string_view s) {
   if (s == "resume") return A::kResume;
   if (s == "complete") return A::kComplete;
   if (s == "operator") return A::kOperator;
-  return InvalidArgument("expected start, pause, resume, complete, operator or assign_reason, got '" +
-                         std::string(s) + "'");
+  return InvalidArgument(
+      "expected start, pause, resume, complete, operator or assign_reason, got '" + std::string(s) +
+      "'");
 }
 
 }  // namespace
@@ -105,26 +110,33 @@ Result<ops::OrderTransition::Action> ParseAction(std::string_view s) {
 Result<std::string> Replay(const ReplayInput& input) {
   // Samples first, with their paths; the engine resolves the config's paths to ids.
   std::vector<PathSample> samples;
-  Status st = ForEachCsvLine(input.samples_csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
-    auto where = [&](const std::string& m) { return InvalidArgument("samples line " + std::to_string(line) + ": " + m); };
-    if (f.size() < 3 || f.size() > 4) return where("expected timestamp,tag,value[,quality]");
-    Result<Timestamp> t = ParseTimestamp(f[0]);
-    if (!t.ok()) return where(t.status().message());
-    Result<Value> v = ParseValue(f[2]);
-    if (!v.ok()) return where(v.status().message());
-    Quality q = v->empty() ? Quality::BadNoCommunication() : Quality::Good();
-    if (f.size() == 4 && !f[3].empty() && !Quality::FromName(f[3], q))
-      return where("unknown quality '" + std::string(f[3]) + "'; expected Good, Uncertain, Bad, a name such as BadNotConnected or 0x...");
-    samples.push_back({std::string(f[1]), Sample{kInvalidTagId, *t, std::move(*v), q}});
-    return Status::Ok();
-  });
+  Status st = ForEachCsvLine(
+      input.samples_csv, "timestamp",
+      [&](int line, const std::vector<std::string_view>& f) -> Status {
+        auto where = [&](const std::string& m) {
+          return InvalidArgument("samples line " + std::to_string(line) + ": " + m);
+        };
+        if (f.size() < 3 || f.size() > 4) return where("expected timestamp,tag,value[,quality]");
+        Result<Timestamp> t = ParseTimestamp(f[0]);
+        if (!t.ok()) return where(t.status().message());
+        Result<Value> v = ParseValue(f[2]);
+        if (!v.ok()) return where(v.status().message());
+        Quality q = v->empty() ? Quality::BadNoCommunication() : Quality::Good();
+        if (f.size() == 4 && !f[3].empty() && !Quality::FromName(f[3], q))
+          return where("unknown quality '" + std::string(f[3]) +
+                       "'; expected Good, Uncertain, Bad, a name such as BadNotConnected or 0x...");
+        samples.push_back({std::string(f[1]), Sample{kInvalidTagId, *t, std::move(*v), q}});
+        return Status::Ok();
+      });
   GANTRY_RETURN_IF_ERROR(st);
   return ReplaySamples(input, samples);
 }
 
-Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples) {
-  Result<ConfigDocument> doc = input.config_path.empty() ? ConfigDocument::Parse(input.config_text, "config")
-                                                         : ConfigDocument::LoadFile(input.config_path);
+Result<std::string> ReplaySamples(const ReplayInput& input,
+                                  const std::vector<PathSample>& samples) {
+  Result<ConfigDocument> doc = input.config_path.empty()
+                                   ? ConfigDocument::Parse(input.config_text, "config")
+                                   : ConfigDocument::LoadFile(input.config_path);
   if (!doc.ok()) return doc.status();
   ops::OperationsConfig config = ops::ParseOperationsConfig(doc->Root());
   GANTRY_RETURN_IF_ERROR(doc->Finish());
@@ -156,29 +168,35 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
   };
   std::vector<Assign> assigns;
   std::vector<ops::OrderTransition> transitions;
-  GANTRY_RETURN_IF_ERROR(ForEachCsvLine(input.orders_csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
-    auto where = [&](const std::string& m) { return InvalidArgument("orders line " + std::to_string(line) + ": " + m); };
-    if (f.size() < 3) return where("expected timestamp,work_centre,action,order,product,operator[,ideal_cycle_time]");
-    Result<Timestamp> t = ParseTimestamp(f[0]);
-    if (!t.ok()) return where(t.status().message());
-    const ops::WorkCentreRules* wc = find_wc(f[1]);
-    if (!wc) return where("unknown or ambiguous work centre '" + std::string(f[1]) + "'");
-    auto field = [&](size_t i) { return i < f.size() ? std::string(f[i]) : std::string(); };
-    if (f[2] == "assign_reason") {
-      assigns.push_back({wc->path, *t, field(3), field(5)});
-      return Status::Ok();
-    }
-    Result<ops::OrderTransition::Action> a = ParseAction(f[2]);
-    if (!a.ok()) return where(a.status().message());
-    ops::OrderTransition tr{wc->path, *t, *a, field(3), field(4), field(5), 0};
-    if (f.size() > 6 && !f[6].empty()) {
-      Result<Duration> d = ParseDuration(f[6]);
-      if (!d.ok()) return where(d.status().message());
-      tr.ideal_cycle_time = *d;
-    }
-    transitions.push_back(std::move(tr));
-    return Status::Ok();
-  }));
+  GANTRY_RETURN_IF_ERROR(ForEachCsvLine(
+      input.orders_csv, "timestamp",
+      [&](int line, const std::vector<std::string_view>& f) -> Status {
+        auto where = [&](const std::string& m) {
+          return InvalidArgument("orders line " + std::to_string(line) + ": " + m);
+        };
+        if (f.size() < 3)
+          return where(
+              "expected timestamp,work_centre,action,order,product,operator[,ideal_cycle_time]");
+        Result<Timestamp> t = ParseTimestamp(f[0]);
+        if (!t.ok()) return where(t.status().message());
+        const ops::WorkCentreRules* wc = find_wc(f[1]);
+        if (!wc) return where("unknown or ambiguous work centre '" + std::string(f[1]) + "'");
+        auto field = [&](size_t i) { return i < f.size() ? std::string(f[i]) : std::string(); };
+        if (f[2] == "assign_reason") {
+          assigns.push_back({wc->path, *t, field(3), field(5)});
+          return Status::Ok();
+        }
+        Result<ops::OrderTransition::Action> a = ParseAction(f[2]);
+        if (!a.ok()) return where(a.status().message());
+        ops::OrderTransition tr{wc->path, *t, *a, field(3), field(4), field(5), 0};
+        if (f.size() > 6 && !f[6].empty()) {
+          Result<Duration> d = ParseDuration(f[6]);
+          if (!d.ok()) return where(d.status().message());
+          tr.ideal_cycle_time = *d;
+        }
+        transitions.push_back(std::move(tr));
+        return Status::Ok();
+      }));
   for (const auto& t : transitions) GANTRY_RETURN_IF_ERROR(engine->ApplyOrderTransition(t));
 
   Timestamp first = INT64_MAX, last = INT64_MIN;
@@ -196,10 +214,12 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
     last = std::max(last, s.time);
   }
   for (const Assign& a : assigns)
-    GANTRY_RETURN_IF_ERROR(engine->AssignReason(a.wc, a.stop_start, a.reason).WithContext("orders file"));
+    GANTRY_RETURN_IF_ERROR(
+        engine->AssignReason(a.wc, a.stop_start, a.reason).WithContext("orders file"));
   const Timestamp from = input.from.value_or(first == INT64_MAX ? 0 : first);
   const Timestamp to = input.to.value_or(last == INT64_MIN ? 0 : last);
-  if (to <= from) return InvalidArgument("replay: empty time range (give --from and --to, or samples)");
+  if (to <= from)
+    return InvalidArgument("replay: empty time range (give --from and --to, or samples)");
 
   Json report;
   report["from"] = FormatIso8601(from);
@@ -222,11 +242,13 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
     j["counters"] = {{"resets", e->counter_resets()}, {"rollovers", e->counter_rollovers()}};
     Json down = Json::array();
     for (const Segment& s : segs) {
-      if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled) continue;
+      if (s.category == StateCategory::kProducing || s.category == StateCategory::kNotScheduled)
+        continue;
       // Hour cuts are for roll-ups; a stop is listed once per shift and order.
       if (!down.empty() && down.back()["end"] == FormatIso8601(s.start) &&
-          down.back()["category"] == ops::StateCategoryName(s.category) && down.back()["reason"] == s.reason &&
-          down.back()["shift"] == s.shift && down.back()["order"] == s.order) {
+          down.back()["category"] == ops::StateCategoryName(s.category) &&
+          down.back()["reason"] == s.reason && down.back()["shift"] == s.shift &&
+          down.back()["order"] == s.order) {
         down.back()["end"] = FormatIso8601(s.end);
         down.back()["duration_s"] = down.back()["duration_s"].get<double>() + Seconds(s.length());
         continue;
@@ -242,13 +264,16 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
     j["downtime"] = std::move(down);
     Json pareto = Json::array();
     for (const ParetoEntry& p : DowntimePareto(segs))
-      pareto.push_back({{"reason", p.reason}, {"category", ops::StateCategoryName(p.category)},
-                        {"duration_s", Seconds(p.time)}, {"stops", p.stops}});
+      pareto.push_back({{"reason", p.reason},
+                        {"category", ops::StateCategoryName(p.category)},
+                        {"duration_s", Seconds(p.time)},
+                        {"stops", p.stops}});
     j["pareto"] = std::move(pareto);
     wcs[wc.path] = std::move(j);
     const std::string line_path = cfg.enterprise + "/" + wc.site + "/" + wc.area + "/" + wc.line;
     const ops::LineConfig* line = nullptr;
-    for (const auto& l : cfg.lines) if (l.path == line_path) line = &l;
+    for (const auto& l : cfg.lines)
+      if (l.path == line_path) line = &l;
     if (line && (line->constraint.empty() || line->constraint == wc.name)) {
       Rollup& lr = lines[line_path];
       lr.total.Add(total);
@@ -259,8 +284,10 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
   for (const ops::LineConfig& l : cfg.lines) {
     const Rollup& lr = lines[l.path];
     const ops::ShiftCalendar* cal = engine->CalendarOfSite(l.site);
-    lines_j[l.path] = RollupJson(lr, *cal, l.constraint.empty() ? "sum_of_work_centres" : "constraint:" + l.constraint);
-    for (auto* up : {&areas[cfg.enterprise + "/" + l.site + "/" + l.area], &sites[cfg.enterprise + "/" + l.site], &enterprise}) {
+    lines_j[l.path] = RollupJson(
+        lr, *cal, l.constraint.empty() ? "sum_of_work_centres" : "constraint:" + l.constraint);
+    for (auto* up : {&areas[cfg.enterprise + "/" + l.site + "/" + l.area],
+                     &sites[cfg.enterprise + "/" + l.site], &enterprise}) {
       up->total.Add(lr.total);
       up->segments.insert(up->segments.end(), lr.segments.begin(), lr.segments.end());
     }
@@ -285,8 +312,10 @@ Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<Pa
   report["enterprise"] = std::move(ent);
   Json corr = Json::array();
   for (const ops::Correction& c : engine->TakeCorrections())
-    corr.push_back({{"work_centre", c.work_centre}, {"reopened_from", FormatIso8601(c.from)},
-                    {"late_sample_time", FormatIso8601(c.late_sample_time)}, {"tag", c.tag}});
+    corr.push_back({{"work_centre", c.work_centre},
+                    {"reopened_from", FormatIso8601(c.from)},
+                    {"late_sample_time", FormatIso8601(c.late_sample_time)},
+                    {"tag", c.tag}});
   report["corrections"] = std::move(corr);
   report["samples"]["late_dropped"] = late_dropped;
   return report.dump(2) + "\n";
@@ -307,10 +336,14 @@ int RunReplayCommand(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     auto next = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     const std::string* v = nullptr;
-    if (a == "--config" && (v = next())) in.config_path = *v;
-    else if (a == "--samples" && (v = next())) samples_path = *v;
-    else if (a == "--orders" && (v = next())) orders_path = *v;
-    else if (a == "--out" && (v = next())) out_path = *v;
+    if (a == "--config" && (v = next()))
+      in.config_path = *v;
+    else if (a == "--samples" && (v = next()))
+      samples_path = *v;
+    else if (a == "--orders" && (v = next()))
+      orders_path = *v;
+    else if (a == "--out" && (v = next()))
+      out_path = *v;
     else if ((a == "--from" || a == "--to") && (v = next())) {
       Result<Timestamp> t = ParseTimestamp(*v);
       if (!t.ok()) {

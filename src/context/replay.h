@@ -38,7 +38,8 @@ struct PathSample {
 Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples);
 
 // The CLI entry: `gantry replay --config FILE --samples FILE.csv [--orders FILE] [--from T]
-// [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1 runtime, 2 usage).
+// [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1 runtime, 2
+// usage).
 int RunReplayCommand(const std::vector<std::string>& args);
 
 }  // namespace gantry::ctx

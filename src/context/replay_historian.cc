@@ -10,8 +10,9 @@
 namespace gantry::ctx {
 
 Result<std::vector<std::string>> OperationsTagPaths(const ReplayInput& input) {
-  Result<ConfigDocument> doc = input.config_path.empty() ? ConfigDocument::Parse(input.config_text, "config")
-                                                         : ConfigDocument::LoadFile(input.config_path);
+  Result<ConfigDocument> doc = input.config_path.empty()
+                                   ? ConfigDocument::Parse(input.config_text, "config")
+                                   : ConfigDocument::LoadFile(input.config_path);
   if (!doc.ok()) return doc.status();
   ops::OperationsConfig cfg = ops::ParseOperationsConfig(doc->Root());
   GANTRY_RETURN_IF_ERROR(doc->Finish());
@@ -36,8 +37,11 @@ Result<std::string> ReplayFromHistorian(const ReplayInput& input, historian::His
   for (const std::string& path : paths) {
     std::optional<historian::SeriesId> series = store.FindSeries(path);
     if (!series) continue;
-    GANTRY_ASSIGN_OR_RETURN(std::optional<historian::Point> before, store.LastBefore(*series, *input.from - 1));
-    if (before) samples.push_back({path, Sample{kInvalidTagId, before->time, before->value, before->quality}});
+    GANTRY_ASSIGN_OR_RETURN(std::optional<historian::Point> before,
+                            store.LastBefore(*series, *input.from - 1));
+    if (before)
+      samples.push_back(
+          {path, Sample{kInvalidTagId, before->time, before->value, before->quality}});
     std::optional<historian::RawCursor> cursor;
     do {
       GANTRY_ASSIGN_OR_RETURN(historian::RawPage page,
@@ -48,8 +52,9 @@ Result<std::string> ReplayFromHistorian(const ReplayInput& input, historian::His
     } while (cursor);
   }
   // Time order; ties keep configuration order, so the result does not depend on read order.
-  std::stable_sort(samples.begin(), samples.end(),
-                   [](const PathSample& a, const PathSample& b) { return a.sample.time < b.sample.time; });
+  std::stable_sort(samples.begin(), samples.end(), [](const PathSample& a, const PathSample& b) {
+    return a.sample.time < b.sample.time;
+  });
   return ReplaySamples(input, samples);
 }
 

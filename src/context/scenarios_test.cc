@@ -55,7 +55,9 @@ std::vector<fs::path> ScenarioFiles() {
   return out;
 }
 
-TEST(Scenarios, AtLeastFifteenGoldenFiles) { EXPECT_GE(ScenarioFiles().size(), 15u); }
+TEST(Scenarios, AtLeastFifteenGoldenFiles) {
+  EXPECT_GE(ScenarioFiles().size(), 15u);
+}
 
 TEST(Scenarios, EveryScenarioMatchesItsHandWorkedValues) {
   for (const fs::path& file : ScenarioFiles()) {

@@ -16,11 +16,11 @@ namespace gantry::ops {
 
 enum class CounterEvent : uint8_t {
   kNone = 0,
-  kBaseline,       // first good value (or first after a rejected one): no increment
-  kRollover,       // the counter wrapped past its maximum
-  kReset,          // the counter dropped (PLC restart): counted from zero
-  kImplausible,    // a rise larger than max_step: not counted, re-baselined
-  kIgnoredBad,     // Bad quality or a non-numeric value: ignored, baseline kept
+  kBaseline,     // first good value (or first after a rejected one): no increment
+  kRollover,     // the counter wrapped past its maximum
+  kReset,        // the counter dropped (PLC restart): counted from zero
+  kImplausible,  // a rise larger than max_step: not counted, re-baselined
+  kIgnoredBad,   // Bad quality or a non-numeric value: ignored, baseline kept
 };
 
 struct CounterStep {
@@ -43,8 +43,8 @@ class CounterTracker {
   uint64_t last() const { return last_; }
 
  private:
-  uint64_t max_ = UINT32_MAX;   // largest value before the counter wraps to 0
-  uint64_t max_step_ = 0;       // largest plausible rise between two good samples
+  uint64_t max_ = UINT32_MAX;  // largest value before the counter wraps to 0
+  uint64_t max_step_ = 0;      // largest plausible rise between two good samples
   uint64_t last_ = 0;
   bool has_last_ = false;
 };

@@ -33,7 +33,8 @@ Segment SegmentFromJson(const StoredEvent& e, const json& j) {
   s.work_centre = e.work_centre;
   s.start = e.start;
   s.end = e.end;
-  s.category = StateCategoryFromName(j.value("category", "no_data")).value_or(StateCategory::kNoData);
+  s.category =
+      StateCategoryFromName(j.value("category", "no_data")).value_or(StateCategory::kNoData);
   s.reason = j.value("reason", "");
   s.fault_code = j.value("fault_code", int64_t{0});
   s.stop_start = j.value("stop_start", Timestamp{0});
@@ -72,16 +73,18 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path) {
   std::unique_ptr<EventStore> store(new EventStore(db));
   GANTRY_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
   GANTRY_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
-  GANTRY_RETURN_IF_ERROR(store->Exec(
-      "CREATE TABLE IF NOT EXISTS ops_events(seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-      "kind INTEGER NOT NULL, work_centre TEXT NOT NULL, start_ns INTEGER NOT NULL, "
-      "end_ns INTEGER NOT NULL, body TEXT NOT NULL)"));
-  GANTRY_RETURN_IF_ERROR(store->Exec(
-      "CREATE INDEX IF NOT EXISTS ops_events_wc ON ops_events(work_centre, start_ns)"));
+  GANTRY_RETURN_IF_ERROR(
+      store->Exec("CREATE TABLE IF NOT EXISTS ops_events(seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                  "kind INTEGER NOT NULL, work_centre TEXT NOT NULL, start_ns INTEGER NOT NULL, "
+                  "end_ns INTEGER NOT NULL, body TEXT NOT NULL)"));
+  GANTRY_RETURN_IF_ERROR(
+      store->Exec("CREATE INDEX IF NOT EXISTS ops_events_wc ON ops_events(work_centre, start_ns)"));
   return store;
 }
 
-EventStore::~EventStore() { sqlite3_close(db_); }
+EventStore::~EventStore() {
+  sqlite3_close(db_);
+}
 
 Status EventStore::Exec(const char* sql) const {
   char* err = nullptr;
@@ -96,7 +99,8 @@ Status EventStore::Exec(const char* sql) const {
 Result<uint64_t> EventStore::Append(EventKind kind, const std::string& wc, Timestamp start,
                                     Timestamp end, const std::string& body) {
   sqlite3_stmt* st = nullptr;
-  const char* sql = "INSERT INTO ops_events(kind, work_centre, start_ns, end_ns, body) VALUES(?,?,?,?,?)";
+  const char* sql =
+      "INSERT INTO ops_events(kind, work_centre, start_ns, end_ns, body) VALUES(?,?,?,?,?)";
   if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
     return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
   sqlite3_bind_int(st, 1, static_cast<int>(kind));
@@ -130,8 +134,11 @@ Result<uint64_t> EventStore::AppendIntervals(const std::vector<Segment>& segs) {
 }
 
 Result<uint64_t> EventStore::AppendOrder(const OrderTransition& t) {
-  json j{{"action", OrderActionName(t.action)}, {"order", t.order},     {"product", t.product},
-         {"operator", t.operator_name},         {"ideal_cycle_time_ns", t.ideal_cycle_time}};
+  json j{{"action", OrderActionName(t.action)},
+         {"order", t.order},
+         {"product", t.product},
+         {"operator", t.operator_name},
+         {"ideal_cycle_time_ns", t.ideal_cycle_time}};
   return Append(EventKind::kOrder, t.work_centre, t.time, t.time, j.dump());
 }
 
@@ -141,7 +148,8 @@ Result<uint64_t> EventStore::AppendCorrection(const Correction& c) {
 }
 
 Result<uint64_t> EventStore::AppendReasonAssigned(const std::string& wc, Timestamp stop_start,
-                                                  const std::string& reason, const std::string& by) {
+                                                  const std::string& reason,
+                                                  const std::string& by) {
   json j{{"reason", reason}, {"by", by}};
   return Append(EventKind::kReasonAssigned, wc, stop_start, stop_start, j.dump());
 }
@@ -149,8 +157,9 @@ Result<uint64_t> EventStore::AppendReasonAssigned(const std::string& wc, Timesta
 Result<std::vector<StoredEvent>> EventStore::Read(uint64_t after, size_t limit) const {
   std::vector<StoredEvent> out;
   sqlite3_stmt* st = nullptr;
-  const char* sql = "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events "
-                    "WHERE seq > ? ORDER BY seq LIMIT ?";
+  const char* sql =
+      "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events "
+      "WHERE seq > ? ORDER BY seq LIMIT ?";
   if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
     return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
   sqlite3_bind_int64(st, 1, static_cast<int64_t>(after));
@@ -184,9 +193,7 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
       json j = json::parse(e.body, nullptr, false);
       if (j.is_discarded()) return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
       switch (e.kind) {
-        case EventKind::kInterval:
-          segs.push_back(SegmentFromJson(e, j));
-          break;
+        case EventKind::kInterval: segs.push_back(SegmentFromJson(e, j)); break;
         case EventKind::kCorrection:
           // Whole intervals are voided (their counts cannot be split); the engine re-emits
           // from the start of the earliest voided one.
@@ -198,12 +205,12 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
                 s.reason == "unassigned")
               s.reason = j.value("reason", "unassigned");
           break;
-        case EventKind::kOrder:
-          break;
+        case EventKind::kOrder: break;
       }
     }
   }
-  std::stable_sort(segs.begin(), segs.end(), [](const Segment& a, const Segment& b) { return a.start < b.start; });
+  std::stable_sort(segs.begin(), segs.end(),
+                   [](const Segment& a, const Segment& b) { return a.start < b.start; });
   std::vector<Segment> out;
   for (Segment& s : segs) {
     if (s.end <= from || s.start >= to) continue;

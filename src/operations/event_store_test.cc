@@ -20,7 +20,9 @@ Segment Seg(Timestamp s, Timestamp e, StateCategory c, std::string reason = "") 
 TEST(EventStore, EventsAreNumberedAndIntervalsReadBack) {
   auto store = EventStore::Open(":memory:").value();
   EXPECT_EQ(store->AppendInterval(Seg(0, 100, StateCategory::kProducing)).value(), 1u);
-  EXPECT_EQ(store->AppendInterval(Seg(100, 200, StateCategory::kUnplannedDowntime, "unassigned")).value(), 2u);
+  EXPECT_EQ(
+      store->AppendInterval(Seg(100, 200, StateCategory::kUnplannedDowntime, "unassigned")).value(),
+      2u);
   EXPECT_EQ(store->LastSeq(), 2u);
   auto segs = store->LoadIntervals("acme/p/a/l/m", 0, 200).value();
   ASSERT_EQ(segs.size(), 2u);
@@ -30,9 +32,15 @@ TEST(EventStore, EventsAreNumberedAndIntervalsReadBack) {
 
 TEST(EventStore, CorrectionVoidsReopenedIntervalsAndReemittedOnesCount) {
   auto store = EventStore::Open(":memory:").value();
-  ASSERT_TRUE(store->AppendIntervals({Seg(0, 100, StateCategory::kProducing), Seg(100, 200, StateCategory::kIdle)}).ok());
+  ASSERT_TRUE(store
+                  ->AppendIntervals(
+                      {Seg(0, 100, StateCategory::kProducing), Seg(100, 200, StateCategory::kIdle)})
+                  .ok());
   ASSERT_TRUE(store->AppendCorrection({"acme/p/a/l/m", 150, 150, "t", "late"}).ok());
-  ASSERT_TRUE(store->AppendIntervals({Seg(100, 150, StateCategory::kIdle), Seg(150, 200, StateCategory::kStarved)}).ok());
+  ASSERT_TRUE(store
+                  ->AppendIntervals(
+                      {Seg(100, 150, StateCategory::kIdle), Seg(150, 200, StateCategory::kStarved)})
+                  .ok());
   auto segs = store->LoadIntervals("acme/p/a/l/m", 0, 200).value();
   ASSERT_EQ(segs.size(), 3u);
   EXPECT_EQ(segs[2].category, StateCategory::kStarved);
@@ -43,7 +51,8 @@ TEST(EventStore, CorrectionVoidsReopenedIntervalsAndReemittedOnesCount) {
 
 TEST(EventStore, AssignedReasonReplacesUnassigned) {
   auto store = EventStore::Open(":memory:").value();
-  ASSERT_TRUE(store->AppendInterval(Seg(100, 200, StateCategory::kUnplannedDowntime, "unassigned")).ok());
+  ASSERT_TRUE(
+      store->AppendInterval(Seg(100, 200, StateCategory::kUnplannedDowntime, "unassigned")).ok());
   EXPECT_EQ(store->AppendReasonAssigned("acme/p/a/l/m", 100, "jam", "ann").value(), 2u);
   auto segs = store->LoadIntervals("acme/p/a/l/m", 0, 300).value();
   EXPECT_EQ(segs[0].reason, "jam");

@@ -29,8 +29,8 @@ class IntervalRecorder {
   // Applies to the engine and records the event.
   Status RecordOrder(const OrderTransition& t);
   // An operator assigns a reason (the API's call); recorded as an event with `by`.
-  Status AssignReason(const std::string& work_centre, Timestamp stop_start, const std::string& reason,
-                      const std::string& by);
+  Status AssignReason(const std::string& work_centre, Timestamp stop_start,
+                      const std::string& reason, const std::string& by);
   Timestamp ClosedUntil(const std::string& work_centre) const;
 
  private:

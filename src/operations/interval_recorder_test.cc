@@ -7,7 +7,9 @@
 namespace gantry::ops {
 namespace {
 
-Timestamp T(const char* iso) { return ParseTimestamp(iso).value(); }
+Timestamp T(const char* iso) {
+  return ParseTimestamp(iso).value();
+}
 
 constexpr const char* kPlant = R"(enterprise: acme
 sites:
@@ -36,7 +38,8 @@ TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
   auto store = EventStore::Open(":memory:").value();
   IntervalRecorder rec(*engine, *store, T("2026-01-05T06:00:00Z"));
   auto put = [&](const char* tag, const char* iso, double v) {
-    engine->Publish(Sample{ids.at(std::string("acme/p/a/l/m/") + tag), T(iso), Value(v), Quality::Good()});
+    engine->Publish(
+        Sample{ids.at(std::string("acme/p/a/l/m/") + tag), T(iso), Value(v), Quality::Good()});
   };
   put("state", "2026-01-05T06:00:00Z", 1);
   put("good", "2026-01-05T06:00:00Z", 0);
@@ -48,11 +51,15 @@ TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
   put("state", "2026-01-05T06:30:00Z", 1);
   put("good", "2026-01-05T07:00:00Z", 3600);
   ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T07:01:00Z")).ok());
-  ASSERT_TRUE(rec.AssignReason("acme/p/a/l/m", T("2026-01-05T06:10:00Z"), "unassigned", "ann").code() ==
-              StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      rec.AssignReason("acme/p/a/l/m", T("2026-01-05T06:10:00Z"), "unassigned", "ann").code() ==
+      StatusCode::kInvalidArgument);
 
-  auto from_events = store->LoadIntervals("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")).value();
-  auto from_engine = engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
+  auto from_events =
+      store->LoadIntervals("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"))
+          .value();
+  auto from_engine =
+      engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
   Duration down_events = 0, down_engine = 0;
   uint64_t good_events = 0, good_engine = 0;
   for (const Segment& s : from_events) {
@@ -71,7 +78,8 @@ TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
   for (const Segment& s : from_events) covered += s.length();
   EXPECT_EQ(covered, kHour);
   auto events = store->Read(0, 1000).value();
-  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const StoredEvent& e) { return e.kind == EventKind::kCorrection; }));
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(),
+                          [](const StoredEvent& e) { return e.kind == EventKind::kCorrection; }));
 }
 
 TEST(IntervalRecorder, LongLiveRunKeepsMemoryBounded) {
@@ -86,8 +94,10 @@ TEST(IntervalRecorder, LongLiveRunKeepsMemoryBounded) {
   IntervalRecorder rec(*engine, *store, start);
   uint64_t good = 0;
   for (Timestamp t = start; t < start + 3 * kDay; t += kMinute) {
-    engine->Publish(Sample{ids.at("acme/p/a/l/m/state"), t, Value(int64_t{(t / kMinute) % 7 == 0 ? 2 : 1}), Quality::Good()});
-    engine->Publish(Sample{ids.at("acme/p/a/l/m/good"), t, Value(static_cast<int64_t>(good += 50)), Quality::Good()});
+    engine->Publish(Sample{ids.at("acme/p/a/l/m/state"), t,
+                           Value(int64_t{(t / kMinute) % 7 == 0 ? 2 : 1}), Quality::Good()});
+    engine->Publish(Sample{ids.at("acme/p/a/l/m/good"), t, Value(static_cast<int64_t>(good += 50)),
+                           Quality::Good()});
     if (t % kHour == 0) {
       ASSERT_TRUE(rec.CloseUpTo(t).ok());
     }

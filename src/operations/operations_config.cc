@@ -32,7 +32,8 @@ int TimeOfDay(const ConfigNode& node, std::string_view key, bool required) {
   }
   std::string s = c.AsString();
   int v = ParseTimeOfDay(s);
-  if (v < 0) c.Error("expected a local time HH:MM such as 06:00 or 22:30, got " + QuoteForMessage(s));
+  if (v < 0)
+    c.Error("expected a local time HH:MM such as 06:00 or 22:30, got " + QuoteForMessage(s));
   return v < 0 ? 0 : v;
 }
 
@@ -59,7 +60,8 @@ std::vector<int> Weekdays(const ConfigNode& node, std::string_view key) {
         found = true;
       }
     }
-    if (!found) d.Error("expected a day: sun, mon, tue, wed, thu, fri or sat, got " + QuoteForMessage(s));
+    if (!found)
+      d.Error("expected a day: sun, mon, tue, wed, thu, fri or sat, got " + QuoteForMessage(s));
   }
   return out;
 }
@@ -76,7 +78,8 @@ PlannedWindow ParseWindow(const ConfigNode& w, std::string_view default_reason) 
     pw.duration = minutes * kMinute;
   } else {
     pw.duration = w.DurationValue("duration", 0, kMinute, kDay);
-    if (!w["duration"].IsPresent()) w.ErrorAt("duration", "missing required key; expected duration or end");
+    if (!w["duration"].IsPresent())
+      w.ErrorAt("duration", "missing required key; expected duration or end");
   }
   pw.weekdays = Weekdays(w, "days");
   return pw;
@@ -103,7 +106,8 @@ SiteCalendar ParseCalendar(const ConfigNode& site) {
     s.AllowKeys({"name", "start", "duration", "end", "days", "breaks"});
     ShiftPattern p;
     p.name = s.RequiredString("name");
-    if (!names.insert(p.name).second) s.ErrorAt("name", "duplicate shift name " + QuoteForMessage(p.name));
+    if (!names.insert(p.name).second)
+      s.ErrorAt("name", "duplicate shift name " + QuoteForMessage(p.name));
     p.start_minute = TimeOfDay(s, "start", true);
     if (s["end"].IsPresent()) {
       if (s["duration"].IsPresent()) s.ErrorAt("end", "give either end or duration, not both");
@@ -112,7 +116,8 @@ SiteCalendar ParseCalendar(const ConfigNode& site) {
                                                   : p.end_minute + 1440 - p.start_minute;
       p.duration = minutes * kMinute;
     } else {
-      if (!s["duration"].IsPresent()) s.ErrorAt("duration", "missing required key; expected duration (8h) or end (14:00)");
+      if (!s["duration"].IsPresent())
+        s.ErrorAt("duration", "missing required key; expected duration (8h) or end (14:00)");
       p.duration = s.DurationValue("duration", 8 * kHour, kMinute, kDay);
     }
     p.weekdays = Weekdays(s, "days");
@@ -128,8 +133,10 @@ SiteCalendar ParseCalendar(const ConfigNode& site) {
     for (auto [key, slot] : {std::pair{"start", &dw.start}, std::pair{"end", &dw.end}}) {
       std::string text = d.RequiredString(key);
       Result<Timestamp> t = ParseTimestamp(text);
-      if (!t.ok()) d.ErrorAt(key, t.status().message());
-      else *slot = *t;
+      if (!t.ok())
+        d.ErrorAt(key, t.status().message());
+      else
+        *slot = *t;
     }
     if (dw.end <= dw.start) d.ErrorAt("end", "expected end after start");
     cal.dated.push_back(std::move(dw));
@@ -149,7 +156,8 @@ bool ParseConditionText(std::string_view s, StateWordEntry& out) {
   for (auto [name, cond] : kMap) {
     if (head == name) {
       if (cond == MachineCondition::kPlannedStop && reason.empty()) return false;
-      if (!reason.empty() && cond != MachineCondition::kFault && cond != MachineCondition::kPlannedStop)
+      if (!reason.empty() && cond != MachineCondition::kFault &&
+          cond != MachineCondition::kPlannedStop)
         return false;
       out.condition = cond;
       out.reason = std::string(reason);
@@ -193,9 +201,15 @@ void ParseStateRules(const ConfigNode& s, WorkCentreRules& wc, const std::string
     ConfigNode m = s["map"];
     if (!m.IsPresent()) {
       // The demo simulator's state word.
-      const char* kDefault[] = {"idle",    "producing",        "idle",
-                                "starved", "blocked",          "fault",
-                                "planned/cleaning", "planned/changeover", "planned/break"};
+      const char* kDefault[] = {"idle",
+                                "producing",
+                                "idle",
+                                "starved",
+                                "blocked",
+                                "fault",
+                                "planned/cleaning",
+                                "planned/changeover",
+                                "planned/break"};
       for (int i = 0; i < 9; ++i) ParseConditionText(kDefault[i], wc.state_word_map[i]);
     }
     for (const auto& [key, val] : m.Entries()) {
@@ -207,8 +221,10 @@ void ParseStateRules(const ConfigNode& s, WorkCentreRules& wc, const std::string
       StateWordEntry e;
       std::string text = val.AsString();
       if (!ParseConditionText(text, e))
-        val.Error("expected producing, idle, starved, blocked, fault, fault/<reason>, "
-                  "planned/<reason> or no_data, got " + QuoteForMessage(text));
+        val.Error(
+            "expected producing, idle, starved, blocked, fault, fault/<reason>, "
+            "planned/<reason> or no_data, got " +
+            QuoteForMessage(text));
       wc.state_word_map[code] = e;
     }
   } else if (s["map"].IsPresent()) {
@@ -272,7 +288,8 @@ void ParseWorkCentre(const ConfigNode& n, OperationsConfig& cfg, LineConfig& lin
 }
 
 void ParseReasons(const ConfigNode& ops, OperationsConfig& cfg) {
-  cfg.reasons[std::string(kUnassignedReason)] = {std::string(kUnassignedReason), "unassigned", false, false};
+  cfg.reasons[std::string(kUnassignedReason)] = {std::string(kUnassignedReason), "unassigned",
+                                                 false, false};
   for (const char* planned : {"break", "cleaning", "changeover", "planned_maintenance"})
     cfg.reasons[planned] = {planned, "planned", true, false};
   for (const auto& [category, list] : ops["reasons"].Entries()) {
@@ -285,7 +302,8 @@ void ParseReasons(const ConfigNode& ops, OperationsConfig& cfg) {
         r.AllowKeys({"id", "planned", "outside_window"});
         reason.id = r.RequiredString("id");
         reason.planned = r.Bool("planned", false);
-        reason.unplanned_outside_window = r.Choice("outside_window", {"planned", "unplanned"}, 0) == 1;
+        reason.unplanned_outside_window =
+            r.Choice("outside_window", {"planned", "unplanned"}, 0) == 1;
         if (reason.unplanned_outside_window && !reason.planned)
           r.ErrorAt("outside_window", "only planned reasons have a window");
       }
@@ -350,9 +368,12 @@ OperationsConfig ParseOperationsConfig(const ConfigNode& root) {
     cfg.precedence.micro_stop_includes_idle = false;
     for (const ConfigNode& m : prec["micro_stops"].Items()) {
       std::string s = m.AsString();
-      if (s == "fault") cfg.precedence.micro_stop_includes_fault = true;
-      else if (s == "idle") cfg.precedence.micro_stop_includes_idle = true;
-      else m.Error("expected fault or idle, got " + QuoteForMessage(s));
+      if (s == "fault")
+        cfg.precedence.micro_stop_includes_fault = true;
+      else if (s == "idle")
+        cfg.precedence.micro_stop_includes_idle = true;
+      else
+        m.Error("expected fault or idle, got " + QuoteForMessage(s));
     }
   }
 
@@ -362,7 +383,8 @@ OperationsConfig ParseOperationsConfig(const ConfigNode& root) {
     SiteCalendar cal = ParseCalendar(site);
     for (const ShiftPattern& s : cal.shifts)
       for (const PlannedWindow& b : s.breaks) CheckReason(cfg, site["calendar"], b.reason);
-    for (const PlannedWindow& w : cal.windows) CheckReason(cfg, site["calendar"]["windows"], w.reason);
+    for (const PlannedWindow& w : cal.windows)
+      CheckReason(cfg, site["calendar"]["windows"], w.reason);
     cfg.calendars[site_name] = std::move(cal);
     for (const ConfigNode& area : site["areas"].Items()) {
       area.AllowKeys({"name", "lines"});
@@ -382,19 +404,24 @@ OperationsConfig ParseOperationsConfig(const ConfigNode& root) {
         for (size_t i = first; i < cfg.work_centres.size(); ++i) {
           const WorkCentreRules& wc = cfg.work_centres[i];
           const ConfigNode& item = items[i - first];
-          if (!names.insert(wc.name).second) item.Error("duplicate work centre " + QuoteForMessage(wc.name));
-          for (const auto& [code, reason] : wc.fault_reasons) CheckReason(cfg, item["state"]["fault_code"], reason);
-          for (const auto& [code, e] : wc.state_word_map) CheckReason(cfg, item["state"]["map"], e.reason);
+          if (!names.insert(wc.name).second)
+            item.Error("duplicate work centre " + QuoteForMessage(wc.name));
+          for (const auto& [code, reason] : wc.fault_reasons)
+            CheckReason(cfg, item["state"]["fault_code"], reason);
+          for (const auto& [code, e] : wc.state_word_map)
+            CheckReason(cfg, item["state"]["map"], e.reason);
         }
         for (size_t i = first; i < cfg.work_centres.size(); ++i) {
           const WorkCentreRules& wc = cfg.work_centres[i];
           for (const auto* list : {&wc.upstream, &wc.downstream})
             for (const std::string& n : *list)
               if (!names.count(n))
-                items[i - first].Error("neighbour " + QuoteForMessage(n) + " is not a work centre of line " + line.name);
+                items[i - first].Error("neighbour " + QuoteForMessage(n) +
+                                       " is not a work centre of line " + line.name);
         }
         if (!line.constraint.empty() && !names.count(line.constraint))
-          ln.ErrorAt("constraint", "expected a work centre of this line, got " + QuoteForMessage(line.constraint));
+          ln.ErrorAt("constraint", "expected a work centre of this line, got " +
+                                       QuoteForMessage(line.constraint));
         cfg.lines.push_back(std::move(line));
       }
     }

@@ -20,14 +20,14 @@ namespace gantry::ops {
 
 // The category every instant of a work centre's calendar time falls into, exactly one.
 enum class StateCategory : uint8_t {
-  kNotScheduled = 0,    // outside planned operation time
-  kPlannedDowntime,     // break, cleaning, changeover, planned maintenance
-  kNoData,              // signal quality Bad or missing: never counted as running or down
-  kUnplannedDowntime,   // fault (reason from the reason tree, or "unassigned")
-  kStarved,             // waiting for material from upstream
-  kBlocked,             // waiting for downstream to take material
-  kIdle,                // scheduled, not faulted, not producing
-  kProducing,           // running (micro-stops included, they are speed loss)
+  kNotScheduled = 0,   // outside planned operation time
+  kPlannedDowntime,    // break, cleaning, changeover, planned maintenance
+  kNoData,             // signal quality Bad or missing: never counted as running or down
+  kUnplannedDowntime,  // fault (reason from the reason tree, or "unassigned")
+  kStarved,            // waiting for material from upstream
+  kBlocked,            // waiting for downstream to take material
+  kIdle,               // scheduled, not faulted, not producing
+  kProducing,          // running (micro-stops included, they are speed loss)
 };
 inline constexpr int kStateCategoryCount = 8;
 std::string_view StateCategoryName(StateCategory c);
@@ -57,10 +57,10 @@ struct Reason {
 
 // A planned activity in the calendar (break, cleaning, changeover, maintenance window).
 struct PlannedWindow {
-  std::string reason;        // a planned reason id
-  int start_minute = 0;      // local time of day, minutes from midnight
+  std::string reason;    // a planned reason id
+  int start_minute = 0;  // local time of day, minutes from midnight
   Duration duration = 0;
-  std::vector<int> weekdays; // 0 = Sunday .. 6 = Saturday; empty = the shift's days
+  std::vector<int> weekdays;  // 0 = Sunday .. 6 = Saturday; empty = the shift's days
 };
 
 struct ShiftPattern {
@@ -96,15 +96,15 @@ enum class CounterRole : uint8_t { kGood = 0, kReject, kTotal, kRework };
 inline constexpr int kCounterRoleCount = 4;
 
 struct CounterRule {
-  std::string tag;          // resolved tag path
-  int width_bits = 32;      // 16, 32 or 64: the value rolls over to 0 after 2^width - 1
-  uint64_t max_step = 0;    // largest plausible increase between two samples; 0 = range / 2
+  std::string tag;        // resolved tag path
+  int width_bits = 32;    // 16, 32 or 64: the value rolls over to 0 after 2^width - 1
+  uint64_t max_step = 0;  // largest plausible increase between two samples; 0 = range / 2
 };
 
 struct WorkCentreRules {
-  std::string path;   // enterprise/site/area/line/wc
-  std::string name;   // last segment
-  std::string site;   // site name
+  std::string path;  // enterprise/site/area/line/wc
+  std::string name;  // last segment
+  std::string site;  // site name
   std::string area;
   std::string line;
   // Signals (resolved tag paths; empty when not configured).
@@ -112,13 +112,13 @@ struct WorkCentreRules {
   std::map<int64_t, StateWordEntry> state_word_map;
   std::string running_tag;
   std::string speed_tag;
-  double speed_threshold = 0.0;  // running when speed > threshold
-  std::string fault_tag;         // fault code; 0 = no fault
+  double speed_threshold = 0.0;                  // running when speed > threshold
+  std::string fault_tag;                         // fault code; 0 = no fault
   std::map<int64_t, std::string> fault_reasons;  // code -> reason id; unknown -> "unassigned"
-  std::string starved_tag;       // bools, optional
+  std::string starved_tag;                       // bools, optional
   std::string blocked_tag;
   std::optional<CounterRule> counters[kCounterRoleCount];
-  std::vector<std::string> upstream;    // work-centre names on the same line
+  std::vector<std::string> upstream;  // work-centre names on the same line
   std::vector<std::string> downstream;
   Duration ideal_cycle_time = 0;  // default planned run time per item when no product says
   Duration no_data_after = 0;     // no sample of any state signal for this long -> no data; 0 off
@@ -153,10 +153,10 @@ struct OperationsConfig {
   std::map<std::string, SiteCalendar> calendars;  // by site name
   std::vector<WorkCentreRules> work_centres;      // configuration order
   std::vector<LineConfig> lines;
-  std::map<std::string, Reason> reasons;          // by id; includes the built-ins
+  std::map<std::string, Reason> reasons;  // by id; includes the built-ins
   std::map<std::string, ProductConfig> products;
-  Duration micro_stop_threshold = 0;              // 0 = no micro-stops
-  Duration late_data_horizon = kHour;             // how far back a late sample may reopen
+  Duration micro_stop_threshold = 0;   // 0 = no micro-stops
+  Duration late_data_horizon = kHour;  // how far back a late sample may reopen
   PrecedenceOptions precedence;
 
   const WorkCentreRules* FindWorkCentre(std::string_view path) const;

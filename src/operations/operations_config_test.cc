@@ -75,7 +75,8 @@ TEST(OperationsConfig, EveryErrorIsLocated) {
   ASSERT_TRUE(doc.ok());
   (void)ParseOperationsConfig(doc->Root());
   std::string errors = doc->Finish().ToString();
-  EXPECT_NE(errors.find("plant.yaml:4:15: sites[0].timezone: unknown time zone"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("plant.yaml:4:15: sites[0].timezone: unknown time zone"), std::string::npos)
+      << errors;
   EXPECT_NE(errors.find("unknown reason 'jamm'"), std::string::npos) << errors;
   EXPECT_NE(errors.find("expected a local time HH:MM"), std::string::npos) << errors;
 }
@@ -88,7 +89,8 @@ TEST(OperationsConfig, UnknownNeighbourAndConstraintAreErrors) {
   (void)ParseOperationsConfig(doc->Root());
   std::string errors = doc->Finish().ToString();
   EXPECT_NE(errors.find("neighbour 'labeler'"), std::string::npos) << errors;
-  EXPECT_NE(errors.find("constraint: expected a work centre of this line"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("constraint: expected a work centre of this line"), std::string::npos)
+      << errors;
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 namespace gantry::ops {
 
 Result<std::unique_ptr<OperationsEngine>> OperationsEngine::Create(OperationsConfig config,
-                                                                    const TagResolver& resolver) {
+                                                                   const TagResolver& resolver) {
   std::unique_ptr<OperationsEngine> e(new OperationsEngine(std::move(config)));
   for (const auto& [site, cal] : e->config_.calendars) {
     GANTRY_ASSIGN_OR_RETURN(ShiftCalendar c, ShiftCalendar::Create(cal));
@@ -14,7 +14,8 @@ Result<std::unique_ptr<OperationsEngine>> OperationsEngine::Create(OperationsCon
     size_t cal = e->calendars_.size();
     for (size_t c = 0; c < e->calendars_.size(); ++c)
       if (e->calendars_[c].first == wc.site) cal = c;
-    if (cal == e->calendars_.size()) return NotFound("work centre " + wc.path + ": no site " + wc.site);
+    if (cal == e->calendars_.size())
+      return NotFound("work centre " + wc.path + ": no site " + wc.site);
     e->calendar_of_.push_back(cal);
     e->engines_.push_back(std::make_unique<WorkCentreEngine>(wc, e->config_));
     const std::pair<const std::string*, Signal> signals[] = {
@@ -22,9 +23,11 @@ Result<std::unique_ptr<OperationsEngine>> OperationsEngine::Create(OperationsCon
         {&wc.speed_tag, Signal::kSpeed},          {&wc.fault_tag, Signal::kFaultCode},
         {&wc.starved_tag, Signal::kStarved},      {&wc.blocked_tag, Signal::kBlocked}};
     std::vector<std::pair<std::string, Signal>> all;
-    for (auto [path, sig] : signals) if (!path->empty()) all.emplace_back(*path, sig);
+    for (auto [path, sig] : signals)
+      if (!path->empty()) all.emplace_back(*path, sig);
     for (int r = 0; r < kCounterRoleCount; ++r)
-      if (wc.counters[r]) all.emplace_back(wc.counters[r]->tag, static_cast<Signal>(kStateSignalCount + r));
+      if (wc.counters[r])
+        all.emplace_back(wc.counters[r]->tag, static_cast<Signal>(kStateSignalCount + r));
     for (const auto& [path, sig] : all) {
       std::optional<TagId> id = resolver(path);
       if (!id) return NotFound("work centre " + wc.path + ": tag '" + path + "' is not configured");
@@ -53,19 +56,22 @@ void OperationsEngine::Publish(const Sample& s) {
   for (const Route& r : routes_[s.tag]) {
     Timestamp from = 0;
     if (engines_[r.work_centre]->Apply(r.signal, s.time, v.value_or(0.0), bad, &from)) {
-      corrections_.push_back({engines_[r.work_centre]->rules().path, from, s.time, tag_names_[s.tag],
+      corrections_.push_back({engines_[r.work_centre]->rules().path, from, s.time,
+                              tag_names_[s.tag],
                               "late sample reopened intervals from " + FormatIso8601(from)});
     }
   }
 }
 
 WorkCentreEngine* OperationsEngine::FindMutable(std::string_view path) {
-  for (auto& e : engines_) if (e->rules().path == path) return e.get();
+  for (auto& e : engines_)
+    if (e->rules().path == path) return e.get();
   return nullptr;
 }
 
 const WorkCentreEngine* OperationsEngine::Find(std::string_view path) const {
-  for (const auto& e : engines_) if (e->rules().path == path) return e.get();
+  for (const auto& e : engines_)
+    if (e->rules().path == path) return e.get();
   return nullptr;
 }
 
@@ -88,18 +94,22 @@ Status OperationsEngine::DeclarePlannedStop(std::string_view wc, Timestamp start
   return Status::Ok();
 }
 
-Status OperationsEngine::AssignReason(std::string_view wc, Timestamp stop_start, const std::string& reason) {
+Status OperationsEngine::AssignReason(std::string_view wc, Timestamp stop_start,
+                                      const std::string& reason) {
   WorkCentreEngine* e = FindMutable(wc);
   if (!e) return NotFound("assign reason: no work centre '" + std::string(wc) + "'");
   auto r = config_.reasons.find(reason);
   if (r == config_.reasons.end() || r->second.planned || reason == kUnassignedReason)
-    return InvalidArgument("assign reason: '" + reason + "' is not an unplanned reason of the reason tree");
+    return InvalidArgument("assign reason: '" + reason +
+                           "' is not an unplanned reason of the reason tree");
   if (!e->AssignReason(stop_start, reason))
-    return NotFound("assign reason: no stop of " + std::string(wc) + " began at " + FormatIso8601(stop_start));
+    return NotFound("assign reason: no stop of " + std::string(wc) + " began at " +
+                    FormatIso8601(stop_start));
   return Status::Ok();
 }
 
-std::vector<Segment> OperationsEngine::Segments(std::string_view wc, Timestamp from, Timestamp to) const {
+std::vector<Segment> OperationsEngine::Segments(std::string_view wc, Timestamp from,
+                                                Timestamp to) const {
   for (size_t i = 0; i < engines_.size(); ++i)
     if (engines_[i]->rules().path == wc)
       return engines_[i]->Classify(from, to, calendars_[calendar_of_[i]].second);
@@ -123,7 +133,8 @@ const ShiftCalendar& OperationsEngine::CalendarOf(std::string_view wc) const {
 }
 
 const ShiftCalendar* OperationsEngine::CalendarOfSite(std::string_view site) const {
-  for (const auto& [name, cal] : calendars_) if (name == site) return &cal;
+  for (const auto& [name, cal] : calendars_)
+    if (name == site) return &cal;
   return nullptr;
 }
 

@@ -45,7 +45,8 @@ class OperationsEngine {
                             const std::string& reason);
   // An operator assigns a reason to the unassigned stop that began at `stop_start`.
   // NotFound when there is no such stop, InvalidArgument for an unknown or planned reason.
-  Status AssignReason(std::string_view work_centre, Timestamp stop_start, const std::string& reason);
+  Status AssignReason(std::string_view work_centre, Timestamp stop_start,
+                      const std::string& reason);
 
   // Lets every work centre drop history before `t` (see WorkCentreEngine::ForgetBefore).
   void ForgetBefore(Timestamp t);

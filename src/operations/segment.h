@@ -42,7 +42,13 @@ struct Segment {
 struct OrderTransition {
   std::string work_centre;
   Timestamp time = 0;
-  enum class Action : uint8_t { kStart, kPause, kResume, kComplete, kOperator } action = Action::kStart;
+  enum class Action : uint8_t {
+    kStart,
+    kPause,
+    kResume,
+    kComplete,
+    kOperator
+  } action = Action::kStart;
   std::string order;
   std::string product;
   std::string operator_name;

@@ -60,8 +60,9 @@ std::vector<ShiftInstance> ShiftCalendar::Shifts(Timestamp from, Timestamp to) c
       if (s.end > from && s.start < to && s.end > s.start) out.push_back(std::move(s));
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const ShiftInstance& a, const ShiftInstance& b) { return a.start < b.start; });
+  std::stable_sort(out.begin(), out.end(), [](const ShiftInstance& a, const ShiftInstance& b) {
+    return a.start < b.start;
+  });
   for (size_t i = 1; i < out.size(); ++i) out[i].start = std::max(out[i].start, out[i - 1].end);
   std::erase_if(out, [](const ShiftInstance& s) { return s.end <= s.start; });
   return out;
@@ -73,7 +74,8 @@ std::vector<PlannedInterval> ShiftCalendar::PlannedWindows(Timestamp from, Times
   const int64_t first = LocalDayNumber(from) - 2;
   const int64_t last = LocalDayNumber(to) + 1;
   auto add = [&](const std::string& reason, int64_t day, Duration start_local, Duration duration) {
-    PlannedInterval w{reason, LocalToUtc(day, start_local), LocalToUtc(day, start_local + duration)};
+    PlannedInterval w{reason, LocalToUtc(day, start_local),
+                      LocalToUtc(day, start_local + duration)};
     if (w.end > from && w.start < to && w.end > w.start) out.push_back(std::move(w));
   };
   for (int64_t day = first; day <= last; ++day) {

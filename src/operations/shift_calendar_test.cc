@@ -5,7 +5,9 @@
 namespace gantry::ops {
 namespace {
 
-Timestamp T(const char* iso) { return ParseTimestamp(iso).value(); }
+Timestamp T(const char* iso) {
+  return ParseTimestamp(iso).value();
+}
 
 SiteCalendar Berlin() {
   SiteCalendar c;

@@ -16,7 +16,8 @@ struct OrderContext {
 };
 
 // The order context timeline: (time it begins, context), in time order.
-std::vector<std::pair<Timestamp, OrderContext>> OrderTimeline(const std::vector<OrderTransition>& in) {
+std::vector<std::pair<Timestamp, OrderContext>> OrderTimeline(
+    const std::vector<OrderTransition>& in) {
   std::vector<std::pair<Timestamp, OrderContext>> out;
   OrderContext ctx;
   OrderContext paused;  // the order a pause left, for resume
@@ -46,12 +47,12 @@ std::vector<std::pair<Timestamp, OrderContext>> OrderTimeline(const std::vector<
         ctx.product.clear();
         ctx.ideal_cycle_time = 0;
         break;
-      case A::kOperator:
-        ctx.operator_name = t.operator_name;
-        break;
+      case A::kOperator: ctx.operator_name = t.operator_name; break;
     }
-    if (!out.empty() && out.back().first == t.time) out.back().second = ctx;
-    else out.emplace_back(t.time, ctx);
+    if (!out.empty() && out.back().first == t.time)
+      out.back().second = ctx;
+    else
+      out.emplace_back(t.time, ctx);
   }
   return out;
 }
@@ -77,23 +78,27 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
   std::vector<Segment> out;
   if (from >= to) return out;
   const bool always = calendar.AlwaysScheduled();
-  const std::vector<ShiftInstance> shifts = always ? std::vector<ShiftInstance>{} : calendar.Shifts(from, to);
+  const std::vector<ShiftInstance> shifts =
+      always ? std::vector<ShiftInstance>{} : calendar.Shifts(from, to);
   std::vector<PlannedInterval> windows = calendar.PlannedWindows(from, to);
   for (const PlannedInterval& d : declared_)
     if (d.end > from && d.start < to) windows.push_back(d);
-  std::stable_sort(windows.begin(), windows.end(),
-                   [](const PlannedInterval& a, const PlannedInterval& b) { return a.start < b.start; });
+  std::stable_sort(
+      windows.begin(), windows.end(),
+      [](const PlannedInterval& a, const PlannedInterval& b) { return a.start < b.start; });
   const auto orders = OrderTimeline(orders_);
 
   // Changes that matter: the one in force at `from` and those inside the range.
   auto by_time = [](Timestamp t, const Change& c) { return t < c.time; };
-  size_t first = static_cast<size_t>(std::upper_bound(changes_.begin(), changes_.end(), from, by_time) - changes_.begin());
+  size_t first = static_cast<size_t>(
+      std::upper_bound(changes_.begin(), changes_.end(), from, by_time) - changes_.begin());
   if (first > 0) --first;
-  size_t last = static_cast<size_t>(std::lower_bound(changes_.begin(), changes_.end(), to,
-                                                     [](const Change& c, Timestamp t) { return c.time < t; }) -
-                                    changes_.begin());
-  const std::vector<bool> micro = changes_.empty() || last == 0 ? std::vector<bool>{}
-                                                                 : MicroStops(first, last - 1);
+  size_t last = static_cast<size_t>(
+      std::lower_bound(changes_.begin(), changes_.end(), to,
+                       [](const Change& c, Timestamp t) { return c.time < t; }) -
+      changes_.begin());
+  const std::vector<bool> micro =
+      changes_.empty() || last == 0 ? std::vector<bool>{} : MicroStops(first, last - 1);
   // The silence after the last state sample becomes no data (no_data_after).
   Timestamp stale_at = INT64_MAX;
   if (rules_.no_data_after > 0 && state_.last_state_sample != INT64_MIN)
@@ -101,14 +106,22 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
                         changes_.empty() ? INT64_MIN : changes_.back().time);
 
   std::vector<Timestamp> cuts = {from, to};
-  for (size_t i = first; i < last; ++i) if (changes_[i].time > from) cuts.push_back(changes_[i].time);
+  for (size_t i = first; i < last; ++i)
+    if (changes_[i].time > from) cuts.push_back(changes_[i].time);
   if (stale_at > from && stale_at < to) cuts.push_back(stale_at);
-  for (const ShiftInstance& s : shifts) { cuts.push_back(s.start); cuts.push_back(s.end); }
-  for (const PlannedInterval& w : windows) { cuts.push_back(w.start); cuts.push_back(w.end); }
+  for (const ShiftInstance& s : shifts) {
+    cuts.push_back(s.start);
+    cuts.push_back(s.end);
+  }
+  for (const PlannedInterval& w : windows) {
+    cuts.push_back(w.start);
+    cuts.push_back(w.end);
+  }
   for (const auto& [t, ctx] : orders) cuts.push_back(t);
   // Local clock hours, so that hour and day roll-ups attribute time and counts exactly.
   std::vector<Timestamp> hours;
-  for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end) hours.push_back(h);
+  for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end)
+    hours.push_back(h);
   cuts.insert(cuts.end(), hours.begin(), hours.end());
   std::erase_if(cuts, [&](Timestamp t) { return t < from || t > to; });
   std::sort(cuts.begin(), cuts.end());
@@ -119,7 +132,10 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
   bool have_change = !changes_.empty() && changes_[first].time <= from;
   for (size_t k = 0; k + 1 < cuts.size(); ++k) {
     const Timestamp a = cuts[k], b = cuts[k + 1];
-    while (ci + 1 < last && changes_[ci + 1].time <= a) { ++ci; have_change = true; }
+    while (ci + 1 < last && changes_[ci + 1].time <= a) {
+      ++ci;
+      have_change = true;
+    }
     if (!have_change && ci < changes_.size() && changes_[ci].time <= a) have_change = true;
     while (si < shifts.size() && shifts[si].end <= a) ++si;
     while (wlo < windows.size() && windows[wlo].end <= a) ++wlo;
@@ -145,7 +161,10 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
     if (in_shift && !always) seg.shift = shifts[si].Id();
     const PlannedInterval* window = nullptr;
     for (size_t w = wlo; w < windows.size() && windows[w].start <= a; ++w)
-      if (windows[w].end > a) { window = &windows[w]; break; }
+      if (windows[w].end > a) {
+        window = &windows[w];
+        break;
+      }
     if (window) seg.window = window->reason;
     if (oi > 0) {
       const OrderContext& ctx = orders[oi - 1].second;
@@ -166,7 +185,8 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
     const C cond = seg.condition;
     if (!in_shift) {
       seg.category = StateCategory::kNotScheduled;
-    } else if (window && !(cond == C::kProducing && prec.production_during_planned_stop_is_producing) &&
+    } else if (window &&
+               !(cond == C::kProducing && prec.production_during_planned_stop_is_producing) &&
                !(cond == C::kFault && prec.fault_during_planned_stop_is_unplanned)) {
       seg.category = StateCategory::kPlannedDowntime;
       seg.reason = window->reason;
@@ -185,8 +205,14 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
           }
           break;
         }
-        case C::kStarved: seg.category = StateCategory::kStarved; seg.reason = Join(rules_.upstream); break;
-        case C::kBlocked: seg.category = StateCategory::kBlocked; seg.reason = Join(rules_.downstream); break;
+        case C::kStarved:
+          seg.category = StateCategory::kStarved;
+          seg.reason = Join(rules_.upstream);
+          break;
+        case C::kBlocked:
+          seg.category = StateCategory::kBlocked;
+          seg.reason = Join(rules_.downstream);
+          break;
         case C::kIdle: seg.category = StateCategory::kIdle; break;
         case C::kProducing: seg.category = StateCategory::kProducing; break;
       }
@@ -195,15 +221,19 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
       auto it = assigned_.find(seg.stop_start);
       if (it != assigned_.end()) seg.reason = it->second;
     }
-    if (is_micro && (seg.category == StateCategory::kUnplannedDowntime || seg.category == StateCategory::kStarved ||
-                     seg.category == StateCategory::kBlocked || seg.category == StateCategory::kIdle)) {
+    if (is_micro &&
+        (seg.category == StateCategory::kUnplannedDowntime ||
+         seg.category == StateCategory::kStarved || seg.category == StateCategory::kBlocked ||
+         seg.category == StateCategory::kIdle)) {
       seg.category = StateCategory::kProducing;
       seg.micro_stop = true;
     }
     if (seg.category == StateCategory::kProducing && !seg.micro_stop) seg.reason.clear();
     const bool hour_cut = std::binary_search(hours.begin(), hours.end(), a);
-    if (!out.empty() && !hour_cut && out.back().end == a && SameAttributes(out.back(), seg)) out.back().end = b;
-    else out.push_back(std::move(seg));
+    if (!out.empty() && !hour_cut && out.back().end == a && SameAttributes(out.back(), seg))
+      out.back().end = b;
+    else
+      out.push_back(std::move(seg));
   }
 
   // Units: an increment seen at t was made in (previous sample, t], so it belongs to the segment
@@ -222,7 +252,8 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
     const auto& u = units[i];
     if (has_total) {
       const uint64_t total = u[2];
-      out[i].scrap = has_reject ? std::min(u[1], total) : (has_good ? total - std::min(u[0], total) : 0);
+      out[i].scrap =
+          has_reject ? std::min(u[1], total) : (has_good ? total - std::min(u[0], total) : 0);
       out[i].good = has_good && !has_reject ? std::min(u[0], total) : total - out[i].scrap;
     } else {
       out[i].good = u[0];

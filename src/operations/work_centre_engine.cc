@@ -5,7 +5,9 @@
 namespace gantry::ops {
 namespace {
 
-bool IsCounter(Signal s) { return static_cast<int>(s) >= kStateSignalCount; }
+bool IsCounter(Signal s) {
+  return static_cast<int>(s) >= kStateSignalCount;
+}
 
 }  // namespace
 
@@ -83,8 +85,10 @@ void WorkCentreEngine::Derive(const State& s, MachineCondition& cond, std::strin
       base = MachineCondition::kIdle;
   }
   if (base == MachineCondition::kIdle) {
-    if (configured_[4] && s.value[4] != 0.0) base = MachineCondition::kStarved;
-    else if (configured_[5] && s.value[5] != 0.0) base = MachineCondition::kBlocked;
+    if (configured_[4] && s.value[4] != 0.0)
+      base = MachineCondition::kStarved;
+    else if (configured_[5] && s.value[5] != 0.0)
+      base = MachineCondition::kBlocked;
   }
   cond = base;
 }
@@ -174,26 +178,31 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   checkpoints_.erase(cp, checkpoints_.end());
   const Checkpoint& restart = checkpoints_.back();
   const size_t first_change = restart.state.changes;
-  const std::vector<Change> old(changes_.begin() + static_cast<std::ptrdiff_t>(first_change), changes_.end());
+  const std::vector<Change> old(changes_.begin() + static_cast<std::ptrdiff_t>(first_change),
+                                changes_.end());
   state_ = restart.state;
   changes_.resize(restart.state.changes);
   counts_.resize(restart.state.counts);
   for (size_t i = restart.index; i < history_.size(); ++i) {
     Step(state_, history_[i], true);
-    if (i + 1 - checkpoints_.back().index >= kCheckpointEvery) checkpoints_.push_back({i + 1, state_});
+    if (i + 1 - checkpoints_.back().index >= kCheckpointEvery)
+      checkpoints_.push_back({i + 1, state_});
   }
   // The first change that differs, then back to the start of the stop run it belongs to (a
   // micro-stop's classification depends on its whole run).
   size_t k = 0;
-  while (k < old.size() && first_change + k < changes_.size() && old[k].time == changes_[first_change + k].time &&
-         old[k].condition == changes_[first_change + k].condition && old[k].reason == changes_[first_change + k].reason)
+  while (k < old.size() && first_change + k < changes_.size() &&
+         old[k].time == changes_[first_change + k].time &&
+         old[k].condition == changes_[first_change + k].condition &&
+         old[k].reason == changes_[first_change + k].reason)
     ++k;
   Timestamp from = time;
   if (first_change + k < changes_.size()) from = std::min(from, changes_[first_change + k].time);
   if (k < old.size()) from = std::min(from, old[k].time);
-  size_t j = static_cast<size_t>(std::upper_bound(changes_.begin(), changes_.end(), from,
-                                                  [](Timestamp t, const Change& c) { return t < c.time; }) -
-                                 changes_.begin());
+  size_t j = static_cast<size_t>(
+      std::upper_bound(changes_.begin(), changes_.end(), from,
+                       [](Timestamp t, const Change& c) { return t < c.time; }) -
+      changes_.begin());
   if (j > 0) {
     --j;  // the condition in force at `from`
     from = std::min(from, changes_[j].time);
@@ -211,7 +220,8 @@ void WorkCentreEngine::TrimHistory(Timestamp newest) {
   if (history_.empty() || history_.front().time >= keep_from - config_.late_data_horizon) return;
   // The newest checkpoint before which every point is older than the horizon becomes the base.
   size_t c = 0;
-  while (c + 1 < checkpoints_.size() && history_[checkpoints_[c + 1].index - 1].time < keep_from) ++c;
+  while (c + 1 < checkpoints_.size() && history_[checkpoints_[c + 1].index - 1].time < keep_from)
+    ++c;
   if (c == 0) return;
   const size_t n = checkpoints_[c].index;
   history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -225,7 +235,8 @@ void WorkCentreEngine::ForgetBefore(Timestamp t) {
   const State& base = checkpoints_.front().state;
   while (drop_changes + 1 < base.changes && changes_[drop_changes + 1].time <= t) ++drop_changes;
   size_t drop_counts = 0;
-  while (drop_counts < base.counts && drop_counts + 1 < counts_.size() && counts_[drop_counts].time <= t)
+  while (drop_counts < base.counts && drop_counts + 1 < counts_.size() &&
+         counts_[drop_counts].time <= t)
     ++drop_counts;
   changes_.erase(changes_.begin(), changes_.begin() + static_cast<std::ptrdiff_t>(drop_changes));
   counts_.erase(counts_.begin(), counts_.begin() + static_cast<std::ptrdiff_t>(drop_counts));
@@ -245,7 +256,8 @@ void WorkCentreEngine::AddOrderTransition(const OrderTransition& t) {
   orders_.insert(pos, t);
 }
 
-void WorkCentreEngine::DeclarePlannedStop(Timestamp start, Timestamp end, const std::string& reason) {
+void WorkCentreEngine::DeclarePlannedStop(Timestamp start, Timestamp end,
+                                          const std::string& reason) {
   declared_.push_back({reason, start, end});
 }
 
@@ -272,7 +284,8 @@ MachineCondition WorkCentreEngine::ConditionAt(Timestamp t) const {
 
 bool WorkCentreEngine::IsStopKind(MachineCondition c) const {
   if (c == MachineCondition::kFault) return config_.precedence.micro_stop_includes_fault;
-  if (c == MachineCondition::kIdle || c == MachineCondition::kStarved || c == MachineCondition::kBlocked)
+  if (c == MachineCondition::kIdle || c == MachineCondition::kStarved ||
+      c == MachineCondition::kBlocked)
     return config_.precedence.micro_stop_includes_idle;
   return false;
 }
@@ -293,9 +306,10 @@ std::vector<bool> WorkCentreEngine::MicroStops(size_t first, size_t last) const 
     const bool bounded = run_start > 0 && run_end + 1 < changes_.size() &&
                          changes_[run_start - 1].condition == MachineCondition::kProducing &&
                          changes_[run_end + 1].condition == MachineCondition::kProducing;
-    const bool is_micro =
-        bounded && changes_[run_end + 1].time - changes_[run_start].time < config_.micro_stop_threshold;
-    for (size_t k = std::max(run_start, first); k <= std::min(run_end, last); ++k) micro[k - first] = is_micro;
+    const bool is_micro = bounded && changes_[run_end + 1].time - changes_[run_start].time <
+                                         config_.micro_stop_threshold;
+    for (size_t k = std::max(run_start, first); k <= std::min(run_end, last); ++k)
+      micro[k - first] = is_micro;
     i = run_end + 1;
   }
   return micro;

@@ -23,8 +23,16 @@ namespace gantry::ops {
 
 // The signals of a work centre, in the order WorkCentreEngine::Apply takes them.
 enum class Signal : uint8_t {
-  kStateWord = 0, kRunning, kSpeed, kFaultCode, kStarved, kBlocked,
-  kGoodCount, kRejectCount, kTotalCount, kReworkCount,
+  kStateWord = 0,
+  kRunning,
+  kSpeed,
+  kFaultCode,
+  kStarved,
+  kBlocked,
+  kGoodCount,
+  kRejectCount,
+  kTotalCount,
+  kReworkCount,
 };
 inline constexpr int kSignalCount = 10;
 inline constexpr int kStateSignalCount = 6;
@@ -114,7 +122,7 @@ class WorkCentreEngine {
   const WorkCentreRules& rules_;
   const OperationsConfig& config_;
   bool configured_[kStateSignalCount] = {};
-  State state_;       // after every point seen
+  State state_;  // after every point seen
   // The state after history_[0, index): [0] is the base (everything older than history_), then one
   // every kCheckpointEvery points, so that a late sample re-applies only the points after it.
   struct Checkpoint {

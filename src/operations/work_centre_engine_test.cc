@@ -7,7 +7,9 @@
 namespace gantry::ops {
 namespace {
 
-Timestamp T(const char* iso) { return ParseTimestamp(iso).value(); }
+Timestamp T(const char* iso) {
+  return ParseTimestamp(iso).value();
+}
 
 constexpr const char* kPlant = R"(enterprise: acme
 sites:
@@ -36,10 +38,11 @@ struct Fixture {
     auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
     OperationsConfig cfg = ParseOperationsConfig(doc.Root());
     EXPECT_TRUE(doc.Finish().ok()) << doc.Finish().ToString();
-    engine = std::move(OperationsEngine::Create(cfg, [this](std::string_view p) -> std::optional<TagId> {
-      auto [it, added] = ids.emplace(std::string(p), static_cast<TagId>(ids.size()));
-      return it->second;
-    }).value());
+    engine =
+        std::move(OperationsEngine::Create(cfg, [this](std::string_view p) -> std::optional<TagId> {
+                    auto [it, added] = ids.emplace(std::string(p), static_cast<TagId>(ids.size()));
+                    return it->second;
+                  }).value());
   }
   void Put(const char* tag, const char* iso, double v, bool bad = false) {
     Sample s{ids.at(std::string("acme/p/a/l/m/") + tag), T(iso), Value(v),
@@ -67,14 +70,17 @@ TEST(WorkCentre, FaultCodeGivesReasonAndBreakIsPlanned) {
   f.Put("fault", "2026-01-05T07:10:00Z", 0);
   f.Put("state", "2026-01-05T10:00:00Z", 8);  // the machine reports the break
   f.Put("state", "2026-01-05T10:30:00Z", 1);
-  auto segs = f.engine->Segments("acme/p/a/l/m", T("2026-01-05T05:00:00Z"), T("2026-01-05T15:00:00Z"));
+  auto segs =
+      f.engine->Segments("acme/p/a/l/m", T("2026-01-05T05:00:00Z"), T("2026-01-05T15:00:00Z"));
   auto t = Totals(segs);
   EXPECT_EQ(t[StateCategory::kNotScheduled], 2 * kHour);
   EXPECT_EQ(t[StateCategory::kUnplannedDowntime], 10 * kMinute);
   EXPECT_EQ(t[StateCategory::kPlannedDowntime], 30 * kMinute);
   EXPECT_EQ(t[StateCategory::kProducing], 8 * kHour - 40 * kMinute);
   for (const Segment& s : segs)
-    if (s.category == StateCategory::kUnplannedDowntime) { EXPECT_EQ(s.reason, "jam"); }
+    if (s.category == StateCategory::kUnplannedDowntime) {
+      EXPECT_EQ(s.reason, "jam");
+    }
 }
 
 TEST(WorkCentre, MicroStopBelowThresholdIsSpeedLoss) {
@@ -83,7 +89,8 @@ TEST(WorkCentre, MicroStopBelowThresholdIsSpeedLoss) {
   f.Put("state", "2026-01-05T06:00:00Z", 1);
   f.Put("state", "2026-01-05T06:30:00Z", 2);
   f.Put("state", "2026-01-05T06:30:40Z", 1);
-  auto t = Totals(f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")));
+  auto t = Totals(
+      f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")));
   EXPECT_EQ(t[StateCategory::kProducing], kHour);
 }
 
@@ -93,7 +100,8 @@ TEST(WorkCentre, BadQualityIsNoDataNotRunning) {
   f.Put("state", "2026-01-05T06:00:00Z", 1);
   f.Put("state", "2026-01-05T06:10:00Z", 0, true);
   f.Put("state", "2026-01-05T06:30:00Z", 1);
-  auto t = Totals(f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")));
+  auto t = Totals(
+      f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")));
   EXPECT_EQ(t[StateCategory::kNoData], 20 * kMinute);
   EXPECT_EQ(t[StateCategory::kProducing], 40 * kMinute);
 }
@@ -107,11 +115,14 @@ TEST(WorkCentre, LateSampleReopensAndCorrects) {
   auto corr = f.engine->TakeCorrections();
   ASSERT_EQ(corr.size(), 1u);
   EXPECT_EQ(corr[0].from, T("2026-01-05T06:20:00Z"));
-  auto segs = f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
+  auto segs =
+      f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
   auto t = Totals(segs);
   EXPECT_EQ(t[StateCategory::kStarved], 20 * kMinute);
   for (const Segment& s : segs)
-    if (s.category == StateCategory::kStarved) { EXPECT_EQ(s.reason, "feeder"); }
+    if (s.category == StateCategory::kStarved) {
+      EXPECT_EQ(s.reason, "feeder");
+    }
 }
 
 TEST(WorkCentre, CountsAreBoundToTheOrderActiveWhenCounted) {
@@ -120,16 +131,26 @@ TEST(WorkCentre, CountsAreBoundToTheOrderActiveWhenCounted) {
   f.Put("state", "2026-01-05T06:00:00Z", 1);
   f.Put("good", "2026-01-05T06:00:00Z", 100);
   f.Put("reject", "2026-01-05T06:00:00Z", 0);
-  ASSERT_TRUE(f.engine->ApplyOrderTransition({"acme/p/a/l/m", T("2026-01-05T06:00:00Z"),
-                                              OrderTransition::Action::kStart, "o1", "P1", "ann", kSecond}).ok());
-  ASSERT_TRUE(f.engine->ApplyOrderTransition({"acme/p/a/l/m", T("2026-01-05T06:30:00Z"),
-                                              OrderTransition::Action::kStart, "o2", "P2", "ann", kSecond}).ok());
-  f.Put("good", "2026-01-05T06:30:00Z", 150);   // counted up to the change: order o1
+  ASSERT_TRUE(
+      f.engine
+          ->ApplyOrderTransition({"acme/p/a/l/m", T("2026-01-05T06:00:00Z"),
+                                  OrderTransition::Action::kStart, "o1", "P1", "ann", kSecond})
+          .ok());
+  ASSERT_TRUE(
+      f.engine
+          ->ApplyOrderTransition({"acme/p/a/l/m", T("2026-01-05T06:30:00Z"),
+                                  OrderTransition::Action::kStart, "o2", "P2", "ann", kSecond})
+          .ok());
+  f.Put("good", "2026-01-05T06:30:00Z", 150);  // counted up to the change: order o1
   f.Put("good", "2026-01-05T06:31:00Z", 160);
   f.Put("reject", "2026-01-05T06:31:00Z", 2);
-  auto segs = f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
+  auto segs =
+      f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"));
   std::map<std::string, uint64_t> good, scrap;
-  for (const Segment& s : segs) { good[s.order] += s.good; scrap[s.order] += s.scrap; }
+  for (const Segment& s : segs) {
+    good[s.order] += s.good;
+    scrap[s.order] += s.scrap;
+  }
   EXPECT_EQ(good["o1"], 50u);
   EXPECT_EQ(good["o2"], 10u);
   EXPECT_EQ(scrap["o2"], 2u);
@@ -144,8 +165,11 @@ TEST(WorkCentre, OperatorAssignsReasonToUnassignedStop) {
   EXPECT_FALSE(f.engine->AssignReason("acme/p/a/l/m", T("2026-01-05T06:11:00Z"), "jam").ok());
   EXPECT_FALSE(f.engine->AssignReason("acme/p/a/l/m", T("2026-01-05T06:10:00Z"), "break").ok());
   ASSERT_TRUE(f.engine->AssignReason("acme/p/a/l/m", T("2026-01-05T06:10:00Z"), "jam").ok());
-  for (const Segment& s : f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")))
-    if (s.category == StateCategory::kUnplannedDowntime) { EXPECT_EQ(s.reason, "jam"); }
+  for (const Segment& s :
+       f.engine->Segments("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z")))
+    if (s.category == StateCategory::kUnplannedDowntime) {
+      EXPECT_EQ(s.reason, "jam");
+    }
 }
 
 TEST(WorkCentre, LateDeliveryGivesTheSameTimelineAsInOrderDelivery) {
@@ -162,8 +186,10 @@ TEST(WorkCentre, LateDeliveryGivesTheSameTimelineAsInOrderDelivery) {
   std::vector<std::tuple<std::string, Timestamp, double>> arrival;
   std::vector<std::tuple<std::string, Timestamp, double>> held;
   for (size_t k = 0; k < in_order.size(); ++k) {
-    if (k % 21 == 0) held.push_back(in_order[k]);
-    else arrival.push_back(in_order[k]);
+    if (k % 21 == 0)
+      held.push_back(in_order[k]);
+    else
+      arrival.push_back(in_order[k]);
     // Release what is 40 s old.
     while (!held.empty() && std::get<1>(held.front()) + 40 * kSecond <= std::get<1>(in_order[k])) {
       arrival.push_back(held.front());
@@ -173,7 +199,8 @@ TEST(WorkCentre, LateDeliveryGivesTheSameTimelineAsInOrderDelivery) {
   arrival.insert(arrival.end(), held.begin(), held.end());
   Fixture a, b;
   auto put = [](Fixture& f, const std::tuple<std::string, Timestamp, double>& s) {
-    f.engine->Publish(Sample{f.ids.at("acme/p/a/l/m/" + std::get<0>(s)), std::get<1>(s), Value(std::get<2>(s)), Quality::Good()});
+    f.engine->Publish(Sample{f.ids.at("acme/p/a/l/m/" + std::get<0>(s)), std::get<1>(s),
+                             Value(std::get<2>(s)), Quality::Good()});
   };
   for (const auto& s : in_order) put(a, s);
   for (const auto& s : arrival) put(b, s);

@@ -93,5 +93,18 @@ TEST(OperationsConfig, UnknownNeighbourAndConstraintAreErrors) {
       << errors;
 }
 
+TEST(OperationsConfig, DemoPlantFragmentParses) {
+  auto doc = ConfigDocument::LoadFile(std::string(GANTRY_SOURCE_DIR) +
+                                      "/tests/scenarios/plant/demo-plant-operations.yaml");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  OperationsConfig c = ParseOperationsConfig(doc->Root());
+  ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
+  ASSERT_EQ(c.work_centres.size(), 4u);
+  EXPECT_EQ(c.work_centres[3].path, "acme/plant1/packaging/line1/casepacker");
+  EXPECT_EQ(c.work_centres[3].fault_reasons.at(420), "carton_jam");
+  EXPECT_EQ(c.work_centres[3].counters[0]->tag, "acme/plant1/packaging/line1/casepacker/good_count");
+  EXPECT_EQ(c.calendars.at("plant1").shifts.size(), 3u);
+}
+
 }  // namespace
 }  // namespace gantry::ops

@@ -145,7 +145,7 @@ std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_sam
   return std::move(w.buffer());
 }
 
-Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes) {
+Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verify_checksums) {
   if (bytes.size() < kChunkHeaderSize) return Malformed("chunk header: truncated");
   ByteReader r(bytes.first(kChunkHeaderSize));
   if (r.U32() != kChunkMagic) return Corrupt("chunk header: bad magic");
@@ -163,7 +163,9 @@ Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes) {
   const size_t crc_at = r.pos();
   const uint32_t header_crc = r.U32();
   if (!r.ok()) return Malformed("chunk header: truncated");
-  if (Crc32c(bytes.first(crc_at)) != header_crc) return Corrupt("chunk header: checksum mismatch");
+  if (verify_checksums && Crc32c(bytes.first(crc_at)) != header_crc) {
+    return Corrupt("chunk header: checksum mismatch");
+  }
   if (version != kChunkVersion) {
     return Corrupt("chunk header: unsupported version " + std::to_string(version));
   }
@@ -176,9 +178,12 @@ Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes) {
   return h;
 }
 
-Result<Columns> DecodeChunkPayload(const ChunkHeader& h, std::span<const uint8_t> payload) {
+Result<Columns> DecodeChunkPayload(const ChunkHeader& h, std::span<const uint8_t> payload,
+                                   bool verify_checksums) {
   if (payload.size() != h.payload_len) return Malformed("chunk payload: length mismatch");
-  if (Crc32c(payload) != h.payload_crc) return Corrupt("chunk payload: checksum mismatch");
+  if (verify_checksums && Crc32c(payload) != h.payload_crc) {
+    return Corrupt("chunk payload: checksum mismatch");
+  }
   const size_t n = h.summary.count;
   Columns c;
   c.type = h.type;
@@ -211,10 +216,10 @@ Result<Columns> DecodeChunkPayload(const ChunkHeader& h, std::span<const uint8_t
   return c;
 }
 
-Result<Columns> DecodeChunk(std::span<const uint8_t> bytes) {
-  GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(bytes));
+Result<Columns> DecodeChunk(std::span<const uint8_t> bytes, bool verify_checksums) {
+  GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(bytes, verify_checksums));
   if (bytes.size() - kChunkHeaderSize < h.payload_len) return Malformed("chunk: payload truncated");
-  return DecodeChunkPayload(h, bytes.subspan(kChunkHeaderSize, h.payload_len));
+  return DecodeChunkPayload(h, bytes.subspan(kChunkHeaderSize, h.payload_len), verify_checksums);
 }
 
 }  // namespace gantry::historian

@@ -47,14 +47,16 @@ std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_sam
                                  const Columns& sorted);
 
 // Parses and checks the first kChunkHeaderSize bytes of `bytes` (magic, version, header CRC,
-// field ranges). Does not look at the payload.
-Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes);
+// field ranges). Does not look at the payload. `verify_checksums` = false only for fuzzing, so
+// that the fuzzer reaches the decoders behind the checksums.
+Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verify_checksums = true);
 
 // Decodes a payload of exactly header.payload_len bytes; checks its CRC and its consistency with
 // the header.
-Result<Columns> DecodeChunkPayload(const ChunkHeader& header, std::span<const uint8_t> payload);
+Result<Columns> DecodeChunkPayload(const ChunkHeader& header, std::span<const uint8_t> payload,
+                                   bool verify_checksums = true);
 
 // Header + payload in one buffer; `bytes` may extend past the chunk.
-Result<Columns> DecodeChunk(std::span<const uint8_t> bytes);
+Result<Columns> DecodeChunk(std::span<const uint8_t> bytes, bool verify_checksums = true);
 
 }  // namespace gantry::historian

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
+
+#include "data/historian/log_format.h"
 
 namespace gantry::historian {
 namespace {
@@ -108,6 +113,52 @@ TEST(Columns, SortKeepsEqualTimesAndDropsExactDuplicates) {
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c.times, (std::vector<Timestamp>{10, 20, 30, 30}));
   EXPECT_EQ(c.ValueAt(3), Value(4.0));
+}
+
+}  // namespace
+}  // namespace gantry::historian
+
+namespace gantry::historian {
+namespace {
+
+// Writes seed inputs for the fuzz targets: GANTRY_WRITE_FUZZ_CORPUS=<repo>/tests/fuzz/corpus.
+TEST(Chunk, WritesFuzzSeedCorpusWhenAsked) {
+  const char* root = std::getenv("GANTRY_WRITE_FUZZ_CORPUS");
+  if (root == nullptr) GTEST_SKIP() << "set GANTRY_WRITE_FUZZ_CORPUS to write the seeds";
+  auto write = [](const std::string& path, std::span<const uint8_t> bytes) {
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+  };
+  const std::string chunk_dir = std::string(root) + "/historian_chunk";
+  const std::string wal_dir = std::string(root) + "/historian_wal";
+  std::filesystem::create_directories(chunk_dir);
+  std::filesystem::create_directories(wal_dir);
+  Columns ints, bools, strs, doubles_xor;
+  for (int i = 0; i < 40; ++i) {
+    ints.Add(i * 1000, Value(int64_t{i * i}), Quality::Good());
+    bools.Add(i * 1000, Value(i % 7 < 3), Quality::Good());
+    strs.Add(i * 1000, i % 9 == 0 ? Value() : Value(i % 5 < 2 ? "RUN" : "STOP"),
+             i % 9 == 0 ? Quality::Bad() : Quality::Good());
+    doubles_xor.Add(i * 1000 + i % 3, Value(i * 0.1234567891), Quality::Good());
+  }
+  write(chunk_dir + "/doubles_decimal", EncodeChunk(1, 2, 3, MixedDoubles(60)));
+  write(chunk_dir + "/doubles_xor", EncodeChunk(1, 2, 3, doubles_xor));
+  write(chunk_dir + "/ints", EncodeChunk(1, 2, 3, ints));
+  write(chunk_dir + "/bools", EncodeChunk(1, 2, 3, bools));
+  write(chunk_dir + "/strings_with_gaps", EncodeChunk(1, 2, 3, strs));
+  ByteWriter w;
+  w.PutBytes(EncodeLogHeader({kWalMagic, 1, 100}));
+  std::vector<Sample> samples = {{0, 1000, Value(1.5), Quality::Good()},
+                                 {1, 1000, Value(int64_t{-7}), Quality::Uncertain()},
+                                 {2, 2000, Value(true), Quality::Good()},
+                                 {3, 500, Value("jam"), Quality::Good()},
+                                 {0, 3000, Value(), Quality::BadNotConnected()}};
+  std::vector<SeriesId> ids = {0, 1, 2, 3, 0};
+  const size_t at = BeginRecord(w, RecordType::kSampleBatch);
+  EncodeSampleBatch(9, samples, ids, w);
+  EndRecord(w, at);
+  write(wal_dir + "/wal_one_batch", w.bytes());
+  write(wal_dir + "/batch_payload", w.bytes().subspan(kLogHeaderSize + kRecordHeaderSize));
 }
 
 }  // namespace

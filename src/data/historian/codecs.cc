@@ -222,7 +222,8 @@ void EncodeXor(std::span<const uint64_t> bits, ByteWriter& out) {
     }
     const int lz = std::countl_zero(x);
     const int tz = std::countr_zero(x);
-    if (lz >= lead && tz >= 64 - lead - len) {
+    // Reuse the previous window when the value fits it and that is no dearer than a new one.
+    if (lz >= lead && tz >= 64 - lead - len && len <= 64 - lz - tz + 12) {
       w.Put(0b10, 2);
       w.Put(x >> (64 - lead - len), len);
     } else {

@@ -93,7 +93,7 @@ void WorkCentreEngine::Derive(const State& s, MachineCondition& cond, std::strin
   cond = base;
 }
 
-void WorkCentreEngine::Step(State& s, const RawPoint& p, bool record) {
+void WorkCentreEngine::Step(State& s, const RawPoint& p) {
   if (IsCounter(p.signal)) {
     const int role = static_cast<int>(p.signal) - kStateSignalCount;
     if (!rules_.counters[role]) return;
@@ -102,14 +102,12 @@ void WorkCentreEngine::Step(State& s, const RawPoint& p, bool record) {
     if (step.event == CounterEvent::kRollover) ++s.rollovers;
     if (step.increment == 0) return;
     if (s.counts > 0 && s.last_count_time == p.time) {  // several counters in one poll
-      if (record) counts_[s.counts - 1].by_role[role] += step.increment;
+      counts_[s.counts - 1].by_role[role] += step.increment;
       return;
     }
-    if (record) {
-      CountPoint c{p.time, {0, 0, 0, 0}};
-      c.by_role[role] = step.increment;
-      counts_.push_back(c);
-    }
+    CountPoint c{p.time, {0, 0, 0, 0}};
+    c.by_role[role] = step.increment;
+    counts_.push_back(c);
     ++s.counts;
     s.last_count_time = p.time;
     return;
@@ -119,7 +117,7 @@ void WorkCentreEngine::Step(State& s, const RawPoint& p, bool record) {
   auto emit = [&](Timestamp t, MachineCondition c, std::string reason, int64_t code) {
     if (s.has_condition && s.condition == c && s.reason == reason && s.fault_code == code) return;
     s.has_condition = true;
-    if (record) changes_.push_back({t, c, reason, code});
+    changes_.push_back({t, c, reason, code});
     s.condition = c;
     s.reason = std::move(reason);
     s.fault_code = code;
@@ -148,7 +146,7 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   const bool keep_history = config_.late_data_horizon > 0;
   if (time >= newest_ || (history_.empty() && changes_.empty() && counts_.empty())) {
     newest_ = std::max(newest_, time);
-    Step(state_, p, true);
+    Step(state_, p);
     if (keep_history) {
       history_.push_back(p);
       if (history_.size() - checkpoints_.back().index >= kCheckpointEvery)
@@ -184,7 +182,7 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   changes_.resize(restart.state.changes);
   counts_.resize(restart.state.counts);
   for (size_t i = restart.index; i < history_.size(); ++i) {
-    Step(state_, history_[i], true);
+    Step(state_, history_[i]);
     if (i + 1 - checkpoints_.back().index >= kCheckpointEvery)
       checkpoints_.push_back({i + 1, state_});
   }

@@ -4,7 +4,8 @@
 // (docs/operations.md). Late samples (older than the newest one seen) reopen the timeline.
 //
 //   WorkCentreEngine wc(rules, config);
-//   wc.Apply(kStateWord, t, 1.0, /*bad=*/false);
+//   Timestamp reopened_from;
+//   wc.Apply(Signal::kStateWord, t, 1.0, /*bad=*/false, &reopened_from);
 //   std::vector<Segment> segs = wc.Classify(from, to, calendar);
 #pragma once
 
@@ -111,8 +112,9 @@ class WorkCentreEngine {
     Timestamp last_count_time = INT64_MIN;
   };
 
-  // Applies one in-order point to `state`; appends outputs to changes_/counts_ when `record`.
-  void Step(State& state, const RawPoint& p, bool record);
+  // Applies one in-order point to `state` (state_, restarted from a checkpoint) and appends its
+  // outputs to changes_ / counts_.
+  void Step(State& state, const RawPoint& p);
   void Derive(const State& state, MachineCondition& cond, std::string& reason, int64_t& code) const;
   void TrimHistory(Timestamp newest);
   bool IsStopKind(MachineCondition c) const;

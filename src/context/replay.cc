@@ -10,7 +10,9 @@
 
 #include "context/kpi.h"
 #include "context/kpi_json.h"
+#include "context/replay_historian.h"
 #include "core/config_node.h"
+#include "data/historian/historian.h"
 #include "operations/operations_engine.h"
 
 namespace gantry::ctx {
@@ -323,7 +325,7 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
 
 int RunReplayCommand(const std::vector<std::string>& args) {
   ReplayInput in;
-  std::string samples_path, orders_path, out_path;
+  std::string samples_path, orders_path, out_path, historian_dir;
   auto read = [](const std::string& path, std::string& out) {
     std::ifstream f(path, std::ios::binary);
     if (!f) return false;
@@ -344,6 +346,8 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       orders_path = *v;
     else if (a == "--out" && (v = next()))
       out_path = *v;
+    else if (a == "--historian" && (v = next()))
+      historian_dir = *v;
     else if ((a == "--from" || a == "--to") && (v = next())) {
       Result<Timestamp> t = ParseTimestamp(*v);
       if (!t.ok()) {
@@ -352,16 +356,21 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       }
       (a == "--from" ? in.from : in.to) = *t;
     } else {
-      std::cerr << "usage: gantry replay --config FILE --samples FILE.csv [--orders FILE] "
-                   "[--from T] [--to T] [--out report.json]\n";
+      std::cerr
+          << "usage: gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T "
+             "--to T) [--orders FILE] [--from T] [--to T] [--out report.json]\n";
       return 2;
     }
   }
-  if (in.config_path.empty() || samples_path.empty()) {
-    std::cerr << "replay: --config and --samples are required\n";
+  if (in.config_path.empty() || samples_path.empty() == historian_dir.empty()) {
+    std::cerr << "replay: --config and one of --samples or --historian are required\n";
     return 2;
   }
-  if (!read(samples_path, in.samples_csv)) {
+  if (!historian_dir.empty() && (!in.from || !in.to)) {
+    std::cerr << "replay: --historian needs --from and --to\n";
+    return 2;
+  }
+  if (!samples_path.empty() && !read(samples_path, in.samples_csv)) {
     std::cerr << "replay: cannot read " << samples_path << "\n";
     return 1;
   }
@@ -369,7 +378,20 @@ int RunReplayCommand(const std::vector<std::string>& args) {
     std::cerr << "replay: cannot read " << orders_path << "\n";
     return 1;
   }
-  Result<std::string> report = Replay(in);
+  Result<std::string> report = std::string();
+  if (historian_dir.empty()) {
+    report = Replay(in);
+  } else {
+    historian::HistorianOptions options;
+    options.sync = historian::SyncPolicy::kNone;
+    auto store = historian::Historian::Open(historian_dir, options, SystemClock::Instance());
+    if (!store.ok()) {
+      std::cerr << "replay: historian " << historian_dir << ": " << store.status().ToString()
+                << "\n";
+      return 1;
+    }
+    report = ReplayFromHistorian(in, **store);
+  }
   if (!report.ok()) {
     std::cerr << "replay: " << report.status().ToString() << "\n";
     return report.status().code() == StatusCode::kInvalidArgument ? 2 : 1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "data/historian/historian.h"
 
@@ -68,7 +69,25 @@ TEST(ReplayFromHistorian, GivesTheSameReportAsTheCsvOfTheSameSamples) {
     EXPECT_NE(from_store->find("\"good_quantity\": 27600"), std::string::npos) << *from_store;
     in.to.reset();
     EXPECT_FALSE(ReplayFromHistorian(in, *h).ok());
+    std::ofstream(dir + "/plant.yaml") << kConfig;
+    std::ofstream(dir + "/samples.csv") << kCsv;
   }
+  // The command line, once the historian is closed (one process per folder).
+  ASSERT_EQ(RunReplayCommand({"--config", dir + "/plant.yaml", "--historian", dir, "--from",
+                              "2026-01-05T06:00:00Z", "--to", "2026-01-05T14:00:00Z", "--out",
+                              dir + "/h.json"}),
+            0);
+  ASSERT_EQ(RunReplayCommand({"--config", dir + "/plant.yaml", "--samples", dir + "/samples.csv",
+                              "--from", "2026-01-05T06:00:00Z", "--to", "2026-01-05T14:00:00Z",
+                              "--out", dir + "/c.json"}),
+            0);
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  EXPECT_EQ(slurp(dir + "/h.json"), slurp(dir + "/c.json"));
+  EXPECT_EQ(RunReplayCommand({"--config", dir + "/plant.yaml", "--historian", dir}),
+            2);  // no range
   std::filesystem::remove_all(dir);
 }
 

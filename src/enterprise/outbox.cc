@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace gantry::enterprise {
@@ -193,7 +194,9 @@ Status Outbox::CreateSchema() {
               "CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox_message(order_key, id)"
               " WHERE state != 1;"
               "CREATE INDEX IF NOT EXISTS outbox_due ON outbox_message(next_attempt_at, id)"
-              " WHERE state = 0;");
+              " WHERE state = 0;"
+              "CREATE INDEX IF NOT EXISTS outbox_quarantined ON outbox_message(id)"
+              " WHERE state = 2;");
 }
 
 Result<std::string> Outbox::Enqueue(const OutboxMessageSpec& spec) {
@@ -229,14 +232,15 @@ Result<DrainReport> Outbox::DrainOnce(ErpAdapter& adapter, int max_messages) {
   DrainReport report;
   std::vector<OutboxMessage> due;
   {
-    // The head of each order's queue: no older undelivered (pending or quarantined) message of
-    // the same order exists.
+    // Due pending messages, oldest first, whose order has no older message that is quarantined or
+    // pending but not yet due. Older due messages of the same order come earlier in this list, so
+    // processing it in id order and skipping an order after its first failure keeps per-order FIFO.
     Stmt s(db_,
            "SELECT id, idempotency_key, kind, order_key, sequence, payload, state, attempts,"
            " enqueued_at, next_attempt_at, delivered_at, last_error, ack FROM outbox_message m"
            " WHERE m.state = 0 AND m.next_attempt_at <= ?1 AND NOT EXISTS ("
            "  SELECT 1 FROM outbox_message o WHERE o.order_key = m.order_key AND o.state != 1"
-           "  AND o.id < m.id)"
+           "  AND o.id < m.id AND (o.state = 2 OR o.next_attempt_at > ?1))"
            " ORDER BY m.id LIMIT ?2");
     if (!s.ok()) return s.Error("drain");
     s.Bind(1, clock_.Now());
@@ -245,20 +249,44 @@ Result<DrainReport> Outbox::DrainOnce(ErpAdapter& adapter, int max_messages) {
     while ((rc = s.Step()) == SQLITE_ROW) due.push_back(ReadRow(s));
     if (rc != SQLITE_DONE) return s.Error("drain");
   }
+  // Outcomes are recorded in short transactions of up to kRecordBatch, never while waiting on
+  // the network. A crash before a record commits only means that message is delivered again
+  // with the same key.
+  constexpr size_t kRecordBatch = 64;
+  std::vector<std::pair<const OutboxMessage*, DeliveryResult>> outcomes;
+  auto flush = [&]() -> Status {
+    if (outcomes.empty()) return Status::Ok();
+    const bool own_tx = sqlite3_get_autocommit(db_) != 0;
+    if (own_tx) GANTRY_RETURN_IF_ERROR(Exec(db_, "BEGIN IMMEDIATE"));
+    for (const auto& [m, r] : outcomes) {
+      Status st = Record(*m, r);
+      if (!st.ok()) {
+        if (own_tx) (void)Exec(db_, "ROLLBACK");
+        return st;
+      }
+    }
+    outcomes.clear();
+    return own_tx ? Exec(db_, "COMMIT") : Status::Ok();
+  };
+  std::set<std::string> blocked;  // orders whose head failed in this round
   for (const OutboxMessage& m : due) {
+    if (blocked.count(m.order_key)) continue;
     ++report.attempted;
-    const DeliveryResult r = adapter.Deliver(m);
-    GANTRY_RETURN_IF_ERROR(Record(m, r));
+    DeliveryResult r = adapter.Deliver(m);
     if (r.verdict == DeliveryVerdict::kAcknowledged) {
       ++report.delivered;
     } else {
+      blocked.insert(m.order_key);
       const int attempts = m.attempts + 1;
       const bool quarantine =
           (r.verdict == DeliveryVerdict::kPermanent && attempts >= options_.quarantine_after) ||
           (options_.max_transient_attempts > 0 && attempts >= options_.max_transient_attempts);
       quarantine ? ++report.quarantined : ++report.retried;
     }
+    outcomes.emplace_back(&m, std::move(r));
+    if (outcomes.size() >= kRecordBatch) GANTRY_RETURN_IF_ERROR(flush());
   }
+  GANTRY_RETURN_IF_ERROR(flush());
   return report;
 }
 
@@ -360,21 +388,17 @@ Result<std::string> Outbox::ExportQuarantined() const {
 
 Result<OutboxMetrics> Outbox::Metrics() const {
   OutboxMetrics mx;
-  Stmt s(db_, "SELECT state, COUNT(*), MIN(enqueued_at) FROM outbox_message GROUP BY state");
-  if (!s.ok()) return s.Error("metrics");
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    const int64_t n = s.Int(1);
-    switch (static_cast<MessageState>(s.Int(0))) {
-      case MessageState::kPending:
-        mx.backlog = n;
-        mx.oldest_pending_age = std::max<Duration>(0, clock_.Now() - s.Int(2));
-        break;
-      case MessageState::kDelivered: mx.delivered = n; break;
-      case MessageState::kQuarantined: mx.quarantined = n; break;
-    }
+  {
+    Stmt s(db_, "SELECT COUNT(*), MIN(enqueued_at) FROM outbox_message WHERE state = 0");
+    if (!s.ok() || s.Step() != SQLITE_ROW) return s.Error("metrics");
+    mx.backlog = s.Int(0);
+    if (mx.backlog > 0) mx.oldest_pending_age = std::max<Duration>(0, clock_.Now() - s.Int(1));
   }
-  if (rc != SQLITE_DONE) return s.Error("metrics");
+  {
+    Stmt s(db_, "SELECT COUNT(*) FROM outbox_message WHERE state = 2");
+    if (!s.ok() || s.Step() != SQLITE_ROW) return s.Error("metrics");
+    mx.quarantined = s.Int(0);
+  }
   mx.delivered_since_open = delivered_since_open_;
   if (!latencies_.empty()) {
     std::vector<Duration> sorted = latencies_;

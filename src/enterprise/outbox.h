@@ -100,7 +100,6 @@ struct DrainReport {
 struct OutboxMetrics {
   int64_t backlog = 0;       // pending messages
   int64_t quarantined = 0;   // quarantined messages
-  int64_t delivered = 0;     // delivered messages still in the table
   Duration oldest_pending_age = 0;  // now - enqueued_at of the oldest pending; 0 if none
   int64_t delivered_since_open = 0;
   Duration latency_p50 = 0;  // enqueue -> acknowledged, over the recent window
@@ -152,10 +151,11 @@ class Outbox {
   // the same key, so replaying the events that caused it cannot send it twice.
   Result<std::string> Enqueue(const OutboxMessageSpec& spec);
 
-  // Attempts every message that is due (next_attempt_at <= now) and is the oldest undelivered
-  // message of its order (a quarantined message holds back later messages of the same order, but
-  // never other orders), at most `max_messages`, oldest first. Each outcome is durable before the
-  // next attempt. IoError only when the database fails.
+  // Attempts due messages (next_attempt_at <= now) oldest first, at most `max_messages`, keeping
+  // per-order FIFO: a message goes only after every older message of its order was acknowledged
+  // (a quarantined message holds back later messages of its own order, never other orders).
+  // Outcomes are committed in short transactions of up to 64, never across a network call; a
+  // crash before that commit only redelivers with the same key. IoError when the database fails.
   Result<DrainReport> DrainOnce(ErpAdapter& adapter, int max_messages = 1000);
 
   // Messages in a state, oldest first, at most `limit`.

@@ -279,6 +279,38 @@ Result<NotificationMessage> Client::Republish(uint32_t subscription_id, uint32_t
   return std::move(response.notification);
 }
 
+Result<std::vector<BrowseResult>> Client::Browse(std::vector<BrowseDescription> nodes,
+                                                 uint32_t max_references_per_node) {
+  const size_t count = nodes.size();
+  BrowseRequest request;
+  request.max_references_per_node = max_references_per_node;
+  request.nodes_to_browse = std::move(nodes);
+  GANTRY_ASSIGN_OR_RETURN(auto response, Call<BrowseResponse>(std::move(request)));
+  if (response.results.size() != count) {
+    return Malformed(
+        fmt::format("Browse of {} nodes returned {} results", count, response.results.size()));
+  }
+  // Bounded: a server that keeps handing out continuation points cannot keep us here forever.
+  for (BrowseResult& result : response.results) {
+    for (int round = 0; !result.continuation_point.view().empty(); ++round) {
+      if (round == 1000)
+        return ResourceExhausted("Browse: more than 1000 BrowseNext rounds for one node");
+      BrowseNextRequest next;
+      next.continuation_points.push_back(result.continuation_point);
+      GANTRY_ASSIGN_OR_RETURN(auto more, Call<BrowseNextResponse>(std::move(next)));
+      if (more.results.size() != 1) return Malformed("BrowseNext returned no result");
+      BrowseResult& page = more.results[0];
+      if (page.status.IsBad()) {
+        result.status = page.status;
+        break;
+      }
+      for (auto& ref : page.references) result.references.push_back(std::move(ref));
+      result.continuation_point = page.continuation_point;
+    }
+  }
+  return std::move(response.results);
+}
+
 Status Client::CloseSession() {
   if (!session_open_) return Status::Ok();
   session_open_ = false;

@@ -15,6 +15,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "field/opcua/browse_services.h"
 #include "field/opcua/chunk_assembler.h"
 #include "field/opcua/services.h"
 #include "field/opcua/subscription_services.h"
@@ -55,6 +56,11 @@ class Client {
   Result<std::vector<DataValue>> Read(std::span<const NodeId> nodes,
                                       TimestampsToReturn timestamps = TimestampsToReturn::kBoth);
   Status CloseSession();
+
+  // All references of each node, following continuation points with BrowseNext; one result per
+  // node, in order. `max_references_per_node` (0: the server decides) sets the page size.
+  Result<std::vector<BrowseResult>> Browse(std::vector<BrowseDescription> nodes,
+                                           uint32_t max_references_per_node = 0);
 
   // A subscription on the open session; the response carries the server's revised intervals.
   Result<CreateSubscriptionResponse> CreateSubscription(CreateSubscriptionRequest request);

@@ -200,6 +200,32 @@ TEST_F(OpcUaInterop, SubscriptionDeliversCounterChangesWithAcknowledgements) {
   }
 }
 
+TEST_F(OpcUaInterop, BrowseFindsTheLineAndItsVariablesAcrossBrowseNext) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-browse").ok());
+  auto objects =
+      (*client)->Browse({BrowseDescription{.node_id = NodeId::Numeric(0, kObjectsFolder)}});
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  ASSERT_EQ(objects->size(), 1u);
+  std::optional<NodeId> line;
+  for (const auto& ref : (*objects)[0].references) {
+    if (ref.browse_name.name.view() == "Line1") line = ref.node_id.node_id;
+  }
+  ASSERT_TRUE(line.has_value());
+  // Two references per page forces BrowseNext with continuation points.
+  BrowseDescription children{.node_id = *line};
+  auto all = (*client)->Browse({children}, /*max_references_per_node=*/2);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::vector<std::string> names;
+  for (const auto& ref : (*all)[0].references) {
+    if (ref.node_class == 2) names.push_back(std::string(ref.browse_name.name.view()));
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"Counter", "Name", "Running", "Speed", "Temperature",
+                                             "Total"}));
+}
+
 TEST_F(OpcUaInterop, ServerRestartFailsTheConnectionThenAReconnectWorks) {
   auto client = Client::Connect(Options());
   ASSERT_TRUE(client.ok()) << client.status().ToString();

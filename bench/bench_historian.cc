@@ -121,9 +121,11 @@ struct Sqlite {
   sqlite3* db = nullptr;
   explicit Sqlite(const std::string& path) {
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE samples(tag INTEGER, ts INTEGER, value, "
-                     "PRIMARY KEY(tag, ts)) WITHOUT ROWID;", nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                 "CREATE TABLE samples(tag INTEGER, ts INTEGER, value, "
+                 "PRIMARY KEY(tag, ts)) WITHOUT ROWID;",
+                 nullptr, nullptr, nullptr);
   }
   ~Sqlite() { sqlite3_close(db); }
   // Prepared inserts, one transaction per bus batch.

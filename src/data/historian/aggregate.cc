@@ -8,12 +8,18 @@ namespace gantry::historian {
 
 Result<AggregateKind> ParseAggregateKind(std::string_view name) {
   static constexpr std::pair<std::string_view, AggregateKind> kNames[] = {
-      {"min", AggregateKind::kMin},     {"max", AggregateKind::kMax},
-      {"mean", AggregateKind::kMean},   {"avg", AggregateKind::kMean},
-      {"twa", AggregateKind::kTimeWeightedMean}, {"tavg", AggregateKind::kTimeWeightedMean},
-      {"sum", AggregateKind::kSum},     {"count", AggregateKind::kCount},
-      {"first", AggregateKind::kFirst}, {"last", AggregateKind::kLast},
-      {"delta", AggregateKind::kDelta}, {"duration", AggregateKind::kDurationInState}};
+      {"min", AggregateKind::kMin},
+      {"max", AggregateKind::kMax},
+      {"mean", AggregateKind::kMean},
+      {"avg", AggregateKind::kMean},
+      {"twa", AggregateKind::kTimeWeightedMean},
+      {"tavg", AggregateKind::kTimeWeightedMean},
+      {"sum", AggregateKind::kSum},
+      {"count", AggregateKind::kCount},
+      {"first", AggregateKind::kFirst},
+      {"last", AggregateKind::kLast},
+      {"delta", AggregateKind::kDelta},
+      {"duration", AggregateKind::kDurationInState}};
   for (auto [n, k] : kNames) {
     if (n == name) return k;
   }
@@ -93,7 +99,9 @@ void BucketAccumulator::Add(Timestamp t, double v) {
     if (d >= 0) {
       b.delta += d;
     } else {
-      b.delta += o_.counter_width_bits > 0 ? d + std::ldexp(1.0, static_cast<int>(o_.counter_width_bits)) : v;
+      b.delta += o_.counter_width_bits > 0
+                     ? d + std::ldexp(1.0, static_cast<int>(o_.counter_width_bits))
+                     : v;
     }
   }
   if (b.count == 0) {
@@ -128,9 +136,10 @@ void BucketAccumulator::Take(const ChunkSummary& s, ValueType type) {
   b.tw_integral += s.tw_integral;
   const Duration span = s.last_t - s.first_t;
   b.covered += span;
-  b.delta += s.rise + (o_.counter_width_bits > 0
-                           ? s.fall + s.falls * std::ldexp(1.0, static_cast<int>(o_.counter_width_bits))
-                           : s.reset_sum);
+  b.delta +=
+      s.rise + (o_.counter_width_bits > 0
+                    ? s.fall + s.falls * std::ldexp(1.0, static_cast<int>(o_.counter_width_bits))
+                    : s.reset_sum);
   if (o_.want_state_duration) {
     if (type == ValueType::kBool) {
       const auto true_ns = static_cast<Duration>(std::llround(s.tw_integral));

@@ -26,7 +26,16 @@
 namespace gantry::historian {
 
 enum class AggregateKind : uint8_t {
-  kMin, kMax, kMean, kTimeWeightedMean, kSum, kCount, kFirst, kLast, kDelta, kDurationInState
+  kMin,
+  kMax,
+  kMean,
+  kTimeWeightedMean,
+  kSum,
+  kCount,
+  kFirst,
+  kLast,
+  kDelta,
+  kDurationInState
 };
 
 // "min", "max", "mean"/"avg", "twa"/"tavg", "sum", "count", "first", "last", "delta",
@@ -34,10 +43,10 @@ enum class AggregateKind : uint8_t {
 Result<AggregateKind> ParseAggregateKind(std::string_view name);
 
 struct AggregateOptions {
-  Duration interval = kHour;           // > 0
-  uint32_t counter_width_bits = 0;     // for delta: 16, 32, 64 ...; 0 = a fall is a reset
-  bool want_state_duration = false;    // compute in_state (may force decoding chunks)
-  double state = 1;                    // the state measured by in_state (true = 1)
+  Duration interval = kHour;         // > 0
+  uint32_t counter_width_bits = 0;   // for delta: 16, 32, 64 ...; 0 = a fall is a reset
+  bool want_state_duration = false;  // compute in_state (may force decoding chunks)
+  double state = 1;                  // the state measured by in_state (true = 1)
 };
 
 struct Bucket {

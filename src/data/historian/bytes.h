@@ -174,7 +174,8 @@ class BitReader {
     while (n > 0) {
       if (avail_ == 0) Refill();
       const int take = n < avail_ ? n : avail_;
-      const uint64_t part = (acc_ >> (avail_ - take)) & (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1);
+      const uint64_t part =
+          (acc_ >> (avail_ - take)) & (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1);
       v = take == 64 ? part : (v << take) | part;
       avail_ -= take;
       n -= take;

@@ -84,7 +84,8 @@ Status DecodeValues(ByteReader& r, Columns& c, size_t present_count, uint32_t pa
       break;
     case ValueType::kDouble: GANTRY_RETURN_IF_ERROR(DecodeDoubles(r, vals)); break;
     case ValueType::kInt64:
-      GANTRY_RETURN_IF_ERROR(DecodeIntegers(r, std::span<int64_t>(reinterpret_cast<int64_t*>(vals.data()), vals.size())));
+      GANTRY_RETURN_IF_ERROR(DecodeIntegers(
+          r, std::span<int64_t>(reinterpret_cast<int64_t*>(vals.data()), vals.size())));
       break;
     case ValueType::kBool:
     case ValueType::kString: {
@@ -169,10 +170,12 @@ Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verif
   if (version != kChunkVersion) {
     return Corrupt("chunk header: unsupported version " + std::to_string(version));
   }
-  if (type > static_cast<uint8_t>(ValueType::kString)) return Corrupt("chunk header: bad value type");
+  if (type > static_cast<uint8_t>(ValueType::kString))
+    return Corrupt("chunk header: bad value type");
   h.type = static_cast<ValueType>(type);
-  if (h.summary.count == 0 || h.summary.count > kMaxChunkSamples || h.summary.usable > h.summary.count ||
-      h.summary.t_min > h.summary.t_max || h.payload_len > kMaxChunkPayload) {
+  if (h.summary.count == 0 || h.summary.count > kMaxChunkSamples ||
+      h.summary.usable > h.summary.count || h.summary.t_min > h.summary.t_max ||
+      h.payload_len > kMaxChunkPayload) {
     return Corrupt("chunk header: field out of range");
   }
   return h;

@@ -71,7 +71,7 @@ TEST(Chunk, SummaryCarriesStepIntegralAndCounterSteps) {
   c.Add(0, Value(10.0), Quality::Good());
   c.Add(2 * kSecond, Value(20.0), Quality::Good());
   c.Add(3 * kSecond, Value(5.0), Quality::Good());  // counter fell: rollover or reset
-  c.Add(4 * kSecond, Value(), Quality::Bad());       // ignored by aggregates
+  c.Add(4 * kSecond, Value(), Quality::Bad());      // ignored by aggregates
   c.Add(5 * kSecond, Value(8.0), Quality::Good());
   ChunkSummary s = Summarize(c);
   EXPECT_EQ(s.count, 5u);
@@ -106,8 +106,8 @@ TEST(Columns, SortKeepsEqualTimesAndDropsExactDuplicates) {
   Columns c;
   c.Add(30, Value(3.0), Quality::Good());
   c.Add(10, Value(1.0), Quality::Good());
-  c.Add(30, Value(3.0), Quality::Good());   // exact duplicate
-  c.Add(30, Value(4.0), Quality::Good());   // same time, other value: kept
+  c.Add(30, Value(3.0), Quality::Good());  // exact duplicate
+  c.Add(30, Value(4.0), Quality::Good());  // same time, other value: kept
   c.Add(20, Value(2.0), Quality::Bad());
   SortAndDedupe(c);
   ASSERT_EQ(c.size(), 4u);
@@ -126,8 +126,9 @@ TEST(Chunk, WritesFuzzSeedCorpusWhenAsked) {
   const char* root = std::getenv("GANTRY_WRITE_FUZZ_CORPUS");
   if (root == nullptr) GTEST_SKIP() << "set GANTRY_WRITE_FUZZ_CORPUS to write the seeds";
   auto write = [](const std::string& path, std::span<const uint8_t> bytes) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
   };
   const std::string chunk_dir = std::string(root) + "/historian_chunk";
   const std::string wal_dir = std::string(root) + "/historian_wal";

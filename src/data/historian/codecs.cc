@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t kBlock = 128;
 constexpr int kMaxDecimalExponent = 12;
-constexpr double kPow10[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,  1e5, 1e6,
+constexpr double kPow10[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
                                                     1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 
 // Residuals of `order`, computed with wrapping arithmetic (int64 extremes must not overflow).
@@ -24,7 +24,8 @@ void Residuals(std::span<const int64_t> v, int order, std::vector<uint64_t>& r) 
   if (order == 0) {
     for (int64_t x : v) r.push_back(static_cast<uint64_t>(x));
   } else if (order == 1) {
-    for (size_t i = 1; i < n; ++i) r.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
+    for (size_t i = 1; i < n; ++i)
+      r.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
   } else {
     uint64_t prev_d = static_cast<uint64_t>(v[1]) - static_cast<uint64_t>(v[0]);
     for (size_t i = 2; i < n; ++i) {
@@ -35,7 +36,9 @@ void Residuals(std::span<const int64_t> v, int order, std::vector<uint64_t>& r) 
   }
 }
 
-int Width(uint64_t x) { return x == 0 ? 0 : 64 - std::countl_zero(x); }
+int Width(uint64_t x) {
+  return x == 0 ? 0 : 64 - std::countl_zero(x);
+}
 
 uint64_t PackedCost(const std::vector<uint64_t>& r) {
   uint64_t bits = 0;
@@ -129,8 +132,9 @@ void EncodeIntegers(std::span<const int64_t> values, ByteWriter& out,
   Residuals(values, order, r);
   out.PutU8(static_cast<uint8_t>(order));
   if (order >= 1) out.PutVarint(ZigZag(values[0]));
-  if (order == 2) out.PutVarint(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(values[1]) -
-                                                            static_cast<uint64_t>(values[0]))));
+  if (order == 2)
+    out.PutVarint(ZigZag(
+        static_cast<int64_t>(static_cast<uint64_t>(values[1]) - static_cast<uint64_t>(values[0]))));
   uint64_t g = 0;
   for (uint64_t x : r) {
     g = std::gcd(g, Magnitude(x));
@@ -146,7 +150,8 @@ void EncodeIntegers(std::span<const int64_t> values, ByteWriter& out,
 Status DecodeIntegers(ByteReader& in, std::span<int64_t> out) {
   const int order = in.U8();
   if (!in.ok() || order > 2) return Malformed("integer column: bad order");
-  if (static_cast<size_t>(order) > out.size()) return Malformed("integer column: order exceeds count");
+  if (static_cast<size_t>(order) > out.size())
+    return Malformed("integer column: order exceeds count");
   uint64_t v0 = 0;
   uint64_t d1 = 0;
   if (order >= 1) v0 = static_cast<uint64_t>(UnZigZag(in.Varint()));
@@ -293,7 +298,8 @@ Status DecodeDoubles(ByteReader& in, std::span<uint64_t> out) {
     auto ints = std::span<int64_t>(reinterpret_cast<int64_t*>(out.data()), out.size());
     GANTRY_RETURN_IF_ERROR(DecodeIntegers(in, ints));
     const double p = kPow10[e];
-    for (auto& x : out) x = std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x)) / p);
+    for (auto& x : out)
+      x = std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x)) / p);
     return Status::Ok();
   }
   if (kind != 0) return Malformed("doubles: unknown codec kind");

@@ -14,7 +14,8 @@
 namespace gantry::historian {
 namespace {
 
-std::vector<int64_t> RoundTripInts(const std::vector<int64_t>& v, std::optional<IntOrder> order = {}) {
+std::vector<int64_t> RoundTripInts(const std::vector<int64_t>& v,
+                                   std::optional<IntOrder> order = {}) {
   ByteWriter w;
   EncodeIntegers(v, w, order);
   ByteReader r(w.bytes());
@@ -34,7 +35,9 @@ std::vector<uint64_t> RoundTripDoubles(const std::vector<uint64_t>& v) {
   return back;
 }
 
-uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
+uint64_t Bits(double d) {
+  return std::bit_cast<uint64_t>(d);
+}
 
 TEST(IntegerCodec, RandomSeriesOfEveryShapeRoundTrip) {
   std::mt19937_64 rng(42);
@@ -45,11 +48,20 @@ TEST(IntegerCodec, RandomSeriesOfEveryShapeRoundTrip) {
     int64_t x = static_cast<int64_t>(rng());
     for (auto& e : v) {
       switch (shape) {
-        case 0: e = static_cast<int64_t>(rng()); break;               // full range noise
-        case 1: x += 1000; e = x; break;                              // regular ticks
-        case 2: x += 1000 + static_cast<int64_t>(rng() % 7) - 3; e = x; break;  // jitter
-        case 3: e = static_cast<int64_t>(rng() % 5); break;           // enum
-        default: x += static_cast<int64_t>(rng() % 3); e = x; break;  // counter
+        case 0: e = static_cast<int64_t>(rng()); break;  // full range noise
+        case 1:
+          x += 1000;
+          e = x;
+          break;  // regular ticks
+        case 2:
+          x += 1000 + static_cast<int64_t>(rng() % 7) - 3;
+          e = x;
+          break;                                             // jitter
+        case 3: e = static_cast<int64_t>(rng() % 5); break;  // enum
+        default:
+          x += static_cast<int64_t>(rng() % 3);
+          e = x;
+          break;  // counter
       }
     }
     for (auto order : {std::optional<IntOrder>{}, std::optional(IntOrder::kRaw),
@@ -74,7 +86,8 @@ TEST(IntegerCodec, Int64ExtremesAndHugeGapsRoundTrip) {
 
 TEST(TimestampCodec, RegularOneHertzCostsUnderABitPerSample) {
   std::vector<int64_t> t(3600);
-  for (size_t i = 0; i < t.size(); ++i) t[i] = 1'700'000'000'000'000'000 + static_cast<int64_t>(i) * 1'000'000'000;
+  for (size_t i = 0; i < t.size(); ++i)
+    t[i] = 1'700'000'000'000'000'000 + static_cast<int64_t>(i) * 1'000'000'000;
   ByteWriter w;
   EncodeTimestamps(t, w);
   EXPECT_LT(w.size(), 3600u / 8);
@@ -85,7 +98,13 @@ TEST(TimestampCodec, RegularOneHertzCostsUnderABitPerSample) {
 }
 
 TEST(TimestampCodec, EqualTimestampsAndHugeGapsRoundTrip) {
-  std::vector<int64_t> t = {5, 5, 5, 6, 6, 1'000'000'000'000'000'000, 1'000'000'000'000'000'000,
+  std::vector<int64_t> t = {5,
+                            5,
+                            5,
+                            6,
+                            6,
+                            1'000'000'000'000'000'000,
+                            1'000'000'000'000'000'000,
                             std::numeric_limits<int64_t>::max()};
   ByteWriter w;
   EncodeTimestamps(t, w);
@@ -101,12 +120,15 @@ TEST(DoubleCodec, AdversarialBitPatternsSurviveExactly) {
                              0xFFF8000000000123ull,  // negative NaN with payload
                              Bits(std::numeric_limits<double>::infinity()),
                              Bits(-std::numeric_limits<double>::infinity()),
-                             Bits(0.0), Bits(-0.0),
+                             Bits(0.0),
+                             Bits(-0.0),
                              Bits(std::numeric_limits<double>::denorm_min()),
                              Bits(-std::numeric_limits<double>::denorm_min()),
                              Bits(std::numeric_limits<double>::min()),
                              Bits(std::numeric_limits<double>::max()),
-                             Bits(std::numeric_limits<double>::lowest()), Bits(1.0), Bits(1.0)};
+                             Bits(std::numeric_limits<double>::lowest()),
+                             Bits(1.0),
+                             Bits(1.0)};
   EXPECT_EQ(RoundTripDoubles(v), v);
 }
 
@@ -120,9 +142,9 @@ TEST(DoubleCodec, RandomAndDecimalSeriesRoundTrip) {
     for (auto& e : v) {
       level += noise(rng);
       switch (trial % 4) {
-        case 0: e = rng(); break;                                          // random bits
-        case 1: e = Bits(level); break;                                    // full-precision walk
-        case 2: e = Bits(std::round(level * 100) / 100); break;            // 2 decimals
+        case 0: e = rng(); break;                                // random bits
+        case 1: e = Bits(level); break;                          // full-precision walk
+        case 2: e = Bits(std::round(level * 100) / 100); break;  // 2 decimals
         default: e = Bits(trial % 8 == 3 ? 1e300 * level : std::round(level)); break;
       }
     }

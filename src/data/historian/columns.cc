@@ -189,4 +189,3 @@ ChunkSummary Summarize(const Columns& c) {
 }
 
 }  // namespace gantry::historian
-

@@ -30,18 +30,20 @@ struct Point {
 };
 
 struct Columns {
-  ValueType type = ValueType::kEmpty;   // the type of every present value
+  ValueType type = ValueType::kEmpty;  // the type of every present value
   std::vector<Timestamp> times;
-  std::vector<uint64_t> bits;           // double bits, int64, bool 0/1, or index into strings
-  std::vector<uint32_t> quality;        // OPC UA status code
-  std::vector<uint8_t> present;         // 0 when the sample carries no value
-  std::vector<std::string> strings;     // dictionary, for kString
+  std::vector<uint64_t> bits;        // double bits, int64, bool 0/1, or index into strings
+  std::vector<uint32_t> quality;     // OPC UA status code
+  std::vector<uint8_t> present;      // 0 when the sample carries no value
+  std::vector<std::string> strings;  // dictionary, for kString
   std::unordered_map<std::string, uint32_t> string_index;  // used by Add only
 
   size_t size() const { return times.size(); }
   bool empty() const { return times.empty(); }
   // Whether a value of type `t` may join these columns (same type, or either side empty).
-  bool Accepts(ValueType t) const { return t == ValueType::kEmpty || type == ValueType::kEmpty || t == type; }
+  bool Accepts(ValueType t) const {
+    return t == ValueType::kEmpty || type == ValueType::kEmpty || t == type;
+  }
   // Appends one sample. Precondition: Accepts(value.type()).
   void Add(Timestamp time, const Value& value, Quality q);
   // Appends sample `i` of `other` (same precondition).
@@ -53,7 +55,8 @@ struct Columns {
   // Usable for numeric aggregates: has a value, is numeric and finite, quality not Bad.
   bool Usable(size_t i) const {
     return present[i] && type != ValueType::kString && (quality[i] >> 30) < 2 &&
-           (type != ValueType::kDouble || (bits[i] & 0x7FF0000000000000ull) != 0x7FF0000000000000ull);
+           (type != ValueType::kDouble ||
+            (bits[i] & 0x7FF0000000000000ull) != 0x7FF0000000000000ull);
   }
   // Numeric view of sample i; precondition Usable(i).
   double NumericAt(size_t i) const;
@@ -68,17 +71,17 @@ Columns MergeSorted(std::vector<const Columns*> parts);
 
 // Whole-chunk summary over the usable samples (see Columns::Usable); times over all samples.
 struct ChunkSummary {
-  uint32_t count = 0;             // all samples
-  Timestamp t_min = 0, t_max = 0; // first and last time (all samples)
+  uint32_t count = 0;              // all samples
+  Timestamp t_min = 0, t_max = 0;  // first and last time (all samples)
   uint32_t usable = 0;
   double min = 0, max = 0, sum = 0;
   Timestamp first_t = 0, last_t = 0;
   double first_v = 0, last_v = 0;
-  double tw_integral = 0;         // sum of v_i * (t_{i+1} - t_i) in value*ns, step interpolation
-  double rise = 0;                // sum of positive steps v_{i+1} - v_i
-  double fall = 0;                // sum of negative steps (<= 0)
-  double reset_sum = 0;           // sum of v_{i+1} over negative steps
-  uint32_t falls = 0;             // number of negative steps
+  double tw_integral = 0;  // sum of v_i * (t_{i+1} - t_i) in value*ns, step interpolation
+  double rise = 0;         // sum of positive steps v_{i+1} - v_i
+  double fall = 0;         // sum of negative steps (<= 0)
+  double reset_sum = 0;    // sum of v_{i+1} over negative steps
+  uint32_t falls = 0;      // number of negative steps
 };
 
 // Precondition: `c` sorted by time.

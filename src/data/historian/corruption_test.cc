@@ -27,7 +27,8 @@ HistorianOptions Opts() {
 std::vector<Sample> Truth() {
   std::vector<Sample> v;
   for (int i = 0; i < 3000; ++i) {
-    v.push_back({static_cast<TagId>(i % 2), kT0 + i * kSecond, Value(100.0 + i % 17), Quality::Good()});
+    v.push_back(
+        {static_cast<TagId>(i % 2), kT0 + i * kSecond, Value(100.0 + i % 17), Quality::Good()});
   }
   return v;
 }
@@ -139,7 +140,8 @@ TEST(HistorianCorruption, RandomBitFlipsNeverServeWrongData) {
     Build(dir.path());
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(dir.path())) {
-      if (e.path().filename() != "LOCK" && fs::file_size(e.path()) > 0) files.push_back(e.path().string());
+      if (e.path().filename() != "LOCK" && fs::file_size(e.path()) > 0)
+        files.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());
     const std::string& victim = files[rng() % files.size()];

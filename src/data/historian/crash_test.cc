@@ -32,7 +32,8 @@ Sample Generate(int64_t b, int i) {
   const auto tag = static_cast<TagId>(i % kTags);
   int64_t slot = b * kPerBatch + i;
   Timestamp t = kT0 + slot * 100 * kMillisecond;
-  if (b % 7 == 3 && i < kTags && b >= 50) t = kT0 + ((b - 50) * kPerBatch + i) * 100 * kMillisecond + 50 * kMillisecond;
+  if (b % 7 == 3 && i < kTags && b >= 50)
+    t = kT0 + ((b - 50) * kPerBatch + i) * 100 * kMillisecond + 50 * kMillisecond;
   if (i == kPerBatch - 1 && b % 5 == 0) return {tag, t, Value(), Quality::BadNotConnected()};
   switch (tag) {
     case 0: return {tag, t, Value(20.0 + static_cast<double>(slot % 1000) / 100), Quality::Good()};
@@ -125,8 +126,8 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
     for (int64_t k : acked) {
       for (int i = 0; i < kPerBatch; ++i) {
         Sample s = Generate(k, i);
-        ASSERT_TRUE(stored.count({s.tag, s.time})) << "round " << round << ": acknowledged batch "
-                                                   << k << " sample " << i << " lost";
+        ASSERT_TRUE(stored.count({s.tag, s.time}))
+            << "round " << round << ": acknowledged batch " << k << " sample " << i << " lost";
       }
     }
   }

@@ -12,6 +12,8 @@ namespace gantry::historian {
 
 // CRC-32C of `data` continued from `crc` (0 to start). Pure; thread-safe.
 uint32_t Crc32cExtend(uint32_t crc, std::span<const uint8_t> data);
-inline uint32_t Crc32c(std::span<const uint8_t> data) { return Crc32cExtend(0, data); }
+inline uint32_t Crc32c(std::span<const uint8_t> data) {
+  return Crc32cExtend(0, data);
+}
 
 }  // namespace gantry::historian

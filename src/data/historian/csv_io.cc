@@ -99,7 +99,8 @@ Result<CsvImportStats> ImportCsv(Historian& historian, const TagResolver& resolv
     if (f[1].empty()) return InvalidArgument(where + "tag: empty");
     if (f[1] != last_path) {
       auto tag = resolve(f[1]);
-      if (!tag.ok()) return InvalidArgument(where + "tag '" + f[1] + "': " + tag.status().message());
+      if (!tag.ok())
+        return InvalidArgument(where + "tag '" + f[1] + "': " + tag.status().message());
       last_path = f[1];
       last_tag = *tag;
     }

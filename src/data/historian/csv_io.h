@@ -29,8 +29,8 @@ using TagResolver = std::function<Result<TagId>(std::string_view path)>;
 TagResolver CatalogResolver(Historian& historian);
 
 struct CsvImportOptions {
-  size_t batch_size = 10'000;     // samples per Append
-  bool integers_as_int64 = false; // "42" becomes int64 instead of double
+  size_t batch_size = 10'000;      // samples per Append
+  bool integers_as_int64 = false;  // "42" becomes int64 instead of double
 };
 
 struct CsvImportStats {

@@ -29,18 +29,21 @@ TEST(HistorianCsv, ImportExportReimportIsIdentical) {
   auto st = ImportCsv(*h, CatalogResolver(*h), in);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_EQ(st->samples, 5u);
-  std::vector<SeriesId> all = {*h->FindSeries("site/line1/temp"), *h->FindSeries("site/line1/running"),
+  std::vector<SeriesId> all = {*h->FindSeries("site/line1/temp"),
+                               *h->FindSeries("site/line1/running"),
                                *h->FindSeries("site/line1/state")};
   std::ostringstream out;
   ASSERT_TRUE(ExportCsv(*h, all, INT64_MIN, INT64_MAX, out).ok());
-  EXPECT_NE(out.str().find("2025-11-22T00:00:01.250Z,site/line1/temp,21.75,Good"), std::string::npos)
+  EXPECT_NE(out.str().find("2025-11-22T00:00:01.250Z,site/line1/temp,21.75,Good"),
+            std::string::npos)
       << out.str();
   EXPECT_NE(out.str().find("\"Stopped, jam\""), std::string::npos);
 
   auto h2 = std::move(Historian::Open(b.path(), o, clock)).value();
   std::istringstream again(out.str());
   ASSERT_TRUE(ImportCsv(*h2, CatalogResolver(*h2), again).ok());
-  std::vector<SeriesId> all2 = {*h2->FindSeries("site/line1/temp"), *h2->FindSeries("site/line1/running"),
+  std::vector<SeriesId> all2 = {*h2->FindSeries("site/line1/temp"),
+                                *h2->FindSeries("site/line1/running"),
                                 *h2->FindSeries("site/line1/state")};
   std::ostringstream out2;
   ASSERT_TRUE(ExportCsv(*h2, all2, INT64_MIN, INT64_MAX, out2).ok());
@@ -57,7 +60,8 @@ TEST(HistorianCsv, BadRowNamesLineAndField) {
   EXPECT_NE(st.status().message().find("csv line 2: timestamp"), std::string::npos)
       << st.status().message();
   std::istringstream q("2025-11-22T00:00:00Z,a,1,Excellent\n");
-  EXPECT_NE(ImportCsv(*h, CatalogResolver(*h), q).status().message().find("quality"), std::string::npos);
+  EXPECT_NE(ImportCsv(*h, CatalogResolver(*h), q).status().message().find("quality"),
+            std::string::npos);
 }
 
 }  // namespace

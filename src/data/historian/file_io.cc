@@ -52,8 +52,8 @@ Status WriteAll(int fd, const std::string& path, std::span<const uint8_t> bytes)
 Status ReadAt(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> bytes) {
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
-                              static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return Errno("cannot read", path);
@@ -92,7 +92,8 @@ Status SyncDir(const std::string& dir) {
 }
 
 Status TruncateFile(const std::string& path, uint64_t length) {
-  if (::truncate(path.c_str(), static_cast<off_t>(length)) != 0) return Errno("cannot truncate", path);
+  if (::truncate(path.c_str(), static_cast<off_t>(length)) != 0)
+    return Errno("cannot truncate", path);
   return Status::Ok();
 }
 
@@ -112,7 +113,8 @@ Result<std::vector<uint64_t>> ListNumbered(const std::string& dir, const std::st
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
       continue;
     }
-    const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    const std::string digits =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
     if (digits.empty() || digits.size() > 18 ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;

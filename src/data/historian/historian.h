@@ -1,7 +1,8 @@
 // The historian: Gantry's embedded time-series store. Every sample from the tag bus is written to
 // a write-ahead log (acknowledged once durable by the sync policy), kept per series in a memtable,
 // and sealed into compressed, checksummed chunks in segment files. Queries merge sealed chunks and
-// memtables; aggregates over whole chunks use the chunk summaries. Format: docs/formats/historian.md.
+// memtables; aggregates over whole chunks use the chunk summaries. Format:
+// docs/formats/historian.md.
 //
 //   GANTRY_ASSIGN_OR_RETURN(auto h, Historian::Open("/var/lib/gantry/historian", {}, clock));
 //   GANTRY_RETURN_IF_ERROR(h->BindTag(7, "acme/plant1/line2/press/temperature"));
@@ -49,8 +50,8 @@ struct RetentionRule {
 struct HistorianOptions {
   SyncPolicy sync = SyncPolicy::kEveryBatch;
   Duration sync_interval = 100 * kMillisecond;
-  Duration chunk_span = kHour;            // chunks are cut at multiples of this (UTC aligned)
-  uint32_t max_chunk_samples = 1u << 16;  // and at this many samples
+  Duration chunk_span = kHour;                // chunks are cut at multiples of this (UTC aligned)
+  uint32_t max_chunk_samples = 1u << 16;      // and at this many samples
   uint64_t wal_checkpoint_bytes = 64u << 20;  // start a new WAL (and drop the old) past this
   uint64_t segment_max_bytes = 256u << 20;    // start a new segment file past this
   std::vector<RetentionRule> retention;       // longest matching prefix wins; none = keep
@@ -63,7 +64,7 @@ struct HistorianOptions {
 };
 
 struct HistorianStats {
-  uint64_t samples_appended = 0;    // accepted into the WAL
+  uint64_t samples_appended = 0;  // accepted into the WAL
   uint64_t batches_appended = 0;
   uint64_t wal_syncs = 0;
   uint64_t chunks_sealed = 0;
@@ -71,8 +72,8 @@ struct HistorianStats {
   uint64_t wal_tail_bytes_cut = 0;  // torn tail removed at Open
   uint64_t segment_tail_bytes_cut = 0;
   uint64_t samples_refused_disk_floor = 0;
-  uint64_t chunks_expired = 0;      // dropped by retention
-  bool disk_floor_alarm = false;    // free space is below the floor now
+  uint64_t chunks_expired = 0;    // dropped by retention
+  bool disk_floor_alarm = false;  // free space is below the floor now
 };
 
 // Where a raw page stopped: the next page resumes after the first `skip` samples at `time`.
@@ -147,10 +148,10 @@ class Historian {
     int priority = 0;
     std::vector<ChunkRef> chunks;  // sorted by t_min
     Columns mem;
-    uint64_t mem_lsn = 0;           // batch of the newest sample added
-    uint32_t mem_lsn_samples = 0;   // samples of this series added from batch mem_lsn
+    uint64_t mem_lsn = 0;          // batch of the newest sample added
+    uint32_t mem_lsn_samples = 0;  // samples of this series added from batch mem_lsn
     Timestamp mem_window_end = 0;
-    uint64_t sealed_lsn = 0;        // replay marker of the newest chunk (see ChunkHeader)
+    uint64_t sealed_lsn = 0;  // replay marker of the newest chunk (see ChunkHeader)
     uint32_t sealed_lsn_samples = 0;
   };
   struct Segment {
@@ -196,9 +197,9 @@ class Historian {
   mutable std::mutex mu_;
   FileHandle lock_file_;
   FileHandle catalog_;
-  std::vector<Series> series_;           // by SeriesId
+  std::vector<Series> series_;  // by SeriesId
   std::map<std::string, SeriesId, std::less<>> by_path_;
-  std::vector<SeriesId> tag_binding_;    // by TagId below kDenseTags; kNoSeries when unbound
+  std::vector<SeriesId> tag_binding_;  // by TagId below kDenseTags; kNoSeries when unbound
   std::unordered_map<TagId, SeriesId> sparse_binding_;  // TagIds from kDenseTags up
   std::vector<Segment> segments_;
   FileHandle wal_;

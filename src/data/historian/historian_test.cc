@@ -21,7 +21,8 @@ HistorianOptions Fast() {
   return o;
 }
 
-std::unique_ptr<Historian> MustOpen(const std::string& dir, HistorianOptions o, const Clock& clock) {
+std::unique_ptr<Historian> MustOpen(const std::string& dir, HistorianOptions o,
+                                    const Clock& clock) {
   auto h = Historian::Open(dir, std::move(o), clock);
   EXPECT_TRUE(h.ok()) << h.status().ToString();
   return h.ok() ? std::move(h).value() : nullptr;
@@ -37,7 +38,8 @@ TEST(Historian, SamplesSurviveReopenFromWalAndFromChunks) {
   TempDir dir;
   ManualClock clock(kT0);
   std::vector<Sample> batch;
-  for (int i = 0; i < 10'000; ++i) batch.push_back({0, kT0 + i * kSecond, Value(i * 0.5), Quality::Good()});
+  for (int i = 0; i < 10'000; ++i)
+    batch.push_back({0, kT0 + i * kSecond, Value(i * 0.5), Quality::Good()});
   {
     auto h = Historian::Open(dir.path(), Fast(), clock);
     ASSERT_TRUE(h.ok()) << h.status().ToString();
@@ -63,12 +65,14 @@ TEST(Historian, LateSamplesMergeAndExactDuplicatesAreIgnored) {
   ManualClock clock(kT0);
   auto h = MustOpen(dir.path(), Fast(), clock);
   std::vector<Sample> live, late;
-  for (int i = 0; i < 7200; i += 2) live.push_back({1, kT0 + i * kSecond, Value(int64_t{i}), Quality::Good()});
-  for (int i = 1; i < 7200; i += 2) late.push_back({1, kT0 + i * kSecond, Value(int64_t{i}), Quality::Good()});
+  for (int i = 0; i < 7200; i += 2)
+    live.push_back({1, kT0 + i * kSecond, Value(int64_t{i}), Quality::Good()});
+  for (int i = 1; i < 7200; i += 2)
+    late.push_back({1, kT0 + i * kSecond, Value(int64_t{i}), Quality::Good()});
   ASSERT_TRUE(h->Append(live).ok());
   ASSERT_TRUE(h->Flush().ok());
-  ASSERT_TRUE(h->Append(late).ok());                                 // a device delivers its buffer
-  ASSERT_TRUE(h->Append(std::span(live).first(100)).ok());           // and resends some
+  ASSERT_TRUE(h->Append(late).ok());                        // a device delivers its buffer
+  ASSERT_TRUE(h->Append(std::span(live).first(100)).ok());  // and resends some
   ASSERT_TRUE(h->Append(std::span(late).last(50)).ok());
   auto series = *h->SeriesFor("tag/1");
   auto points = ReadAll(*h, series);
@@ -83,10 +87,12 @@ TEST(Historian, PagingWithEqualTimestampsVisitsEverySampleOnce) {
   ManualClock clock(kT0);
   auto h = MustOpen(dir.path(), Fast(), clock);
   std::vector<Sample> batch;
-  for (int i = 0; i < 1000; ++i) batch.push_back({0, kT0 + (i / 7) * kSecond, Value(double(i)), Quality::Good()});
+  for (int i = 0; i < 1000; ++i)
+    batch.push_back({0, kT0 + (i / 7) * kSecond, Value(double(i)), Quality::Good()});
   ASSERT_TRUE(h->Append(batch).ok());
   ASSERT_TRUE(h->Flush().ok());
-  ASSERT_TRUE(h->Append(std::vector<Sample>{{0, kT0 + 500 * kSecond, Value(-1.0), Quality::Good()}}).ok());
+  ASSERT_TRUE(
+      h->Append(std::vector<Sample>{{0, kT0 + 500 * kSecond, Value(-1.0), Quality::Good()}}).ok());
   std::vector<Point> all;
   std::optional<RawCursor> cursor;
   int pages = 0;
@@ -159,7 +165,8 @@ TEST(HistorianAggregate, SummaryPathEqualsBruteForceOnRandomData) {
     }
     if (seed) brute.Seed(seed->time, *seed->value.AsDouble());
     for (const Point& p : all) {
-      if (p.time >= from && p.time < to && !p.quality.IsBad()) brute.Add(p.time, *p.value.AsDouble());
+      if (p.time >= from && p.time < to && !p.quality.IsBad())
+        brute.Add(p.time, *p.value.AsDouble());
     }
     auto slow = brute.Finish();
     ASSERT_EQ(fast->size(), slow.size());
@@ -185,7 +192,8 @@ TEST(HistorianAggregate, CounterRolloverAndResetDeltas) {
   auto h = MustOpen(dir.path(), Fast(), clock);
   std::vector<Sample> b;
   const int64_t values[] = {65530, 65535, 3, 10};  // a 16-bit counter rolls over
-  for (int i = 0; i < 4; ++i) b.push_back({0, kT0 + i * kMinute, Value(values[i]), Quality::Good()});
+  for (int i = 0; i < 4; ++i)
+    b.push_back({0, kT0 + i * kMinute, Value(values[i]), Quality::Good()});
   ASSERT_TRUE(h->Append(b).ok());
   auto wrapped = *h->Aggregate(0, kT0, kT0 + kHour, {.interval = kHour, .counter_width_bits = 16});
   EXPECT_DOUBLE_EQ(*BucketValue(wrapped[0], AggregateKind::kDelta), 5 + 4 + 7);
@@ -223,7 +231,8 @@ TEST(HistorianCatalog, DataFollowsThePathWhenTagIdsAreRenumbered) {
   }
   auto h = MustOpen(dir.path(), Fast(), clock);
   ASSERT_TRUE(h->BindTag(0, "site/a/count").ok());  // the new configuration numbers it 0
-  ASSERT_TRUE(h->Append(std::vector<Sample>{{0, kT0 + kSecond, Value(int64_t{6}), Quality::Good()}}).ok());
+  ASSERT_TRUE(
+      h->Append(std::vector<Sample>{{0, kT0 + kSecond, Value(int64_t{6}), Quality::Good()}}).ok());
   auto points = ReadAll(*h, *h->FindSeries("site/a/count"));
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[1].value, Value(int64_t{6}));
@@ -241,7 +250,8 @@ TEST(HistorianDiskFloor, LowPriorityTagsAreRefusedFirstAndCounted) {
   ASSERT_TRUE(h->BindTag(0, "important").ok());
   ASSERT_TRUE(h->BindTag(1, "debug").ok());
   ASSERT_TRUE(h->SetPriority(*h->FindSeries("debug"), -1).ok());
-  std::vector<Sample> b = {{0, kT0, Value(1.0), Quality::Good()}, {1, kT0, Value(2.0), Quality::Good()}};
+  std::vector<Sample> b = {{0, kT0, Value(1.0), Quality::Good()},
+                           {1, kT0, Value(2.0), Quality::Good()}};
   ASSERT_TRUE(h->Append(b).ok());
   EXPECT_FALSE(h->stats().disk_floor_alarm);
   free = 700'000;

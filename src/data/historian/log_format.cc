@@ -24,8 +24,10 @@ Result<LogFileHeader> DecodeLogHeader(std::span<const uint8_t> bytes, uint32_t m
   h.durable_length = r.U64();
   const uint32_t crc = r.U32();
   if (h.magic != magic) return Corrupt("log header: bad magic");
-  if (Crc32c(bytes.first(kLogHeaderSize - 4)) != crc) return Corrupt("log header: checksum mismatch");
-  if (version != kLogVersion) return Corrupt("log header: unsupported version " + std::to_string(version));
+  if (Crc32c(bytes.first(kLogHeaderSize - 4)) != crc)
+    return Corrupt("log header: checksum mismatch");
+  if (version != kLogVersion)
+    return Corrupt("log header: unsupported version " + std::to_string(version));
   return h;
 }
 
@@ -70,8 +72,8 @@ LogScan ScanRecords(std::span<const uint8_t> bytes, size_t start) {
       scan.problem = "unknown record type " + std::to_string(type);
       break;
     }
-    scan.records.push_back({static_cast<RecordType>(type),
-                            bytes.subspan(pos + kRecordHeaderSize, len), pos});
+    scan.records.push_back(
+        {static_cast<RecordType>(type), bytes.subspan(pos + kRecordHeaderSize, len), pos});
     pos += kRecordHeaderSize + len;
     scan.valid_end = pos;
   }
@@ -86,7 +88,8 @@ void EncodeSampleBatch(uint64_t lsn, std::span<const Sample> samples,
   for (size_t i = 0; i < samples.size(); ++i) {
     const Sample& s = samples[i];
     w.PutVarint(series[i]);
-    w.PutVarint(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(s.time) - static_cast<uint64_t>(prev))));
+    w.PutVarint(
+        ZigZag(static_cast<int64_t>(static_cast<uint64_t>(s.time) - static_cast<uint64_t>(prev))));
     prev = s.time;
     w.PutVarint(s.quality.code());
     const auto type = s.value.type();

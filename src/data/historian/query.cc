@@ -33,7 +33,8 @@ Result<std::vector<Historian::Piece>> Historian::Pieces(Series& s, Timestamp fro
   for (size_t i = 0; i < raw.size();) {
     size_t j = i + 1;
     Timestamp group_max = raw[i].t_max;
-    while (j < raw.size() && raw[j].t_min <= group_max) group_max = std::max(group_max, raw[j++].t_max);
+    while (j < raw.size() && raw[j].t_min <= group_max)
+      group_max = std::max(group_max, raw[j++].t_max);
     if (j == i + 1) {
       out.push_back(raw[i]);
     } else {
@@ -139,7 +140,8 @@ Result<std::optional<Point>> Historian::InterpolatedAt(SeriesId series, Timestam
   if (!after) return std::optional(out);
   const double v0 = *before->value.AsDouble();
   const double v1 = *after->value.AsDouble();
-  const double f = static_cast<double>(t - before->time) / static_cast<double>(after->time - before->time);
+  const double f =
+      static_cast<double>(t - before->time) / static_cast<double>(after->time - before->time);
   out.value = Value(v0 + (v1 - v0) * f);
   // The worse of the two qualities (severity lives in the top bits).
   if (after->quality.code() >> 30 > before->quality.code() >> 30) out.quality = after->quality;
@@ -150,7 +152,8 @@ Result<std::vector<Bucket>> Historian::Aggregate(SeriesId series, Timestamp from
                                                  const AggregateOptions& options) {
   if (options.interval <= 0) return InvalidArgument("interval: must be positive");
   if (to <= from) return InvalidArgument("to: must be after from");
-  if ((static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) / static_cast<uint64_t>(options.interval) >
+  if ((static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) /
+          static_cast<uint64_t>(options.interval) >
       1'000'000) {
     return InvalidArgument("interval: more than 1000000 intervals between from and to");
   }

@@ -11,7 +11,8 @@ namespace gantry::historian::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "gantry-historian-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "gantry-historian-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }

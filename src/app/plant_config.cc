@@ -33,7 +33,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   GANTRY_ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::Parse(text, file_name));
   ConfigNode root = doc.Root();
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
-  root.AllowKeys({"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices"});
+  root.AllowKeys({"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices",
+                  "operations"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -44,6 +45,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   }
 
   plant.equipment = ParseEquipment(root);
+  plant.operations = ops::ParseOperationsConfig(root);
   ParseApi(root["api"], plant.api);
   ParseSimulator(root["simulator"], plant.simulator);
 
@@ -93,6 +95,26 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
                 "' is not the enterprise, a site, area, line or work centre declared in 'sites')";
     }
     if (!message.empty()) doc.AddError(ConfigError{tag.where, "path", std::move(message)});
+  }
+
+  // Every signal an operations rule names must be a configured tag.
+  for (const ops::WorkCentreRules& wc : plant.operations.work_centres) {
+    std::vector<std::pair<std::string, std::string>> signals = {
+        {"state word", wc.state_word_tag}, {"running", wc.running_tag}, {"speed", wc.speed_tag},
+        {"fault code", wc.fault_tag},      {"starved", wc.starved_tag}, {"blocked", wc.blocked_tag}};
+    static constexpr const char* kCounterNames[] = {"good", "reject", "total", "rework"};
+    for (int r = 0; r < ops::kCounterRoleCount; ++r)
+      if (wc.counters[r]) signals.emplace_back(std::string(kCounterNames[r]) + " counter", wc.counters[r]->tag);
+    for (const auto& [what, path] : signals) {
+      if (path.empty() || seen.count(path)) continue;
+      const EquipmentNode* node = plant.equipment.Find(wc.path);
+      ConfigError e;
+      e.where = node ? node->where : ConfigLocation{file_name, 0, 0};
+      e.key_path = "work_centres." + wc.name;
+      e.message = "the " + what + " signal " + QuoteForMessage(path) +
+                  " is not a configured tag; declare it under a device's tags";
+      doc.AddError(std::move(e));
+    }
   }
 
   GANTRY_RETURN_IF_ERROR(doc.Finish());

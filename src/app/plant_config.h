@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "core/tag.h"
 #include "field/modbus/modbus_config.h"
+#include "operations/operations_config.h"
 
 namespace gantry {
 
@@ -42,6 +43,8 @@ struct PlantConfig {
   // modbus_devices[d].points[p] is tags[first_tag_of_device[d] + p].
   std::vector<TagConfig> tags;
   std::vector<size_t> first_tag_of_device;
+  // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
+  ops::OperationsConfig operations;
 };
 
 // Reads and validates a configuration file.

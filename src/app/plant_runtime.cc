@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/http_server.h"
+#include "app/operations_service.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
 #include "data/historian/historian.h"
@@ -70,6 +71,7 @@ struct PlantRuntime::Parts {
   std::unique_ptr<CurrentValueUpdater> updater;
   std::unique_ptr<Historian> historian;
   std::unique_ptr<HistorianWriter> historian_writer;
+  std::unique_ptr<OperationsService> operations;  // when work centres have rules
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<ApiServer> api;
@@ -101,6 +103,10 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   GANTRY_ASSIGN_OR_RETURN(p.historian,
                           Historian::Open(cfg.data_dir + "/historian", historian_options,
                                           SystemClock::Instance()));
+  // Store each tag under its path, so that its history survives a configuration change that
+  // renumbers TagIds.
+  for (TagId id = 0; id < p.registry.size(); ++id)
+    GANTRY_RETURN_IF_ERROR(p.historian->BindTag(id, p.registry.Get(id).path));
   spdlog::info("historian open in {}/historian", cfg.data_dir);
 
   p.values = std::make_unique<CurrentValues>(p.registry.size());
@@ -108,6 +114,18 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   GANTRY_RETURN_IF_ERROR(p.updater->Start());
   p.historian_writer = std::make_unique<HistorianWriter>(p.bus, *p.historian);
   p.historian_writer->Start();
+
+  if (!cfg.operations.work_centres.empty()) {
+    const TagRegistry* registry = &p.registry;
+    ops::TagResolver resolver = [registry](std::string_view path) { return registry->Find(path); };
+    Result<std::unique_ptr<OperationsService>> ops = OperationsService::Create(
+        cfg.operations, resolver, p.bus, cfg.data_dir, SystemClock::Instance());
+    if (!ops.ok()) return ops.status().WithContext("operations");
+    p.operations = std::move(ops).value();
+    p.operations->Start();
+    spdlog::info("operations: {} work centres, events in {}/operations.sqlite",
+                 cfg.operations.work_centres.size(), cfg.data_dir);
+  }
 
   if (options.start_simulator || cfg.simulator.enabled) {
     sim::SimOptions so;
@@ -159,6 +177,20 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     for (const auto& c : raw->connectors) health.push_back(c->Health());
     return health;
   };
+  if (OperationsService* ops = p.operations.get()) {
+    context.equipment_state = [ops](std::string_view path) {
+      return ops->EquipmentStateJson(path);
+    };
+    context.oee = [ops](std::string_view scope, Timestamp from, Timestamp to,
+                        std::string_view by) { return ops->OeeJson(scope, from, to, by); };
+    context.downtime = [ops](std::string_view scope, Timestamp from, Timestamp to) {
+      return ops->DowntimeJson(scope, from, to);
+    };
+    context.assign_reason = [ops](const std::string& wc, Timestamp stop_start,
+                                  const std::string& reason, const std::string& by) {
+      return ops->AssignReason(wc, stop_start, reason, by);
+    };
+  }
   GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));
   return runtime;
 }
@@ -170,6 +202,7 @@ void PlantRuntime::Stop() {
   if (p.api) p.api->Stop();
   for (auto& c : p.connectors) c->Stop();
   if (p.simulator) p.simulator->Stop();
+  if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();
   spdlog::info("stopped");

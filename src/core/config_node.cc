@@ -376,6 +376,15 @@ ConfigNode ConfigDocument::Root() {
   return ConfigNode(this, std::make_unique<YAML::Node>(*root_), "", root_->IsDefined());
 }
 
+void ConfigDocument::AddError(ConfigError error) {
+  for (const auto& e : errors_) {
+    if (e.where.line == error.where.line && e.where.column == error.where.column &&
+        e.key_path == error.key_path && e.message == error.message)
+      return;
+  }
+  errors_.push_back(std::move(error));
+}
+
 Status ConfigDocument::Finish() const {
   if (errors_.empty()) return Status::Ok();
   std::string msg = std::to_string(errors_.size()) +

@@ -121,7 +121,9 @@ class ConfigDocument {
   ConfigNode Root();
   const std::string& FileName() const { return file_name_; }
 
-  void AddError(ConfigError error) { errors_.push_back(std::move(error)); }
+  // Records an error; an exact repeat (same place, key and message) is recorded once, since
+  // several layers may check the same part of the file.
+  void AddError(ConfigError error);
   const std::vector<ConfigError>& Errors() const { return errors_; }
   // OK when no error was recorded; else InvalidArgument listing every error, one per line.
   Status Finish() const;

@@ -63,10 +63,14 @@ bool ValidSegment(const std::string& s) {
   return true;
 }
 
-// Reads the `name` of an item that is either a plain string or a map with `name:`.
-std::string ItemName(const ConfigNode& item, std::initializer_list<std::string_view> keys) {
+// Reads the `name` of an item that is either a plain string or a map with `name:`. The other keys
+// of a work centre's map (state rules, counters, ...) are the operations layer's to check.
+std::string ItemName(const ConfigNode& item) {
   if (item.IsScalar()) return item.AsString();
-  item.AllowKeys(keys);
+  if (!item.IsMap()) {
+    item.Error("expected a work centre name or a map with name:");
+    return {};
+  }
   return item.RequiredString("name");
 }
 
@@ -118,8 +122,7 @@ EquipmentModel ParseEquipment(const ConfigNode& root) {
   for (const ConfigNode& site : sites.Items()) {
     // Site-level keys owned by later layers (shifts, schedules, tariffs) are allowed here and
     // parsed by those layers.
-    site.AllowKeys({"name", "timezone", "areas", "shifts", "schedule", "calendar", "tariffs",
-                    "currency", "reasons"});
+    site.AllowKeys({"name", "timezone", "areas", "calendar"});
     const std::string site_name = site.RequiredString("name");
     std::string tz = site.String("timezone", "UTC");
     if (!IsKnownTimeZone(tz)) {
@@ -141,9 +144,7 @@ EquipmentModel ParseEquipment(const ConfigNode& root) {
         const std::string line_path = area_path + "/" + line_name;
         for (const ConfigNode& wc : line["work_centres"].Items()) {
           // Work-centre rules (state, counters, reasons) are parsed by the operations layer.
-          const std::string wc_name =
-              ItemName(wc, {"name", "state", "counters", "rules", "reasons", "ideal_rate",
-                            "upstream", "downstream", "micro_stop", "energy", "signals"});
+          const std::string wc_name = ItemName(wc);
           AddNode(model, wc, line_path, wc_name, EquipmentLevel::kWorkCentre, site_path, tz);
         }
       }

@@ -14,10 +14,19 @@ namespace {
 // A prepared statement, finalized on scope exit.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
+  Stmt(sqlite3* db, const char* sql) : db_(db), owned_(true) {
     if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK) st_ = nullptr;
   }
-  ~Stmt() { sqlite3_finalize(st_); }
+  // Borrows a statement kept prepared by its owner (the outbox's cache); reset on scope exit.
+  Stmt(sqlite3* db, sqlite3_stmt* cached) : db_(db), st_(cached), owned_(false) {}
+  ~Stmt() {
+    if (owned_) {
+      sqlite3_finalize(st_);
+    } else if (st_ != nullptr) {
+      sqlite3_reset(st_);
+      sqlite3_clear_bindings(st_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return st_ != nullptr; }
@@ -40,7 +49,19 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
+  bool owned_;
 };
+
+constexpr const char* kEnqueueSql =
+    "INSERT INTO outbox_message (idempotency_key, kind, order_key, sequence, payload,"
+    " enqueued_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+    " ON CONFLICT(idempotency_key) DO NOTHING";
+constexpr const char* kDeliveredSql =
+    "UPDATE outbox_message SET state = 1, attempts = ?2, delivered_at = ?3, ack = ?4,"
+    " last_error = '' WHERE id = ?1";
+constexpr const char* kFailedSql =
+    "UPDATE outbox_message SET state = ?2, attempts = ?3, next_attempt_at = ?4,"
+    " last_error = ?5 WHERE id = ?1";
 
 constexpr const char* kColumns =
     "id, idempotency_key, kind, order_key, sequence, payload, state, attempts, enqueued_at, "
@@ -146,7 +167,18 @@ Outbox::Outbox(sqlite3* db, bool owned, OutboxOptions options, const Clock& cloc
       rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {}
 
 Outbox::~Outbox() {
+  for (auto& [sql, st] : statements_) sqlite3_finalize(st);
   if (owned_) sqlite3_close(db_);
+}
+
+sqlite3_stmt* Outbox::Cached(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+    return nullptr;  // Stmt::ok() reports it, with sqlite3_errmsg
+  statements_.emplace(sql, st);
+  return st;
 }
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxOptions options,
@@ -203,10 +235,7 @@ Result<std::string> Outbox::Enqueue(const OutboxMessageSpec& spec) {
   if (spec.kind.empty() || spec.order_key.empty())
     return InvalidArgument("outbox: a message needs a kind and an order key");
   std::string key = IdempotencyKey(spec.order_key, spec.kind, spec.sequence);
-  Stmt s(db_,
-         "INSERT INTO outbox_message (idempotency_key, kind, order_key, sequence, payload,"
-         " enqueued_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
-         " ON CONFLICT(idempotency_key) DO NOTHING");
+  Stmt s(db_, Cached(kEnqueueSql));
   if (!s.ok()) return s.Error("enqueue");
   const Timestamp now = clock_.Now();
   s.Bind(1, key);
@@ -294,9 +323,7 @@ Status Outbox::Record(const OutboxMessage& m, const DeliveryResult& r) {
   const Timestamp now = clock_.Now();
   const int attempts = m.attempts + 1;
   if (r.verdict == DeliveryVerdict::kAcknowledged) {
-    Stmt s(db_,
-           "UPDATE outbox_message SET state = 1, attempts = ?2, delivered_at = ?3, ack = ?4,"
-           " last_error = '' WHERE id = ?1");
+    Stmt s(db_, Cached(kDeliveredSql));
     if (!s.ok()) return s.Error("record");
     s.Bind(1, m.id);
     s.Bind(2, attempts);
@@ -316,9 +343,7 @@ Status Outbox::Record(const OutboxMessage& m, const DeliveryResult& r) {
   const bool quarantine =
       (r.verdict == DeliveryVerdict::kPermanent && attempts >= options_.quarantine_after) ||
       (options_.max_transient_attempts > 0 && attempts >= options_.max_transient_attempts);
-  Stmt s(db_,
-         "UPDATE outbox_message SET state = ?2, attempts = ?3, next_attempt_at = ?4,"
-         " last_error = ?5 WHERE id = ?1");
+  Stmt s(db_, Cached(kFailedSql));
   if (!s.ok()) return s.Error("record");
   s.Bind(1, m.id);
   s.Bind(2, quarantine ? 2 : 0);

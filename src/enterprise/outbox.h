@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -21,6 +22,7 @@
 #include "core/time.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace gantry::enterprise {
 
@@ -174,6 +176,8 @@ class Outbox {
   Status CreateSchema();
   Status Record(const OutboxMessage& m, const DeliveryResult& r);
   Duration Backoff(int attempts);
+  // The hot statements stay prepared; keyed by the address of their static SQL text.
+  sqlite3_stmt* Cached(const char* sql);
 
   sqlite3* db_;
   bool owned_;
@@ -183,6 +187,7 @@ class Outbox {
   std::vector<Duration> latencies_;  // ring buffer of recent delivery latencies
   size_t latency_next_ = 0;
   int64_t delivered_since_open_ = 0;
+  std::map<const char*, sqlite3_stmt*> statements_;
 };
 
 }  // namespace gantry::enterprise

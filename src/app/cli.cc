@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "context/replay.h"
 
 namespace gantry {
 
@@ -40,6 +41,30 @@ int RunCli(int argc, char** argv) {
   sim_cmd->add_option("--seed", sim.seed, "Random seed; the same seed gives the same plant (default 42)");
   sim_cmd->add_option("--time-scale", sim.time_scale, "Simulated seconds per real second (default 1)");
 
+  auto* replay_cmd = app.add_subcommand(
+      "replay",
+      "Run the operations engine over recorded samples and write the ISO 22400 report:\n"
+      "  gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T --to T)\n"
+      "                [--orders FILE] [--from T] [--to T] --out report.json");
+  replay_cmd->prefix_command();
+
+  auto* historian_cmd = app.add_subcommand("historian", "Import or export historian data as CSV");
+  historian_cmd->require_subcommand(1);
+  HistorianImportArgs import_args;
+  auto* import_cmd = historian_cmd->add_subcommand(
+      "import", "Import CSV files (timestamp,tag,value[,quality]) into DIR/historian");
+  import_cmd->add_option("--data,-d", import_args.data_dir, "Gantry data folder")->required();
+  import_cmd->add_option("files", import_args.files, "CSV files")->required();
+  import_cmd->add_flag("--integers", import_args.integers_as_int64,
+                       "Store whole numbers as int64 instead of double");
+  HistorianExportArgs export_args;
+  auto* export_cmd = historian_cmd->add_subcommand("export", "Export stored samples as CSV");
+  export_cmd->add_option("--data,-d", export_args.data_dir, "Gantry data folder")->required();
+  export_cmd->add_option("--tag,-t", export_args.tags, "Tag path (repeatable)")->required();
+  export_cmd->add_option("--from", export_args.from, "Start (ISO 8601 or epoch)")->required();
+  export_cmd->add_option("--to", export_args.to, "End, exclusive (ISO 8601 or epoch)")->required();
+  export_cmd->add_option("--out,-o", export_args.out, "Output file (default: standard output)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,6 +75,9 @@ int RunCli(int argc, char** argv) {
   if (*demo_cmd) return RunPlant(demo);
   if (*run_cmd) return RunPlant(run);
   if (*sim_cmd) return RunSim(sim);
+  if (*replay_cmd) return ctx::RunReplayCommand(replay_cmd->remaining());
+  if (*import_cmd) return RunHistorianImport(import_args);
+  if (*export_cmd) return RunHistorianExport(export_args);
   return 2;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gantry {
 
@@ -34,5 +35,22 @@ struct SimArgs {
 };
 // `gantry sim`: the simulated packaging line alone, as Modbus TCP servers.
 int RunSim(const SimArgs& args);
+
+struct HistorianImportArgs {
+  std::string data_dir;            // the gantry data folder (the store is DIR/historian)
+  std::vector<std::string> files;  // CSV: timestamp,tag,value[,quality]
+  bool integers_as_int64 = false;
+};
+// `gantry historian import --data DIR FILE...`
+int RunHistorianImport(const HistorianImportArgs& args);
+
+struct HistorianExportArgs {
+  std::string data_dir;
+  std::vector<std::string> tags;  // tag paths
+  std::string from, to;           // ISO 8601 or epoch
+  std::string out;                // empty: standard output
+};
+// `gantry historian export --data DIR --tag PATH... --from T --to T [--out FILE]`
+int RunHistorianExport(const HistorianExportArgs& args);
 
 }  // namespace gantry

@@ -14,7 +14,12 @@ packages=(build-essential cmake ninja-build pkg-config ccache
   nlohmann-json3-dev libsqlite3-dev libzstd-dev libsodium-dev libpugixml-dev
   libhowardhinnant-date-dev libssl-dev tzdata curl)
 if (( want_test )); then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev nodejs npm socat)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev socat)
+  # Node.js may come from Debian or from another Debian-format package (e.g. NodeSource's nodejs,
+  # which bundles npm and conflicts with Debian's npm): only install when the commands are missing.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()

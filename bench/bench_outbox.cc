@@ -21,11 +21,14 @@ constexpr const char* kPayload =
 
 class AckAtOnce final : public ErpAdapter {
  public:
-  DeliveryResult Deliver(const OutboxMessage&) override { return {DeliveryVerdict::kAcknowledged, "ok"}; }
+  DeliveryResult Deliver(const OutboxMessage&) override {
+    return {DeliveryVerdict::kAcknowledged, "ok"};
+  }
 };
 
 std::string FreshDb(const char* name) {
-  const std::string path = "/tmp/gantry_bench_" + std::string(name) + "_" + std::to_string(getpid()) + ".db";
+  const std::string path =
+      "/tmp/gantry_bench_" + std::string(name) + "_" + std::to_string(getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   return path;
 }
@@ -36,7 +39,8 @@ void Fill(Outbox& box, int64_t* seq, int count, int per_tx, int orders) {
     auto tx = box.Begin();
     for (int i = 0; i < per_tx && done < count; ++i, ++done) {
       ++*seq;
-      (void)box.Enqueue({"actuals.interval", "rest:" + std::to_string(*seq % orders), *seq, kPayload});
+      (void)box.Enqueue(
+          {"actuals.interval", "rest:" + std::to_string(*seq % orders), *seq, kPayload});
     }
     (void)tx.Commit();
   }

@@ -16,10 +16,18 @@ std::vector<ConsumptionLine> PlannedConsumption(const ProductionOrder& o, double
 }
 
 std::string ActualsToJson(const OrderActuals& a) {
-  json j = {{"order_key", a.order_key}, {"external_id", a.external_id}, {"product", a.product},
-            {"unit", a.unit}, {"final", a.final}, {"from", a.from}, {"to", a.to},
-            {"good", a.good}, {"scrap", a.scrap}, {"run_time_ns", a.run_time},
-            {"energy_kwh", a.energy_kwh}, {"energy_cost", a.energy_cost},
+  json j = {{"order_key", a.order_key},
+            {"external_id", a.external_id},
+            {"product", a.product},
+            {"unit", a.unit},
+            {"final", a.final},
+            {"from", a.from},
+            {"to", a.to},
+            {"good", a.good},
+            {"scrap", a.scrap},
+            {"run_time_ns", a.run_time},
+            {"energy_kwh", a.energy_kwh},
+            {"energy_cost", a.energy_cost},
             {"currency", a.currency}};
   json scrap = json::array();
   for (const ScrapLine& s : a.scrap_by_reason)
@@ -27,7 +35,9 @@ std::string ActualsToJson(const OrderActuals& a) {
   j["scrap_by_reason"] = std::move(scrap);
   json cons = json::array();
   for (const ConsumptionLine& c : a.consumption)
-    cons.push_back({{"material", c.material}, {"quantity", c.quantity}, {"unit", c.unit},
+    cons.push_back({{"material", c.material},
+                    {"quantity", c.quantity},
+                    {"unit", c.unit},
                     {"measured", c.measured}});
   j["consumption"] = std::move(cons);
   json down = json::array();

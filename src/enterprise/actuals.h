@@ -41,10 +41,10 @@ struct OrderActuals {
   std::string external_id;  // the ERP's id of the order
   std::string product;
   std::string unit;
-  bool final = false;       // true at completion: the order's totals; false: interim totals so far
-  Timestamp from = 0;       // span covered (UTC ns)
+  bool final = false;  // true at completion: the order's totals; false: interim totals so far
+  Timestamp from = 0;  // span covered (UTC ns)
   Timestamp to = 0;
-  double good = 0.0;        // cumulative since the order started
+  double good = 0.0;  // cumulative since the order started
   double scrap = 0.0;
   std::vector<ScrapLine> scrap_by_reason;
   std::vector<ConsumptionLine> consumption;

@@ -1,8 +1,8 @@
 #include "enterprise/b2mml_schedule.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <pugixml.hpp>
 #include <string>
@@ -96,13 +96,20 @@ class Reader {
     GANTRY_ASSIGN_OR_RETURN(o.external_id, Text(pr, "ID"));
     if (pugi::xml_node st = Child(pr, "RequestState")) {
       const std::string s = Trimmed(st);
-      if (s == "Forecast" || s == "Waiting") o.state = OrderState::kDraft;
-      else if (s == "Ready") o.state = OrderState::kReleased;
-      else if (s == "Running") o.state = OrderState::kRunning;
-      else if (s == "Completed" || s == "Closed") o.state = OrderState::kCompleted;
-      else if (s == "Aborted") o.state = OrderState::kCancelled;
-      else return Error(st, "unknown RequestState '" + s +
-                                "', expected Forecast, Waiting, Ready, Running, Completed, Closed or Aborted");
+      if (s == "Forecast" || s == "Waiting")
+        o.state = OrderState::kDraft;
+      else if (s == "Ready")
+        o.state = OrderState::kReleased;
+      else if (s == "Running")
+        o.state = OrderState::kRunning;
+      else if (s == "Completed" || s == "Closed")
+        o.state = OrderState::kCompleted;
+      else if (s == "Aborted")
+        o.state = OrderState::kCancelled;
+      else
+        return Error(
+            st, "unknown RequestState '" + s +
+                    "', expected Forecast, Waiting, Ready, Running, Completed, Closed or Aborted");
     }
     if (pugi::xml_node end = Child(pr, "EndTime")) {
       GANTRY_ASSIGN_OR_RETURN(o.due, Time(end));
@@ -124,8 +131,10 @@ class Reader {
         if (c.type() != pugi::node_element) continue;
         const std::string_view name = LocalName(c);
         std::string use;
-        if (name == "MaterialProducedRequirement") use = "Produced";
-        else if (name == "MaterialConsumedRequirement") use = "Consumed";
+        if (name == "MaterialProducedRequirement")
+          use = "Produced";
+        else if (name == "MaterialConsumedRequirement")
+          use = "Consumed";
         else if (name == "MaterialRequirement") {
           GANTRY_ASSIGN_OR_RETURN(use, Text(c, "MaterialUse"));
           if (use != "Produced" && use != "Consumed")
@@ -188,7 +197,8 @@ Result<std::vector<ProductionOrder>> ParseProductionSchedule(std::string_view xm
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size());
   if (!parsed) {
-    return Malformed(std::string(document_name) + ":" + std::to_string(reader.LineOf(parsed.offset)) +
+    return Malformed(std::string(document_name) + ":" +
+                     std::to_string(reader.LineOf(parsed.offset)) +
                      ": XML does not parse: " + parsed.description());
   }
   pugi::xml_node root = doc.document_element();
@@ -200,8 +210,8 @@ Result<std::vector<ProductionOrder>> ParseProductionSchedule(std::string_view xm
     GANTRY_ASSIGN_OR_RETURN(ProductionOrder o, reader.Request(pr));
     for (const ProductionOrder& seen : orders) {
       if (seen.external_id == o.external_id)
-        return reader.Error(Child(pr, "ID"), "ProductionRequest ID '" + o.external_id +
-                                                 "' appears twice");
+        return reader.Error(Child(pr, "ID"),
+                            "ProductionRequest ID '" + o.external_id + "' appears twice");
     }
     orders.push_back(std::move(o));
   }

@@ -1,10 +1,10 @@
 #include "enterprise/erp_stand_in.h"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -71,10 +71,11 @@ struct ErpStandIn::Impl {
 
     void Read() {
       req = {};
-      http::async_read(stream, buffer, req, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) return;
-        self->OnRequest();
-      });
+      http::async_read(stream, buffer, req,
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec) return;
+                         self->OnRequest();
+                       });
     }
     void OnRequest() {
       const StandInFault fault = owner->TakeFault();
@@ -131,7 +132,9 @@ ErpStandIn::~ErpStandIn() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-uint16_t ErpStandIn::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t ErpStandIn::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void ErpStandIn::SetFault(StandInFault fault) {
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -27,9 +27,9 @@ enum class StandInFault : uint8_t {
 };
 
 struct StandInLedger {
-  std::vector<std::string> applied;                         // keys, in the order first applied
-  std::map<std::string, int> requests;                      // every request per key
-  std::map<std::string, std::vector<int64_t>> by_order;     // applied sequences per order key
+  std::vector<std::string> applied;                      // keys, in the order first applied
+  std::map<std::string, int> requests;                   // every request per key
+  std::map<std::string, std::vector<int64_t>> by_order;  // applied sequences per order key
 };
 
 // Runs one I/O thread. Thread-safe.

@@ -48,14 +48,20 @@ struct HttpClient::Impl {
     beast::error_code ec;
     stream->expires_after(Deadline());
     bool done = false;
-    http::async_write(*stream, req, [&](beast::error_code e, size_t) { ec = e; done = true; });
+    http::async_write(*stream, req, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
     io.restart();
     io.run();
     if (!done || ec) return Fail("send", ec);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     done = false;
-    http::async_read(*stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; done = true; });
+    http::async_read(*stream, buffer, parser, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
     io.restart();
     io.run();
     if (!done || ec) return Fail("read", ec);
@@ -73,13 +79,14 @@ struct HttpClient::Impl {
     stream.reset();
     if (ec == beast::error::timeout)
       return gantry::Timeout(std::string("HTTP ") + what + " to " + endpoint.host + ":" +
-                     std::to_string(endpoint.port) + " timed out");
+                             std::to_string(endpoint.port) + " timed out");
     return Unavailable(std::string("HTTP ") + what + " to " + endpoint.host + ":" +
                        std::to_string(endpoint.port) + ": " + ec.message());
   }
 };
 
-HttpClient::HttpClient(HttpEndpoint endpoint) : impl_(std::make_unique<Impl>(std::move(endpoint))) {}
+HttpClient::HttpClient(HttpEndpoint endpoint)
+    : impl_(std::make_unique<Impl>(std::move(endpoint))) {}
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Post(const std::string& target, const std::string& body,

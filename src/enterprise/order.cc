@@ -35,11 +35,11 @@ Result<double> RequireNumber(const json& j, const std::string& path, const char*
     const double v = std::strtod(s.c_str(), &end);
     if (!s.empty() && end == s.c_str() + s.size()) return v;
   }
-  return InvalidArgument("order: field '" + path + field + "' must be a number, got " +
-                         it->dump());
+  return InvalidArgument("order: field '" + path + field + "' must be a number, got " + it->dump());
 }
 
-Status CheckKnownFields(const json& j, const std::set<std::string>& known, const std::string& path) {
+Status CheckKnownFields(const json& j, const std::set<std::string>& known,
+                        const std::string& path) {
   for (const auto& [k, v] : j.items()) {
     if (!known.count(k)) return InvalidArgument("order: unknown field '" + path + k + "'");
   }
@@ -49,8 +49,8 @@ Status CheckKnownFields(const json& j, const std::set<std::string>& known, const
 Result<ProductionOrder> FromJsonObject(const json& j) {
   if (!j.is_object()) return InvalidArgument("order: expected a JSON object");
   static const std::set<std::string> kKnown = {
-      "source", "external_id", "product", "quantity", "unit", "due", "work_centre",
-      "ideal_cycle_time", "rate_per_hour", "bom", "state", "version"};
+      "source",      "external_id",      "product",       "quantity", "unit",  "due",
+      "work_centre", "ideal_cycle_time", "rate_per_hour", "bom",      "state", "version"};
   GANTRY_RETURN_IF_ERROR(CheckKnownFields(j, kKnown, ""));
   ProductionOrder o;
   GANTRY_ASSIGN_OR_RETURN(o.source, RequireString(j, "source", false));
@@ -93,7 +93,8 @@ Result<ProductionOrder> FromJsonObject(const json& j) {
     for (size_t i = 0; i < it->size(); ++i) {
       const json& line = (*it)[i];
       const std::string path = "bom[" + std::to_string(i) + "].";
-      if (!line.is_object()) return InvalidArgument("order: field '" + path + "' must be an object");
+      if (!line.is_object())
+        return InvalidArgument("order: field '" + path + "' must be an object");
       GANTRY_RETURN_IF_ERROR(CheckKnownFields(line, {"material", "quantity", "unit"}, path));
       BomLine b;
       auto m = RequireString(line, "material", true);
@@ -114,7 +115,8 @@ Result<ProductionOrder> FromJsonObject(const json& j) {
     o.state = *s;
   }
   if (auto it = j.find("version"); it != j.end() && !it->is_null()) {
-    if (!it->is_number_integer()) return InvalidArgument("order: field 'version' must be an integer");
+    if (!it->is_number_integer())
+      return InvalidArgument("order: field 'version' must be an integer");
     o.version = it->get<int64_t>();
   }
   GANTRY_RETURN_IF_ERROR(ValidateOrder(o));
@@ -130,7 +132,9 @@ std::string Num(double v) {
 
 }  // namespace
 
-std::string_view OrderStateName(OrderState s) { return kStateNames[static_cast<size_t>(s)]; }
+std::string_view OrderStateName(OrderState s) {
+  return kStateNames[static_cast<size_t>(s)];
+}
 
 Result<OrderState> ParseOrderState(std::string_view text) {
   for (size_t i = 0; i < std::size(kStateNames); ++i) {

@@ -31,17 +31,18 @@ struct BomLine {
 };
 
 struct ProductionOrder {
-  std::string source;        // where it came from: "rest", "b2mml", "tryton", ...
-  std::string external_id;   // the ERP's id of the order, unique within source
-  std::string product;       // product code to make, e.g. "FG-WIDGET"
-  double quantity = 0.0;     // ordered good quantity, > 0
-  std::string unit;          // e.g. "pc"
-  Timestamp due = 0;         // planned end (UTC ns); 0 when the ERP gave none
-  std::string work_centre;   // ISA-95 path of the line or cell ("acme/plant1/assembly/line1"); may be empty
+  std::string source;       // where it came from: "rest", "b2mml", "tryton", ...
+  std::string external_id;  // the ERP's id of the order, unique within source
+  std::string product;      // product code to make, e.g. "FG-WIDGET"
+  double quantity = 0.0;    // ordered good quantity, > 0
+  std::string unit;         // e.g. "pc"
+  Timestamp due = 0;        // planned end (UTC ns); 0 when the ERP gave none
+  std::string
+      work_centre;  // ISA-95 path of the line or cell ("acme/plant1/assembly/line1"); may be empty
   Duration ideal_cycle_time = 0;  // per unit; 0 when unknown
   std::vector<BomLine> bom;
   OrderState state = OrderState::kDraft;
-  int64_t version = 1;       // grows with every change the ERP makes to the order
+  int64_t version = 1;  // grows with every change the ERP makes to the order
 
   // "source:external_id": the order's identity in Gantry (outbox order key, reconciliation).
   std::string Key() const { return source + ":" + external_id; }

@@ -42,7 +42,10 @@ TEST(OrderJson, RatePerHourBecomesIdealCycleTime) {
 }
 
 TEST(OrderJson, ErrorsNameTheField) {
-  struct Case { const char* body; const char* names; };
+  struct Case {
+    const char* body;
+    const char* names;
+  };
   const Case cases[] = {
       {R"({"product":"P","quantity":1,"unit":"pc"})", "'external_id'"},
       {R"({"external_id":"1","product":"P","quantity":"lots","unit":"pc"})", "'quantity'"},

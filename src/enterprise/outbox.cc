@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace gantry::enterprise {
 namespace {
@@ -130,10 +130,8 @@ DeliveryResult VerdictFromStatus(const Status& s) {
     case StatusCode::kPermissionDenied:
     case StatusCode::kNotFound:
     case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      return {DeliveryVerdict::kPermanent, s.ToString()};
-    default:
-      return {DeliveryVerdict::kRetry, s.ToString()};
+    case StatusCode::kFailedPrecondition: return {DeliveryVerdict::kPermanent, s.ToString()};
+    default: return {DeliveryVerdict::kRetry, s.ToString()};
   }
 }
 
@@ -158,12 +156,17 @@ Status Outbox::Transaction::Commit() {
   if (!s.ok()) (void)Exec(db_, "ROLLBACK");
   return s;
 }
-Outbox::Transaction Outbox::Begin() { return Transaction(db_); }
+Outbox::Transaction Outbox::Begin() {
+  return Transaction(db_);
+}
 
 // ---- Outbox ---------------------------------------------------------------------------------
 
 Outbox::Outbox(sqlite3* db, bool owned, OutboxOptions options, const Clock& clock)
-    : db_(db), owned_(owned), options_(options), clock_(clock),
+    : db_(db),
+      owned_(owned),
+      options_(options),
+      clock_(clock),
       rng_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {}
 
 Outbox::~Outbox() {
@@ -356,7 +359,8 @@ Status Outbox::Record(const OutboxMessage& m, const DeliveryResult& r) {
 
 Result<std::vector<OutboxMessage>> Outbox::List(MessageState state, size_t limit) const {
   Stmt s(db_, (std::string("SELECT ") + kColumns +
-               " FROM outbox_message WHERE state = ?1 ORDER BY id LIMIT ?2").c_str());
+               " FROM outbox_message WHERE state = ?1 ORDER BY id LIMIT ?2")
+                  .c_str());
   if (!s.ok()) return s.Error("list");
   s.Bind(1, static_cast<int64_t>(state));
   s.Bind(2, static_cast<int64_t>(limit));
@@ -368,8 +372,9 @@ Result<std::vector<OutboxMessage>> Outbox::List(MessageState state, size_t limit
 }
 
 Result<OutboxMessage> Outbox::Get(std::string_view key) const {
-  Stmt s(db_, (std::string("SELECT ") + kColumns +
-               " FROM outbox_message WHERE idempotency_key = ?1").c_str());
+  Stmt s(db_,
+         (std::string("SELECT ") + kColumns + " FROM outbox_message WHERE idempotency_key = ?1")
+             .c_str());
   if (!s.ok()) return s.Error("get");
   s.Bind(1, key);
   const int rc = s.Step();
@@ -383,8 +388,9 @@ Status Outbox::Retry(std::string_view key) {
   if (m.state != MessageState::kQuarantined)
     return FailedPrecondition("outbox: message " + std::string(key) + " is " +
                               std::string(MessageStateName(m.state)) + ", not quarantined");
-  Stmt s(db_, "UPDATE outbox_message SET state = 0, attempts = 0, next_attempt_at = ?2"
-              " WHERE id = ?1 AND state = 2");
+  Stmt s(db_,
+         "UPDATE outbox_message SET state = 0, attempts = 0, next_attempt_at = ?2"
+         " WHERE id = ?1 AND state = 2");
   if (!s.ok()) return s.Error("retry");
   s.Bind(1, m.id);
   s.Bind(2, clock_.Now());
@@ -393,7 +399,8 @@ Status Outbox::Retry(std::string_view key) {
 }
 
 Result<std::string> Outbox::ExportQuarantined() const {
-  GANTRY_ASSIGN_OR_RETURN(std::vector<OutboxMessage> ms, List(MessageState::kQuarantined, 1u << 30));
+  GANTRY_ASSIGN_OR_RETURN(std::vector<OutboxMessage> ms,
+                          List(MessageState::kQuarantined, 1u << 30));
   nlohmann::json out = nlohmann::json::array();
   for (const OutboxMessage& m : ms) {
     nlohmann::json payload = nlohmann::json::parse(m.payload, nullptr, false);
@@ -429,7 +436,8 @@ Result<OutboxMetrics> Outbox::Metrics() const {
     std::vector<Duration> sorted = latencies_;
     std::sort(sorted.begin(), sorted.end());
     const auto at = [&](double q) {
-      return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * static_cast<double>(sorted.size())))];
+      return sorted[std::min(sorted.size() - 1,
+                             static_cast<size_t>(q * static_cast<double>(sorted.size())))];
     };
     mx.latency_p50 = at(0.50);
     mx.latency_p99 = at(0.99);

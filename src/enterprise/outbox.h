@@ -5,8 +5,8 @@
 //
 //   GANTRY_ASSIGN_OR_RETURN(auto outbox, Outbox::Open("data/gantry.db", {}, clock));
 //   { auto tx = outbox->Begin();  // BEGIN IMMEDIATE; write your events through outbox->db() too
-//     GANTRY_RETURN_IF_ERROR(outbox->Enqueue({"actuals.completion", "tryton:12", 1, payload}).status());
-//     GANTRY_RETURN_IF_ERROR(tx.Commit()); }
+//     GANTRY_RETURN_IF_ERROR(outbox->Enqueue({"actuals.completion", "tryton:12", 1,
+//     payload}).status()); GANTRY_RETURN_IF_ERROR(tx.Commit()); }
 //   GANTRY_ASSIGN_OR_RETURN(DrainReport r, outbox->DrainOnce(adapter));
 #pragma once
 
@@ -87,9 +87,9 @@ struct OutboxOptions {
   Duration max_backoff = 5 * kMinute;    // backoff doubles per attempt up to this
   double jitter = 0.5;                   // the delay is drawn from [d*(1-jitter), d]
   int quarantine_after = 3;              // permanent rejections before quarantine
-  int max_transient_attempts = 0;        // quarantine after this many failures of any kind; 0 = never
-  uint64_t jitter_seed = 0;              // 0 = seeded from std::random_device
-  size_t latency_window = 4096;          // recent delivery latencies kept for percentiles
+  int max_transient_attempts = 0;  // quarantine after this many failures of any kind; 0 = never
+  uint64_t jitter_seed = 0;        // 0 = seeded from std::random_device
+  size_t latency_window = 4096;    // recent delivery latencies kept for percentiles
 };
 
 struct DrainReport {
@@ -100,8 +100,8 @@ struct DrainReport {
 };
 
 struct OutboxMetrics {
-  int64_t backlog = 0;       // pending messages
-  int64_t quarantined = 0;   // quarantined messages
+  int64_t backlog = 0;              // pending messages
+  int64_t quarantined = 0;          // quarantined messages
   Duration oldest_pending_age = 0;  // now - enqueued_at of the oldest pending; 0 if none
   int64_t delivered_since_open = 0;
   Duration latency_p50 = 0;  // enqueue -> acknowledged, over the recent window

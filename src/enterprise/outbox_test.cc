@@ -29,10 +29,18 @@ class ScriptedErp final : public ErpAdapter {
   std::vector<std::string> applied;
 };
 
-DeliveryResult Http500() { return VerdictFromStatus(Unavailable("HTTP 500 Internal Server Error")); }
-DeliveryResult TimedOut() { return VerdictFromStatus(Timeout("no answer within 5s")); }
-DeliveryResult BadBody() { return VerdictFromStatus(Malformed("answer is not JSON")); }
-DeliveryResult Http422() { return VerdictFromStatus(InvalidArgument("HTTP 422 unknown product")); }
+DeliveryResult Http500() {
+  return VerdictFromStatus(Unavailable("HTTP 500 Internal Server Error"));
+}
+DeliveryResult TimedOut() {
+  return VerdictFromStatus(Timeout("no answer within 5s"));
+}
+DeliveryResult BadBody() {
+  return VerdictFromStatus(Malformed("answer is not JSON"));
+}
+DeliveryResult Http422() {
+  return VerdictFromStatus(InvalidArgument("HTTP 422 unknown product"));
+}
 
 OutboxOptions TestOptions() {
   OutboxOptions o;
@@ -104,7 +112,8 @@ TEST_F(OutboxTest, AttachJoinsTheCallersTransaction) {
     auto box = Outbox::Attach(db, TestOptions(), clock_);
     ASSERT_TRUE(box.ok());
     ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE ev(x); BEGIN; INSERT INTO ev VALUES (1);", nullptr,
-                           nullptr, nullptr), SQLITE_OK);
+                           nullptr, nullptr),
+              SQLITE_OK);
     ASSERT_TRUE((*box)->Enqueue({"actuals.completion", "rest:9", 1, "{}"}).ok());
     ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
     auto pending = (*box)->List(MessageState::kPending);

@@ -46,7 +46,9 @@ std::string NumberText(double v) {
   return text;
 }
 
-bool SameQuantity(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool SameQuantity(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 }  // namespace
 
@@ -111,22 +113,24 @@ struct TrytonAdapter::Impl {
 
   Result<json> Moves(const json& ids) {
     return Call("model.stock.move.read",
-                json::array({ids, {"product", "product.code", "quantity", "uom", "uom.symbol",
-                                   "to_location", "from_location", "state", "currency",
-                                   "company"}}));
+                json::array({ids,
+                             {"product", "product.code", "quantity", "uom", "uom.symbol",
+                              "to_location", "from_location", "state", "currency", "company"}}));
   }
 
   Result<std::vector<std::string>> NoteKeys(int64_t id) {
     GANTRY_ASSIGN_OR_RETURN(
-        json notes, Call("model.ir.note.search_read",
-                         json::array({json::array({json::array(
-                                          {"resource", "=", "production," + std::to_string(id)})}),
-                                      0, nullptr, nullptr, json::array({"message"})})));
+        json notes,
+        Call("model.ir.note.search_read",
+             json::array(
+                 {json::array({json::array({"resource", "=", "production," + std::to_string(id)})}),
+                  0, nullptr, nullptr, json::array({"message"})})));
     std::vector<std::string> keys;
     const std::string tag = "gantry-key: ";
     for (const json& n : notes) {
       const std::string msg = n.value("message", std::string());
-      if (msg.rfind(tag, 0) == 0) keys.push_back(msg.substr(tag.size(), msg.find('\n') - tag.size()));
+      if (msg.rfind(tag, 0) == 0)
+        keys.push_back(msg.substr(tag.size(), msg.find('\n') - tag.size()));
     }
     return keys;
   }
@@ -155,10 +159,10 @@ struct TrytonAdapter::Impl {
           booked = true;
           break;
         }
-        GANTRY_RETURN_IF_ERROR(Call("model.stock.move.write",
-                                    json::array({json::array({m["id"]}),
-                                                 {{"quantity", c.quantity}}}))
-                                   .status());
+        GANTRY_RETURN_IF_ERROR(
+            Call("model.stock.move.write",
+                 json::array({json::array({m["id"]}), {{"quantity", c.quantity}}}))
+                .status());
         booked = true;
         break;
       }
@@ -182,22 +186,22 @@ struct TrytonAdapter::Impl {
     if (main == nullptr)
       return FailedPrecondition("tryton: production " + std::to_string(id) +
                                 " has no output move of its product");
-    json ops = json::array({json::array({"write", json::array({(*main)["id"]}),
-                                         {{"quantity", a.good}}})});
+    json ops =
+        json::array({json::array({"write", json::array({(*main)["id"]}), {{"quantity", a.good}}})});
     if (config.scrap_location != 0 && (a.scrap > 0 || scrap != nullptr)) {
       if (scrap != nullptr) {
-        ops.push_back(json::array({"write", json::array({(*scrap)["id"]}), {{"quantity", a.scrap}}}));
+        ops.push_back(
+            json::array({"write", json::array({(*scrap)["id"]}), {{"quantity", a.scrap}}}));
       } else {
-        ops.push_back(json::array(
-            {"create",
-             json::array({{{"product", (*main)["product"]},
-                           {"uom", (*main)["uom"]},
-                           {"quantity", a.scrap},
-                           {"from_location", (*main)["from_location"]},
-                           {"to_location", config.scrap_location},
-                           {"company", (*main)["company"]},
-                           {"currency", (*main)["currency"]},
-                           {"unit_price", Decimal(0)}}})}));
+        ops.push_back(
+            json::array({"create", json::array({{{"product", (*main)["product"]},
+                                                 {"uom", (*main)["uom"]},
+                                                 {"quantity", a.scrap},
+                                                 {"from_location", (*main)["from_location"]},
+                                                 {"to_location", config.scrap_location},
+                                                 {"company", (*main)["company"]},
+                                                 {"currency", (*main)["currency"]},
+                                                 {"unit_price", Decimal(0)}}})}));
       }
     }
     return Call("model.production.write",
@@ -235,10 +239,11 @@ struct TrytonAdapter::Impl {
       }
       if (cycle == 0) {
         GANTRY_ASSIGN_OR_RETURN(
-            json ids, Call("model.production.work.cycle.create",
-                           json::array({json::array(
-                               {{{"work", w["id"]},
-                                 {"duration", {{"__class__", "timedelta"}, {"seconds", share_s}}}}})})));
+            json ids,
+            Call("model.production.work.cycle.create",
+                 json::array({json::array(
+                     {{{"work", w["id"]},
+                       {"duration", {{"__class__", "timedelta"}, {"seconds", share_s}}}}})})));
         cycle = ids.at(0).get<int64_t>();
         cycle_state = "draft";
       }
@@ -270,7 +275,8 @@ struct TrytonAdapter::Impl {
       t += "scrap " + s.reason + ": " + NumberText(s.quantity) + "\n";
     t += "run time: " + NumberText(static_cast<double>(a.run_time) / kSecond) + " s\n";
     for (const DowntimeLine& d : a.downtime)
-      t += "downtime " + d.reason + ": " + NumberText(static_cast<double>(d.duration) / kSecond) + " s\n";
+      t += "downtime " + d.reason + ": " + NumberText(static_cast<double>(d.duration) / kSecond) +
+           " s\n";
     for (const ConsumptionLine& c : a.consumption)
       t += std::string(c.measured ? "consumed " : "consumed (planned) ") + c.material + ": " +
            NumberText(c.quantity) + " " + c.unit + "\n";
@@ -315,12 +321,12 @@ struct TrytonAdapter::Impl {
                                     " is done with output " + NumberText(out) +
                                     ", Gantry's actuals say " + NumberText(a.good));
         GANTRY_ASSIGN_OR_RETURN(
-            json note, Call("model.ir.note.create",
-                            json::array({json::array(
-                                {{{"resource", "production," + std::to_string(id)},
-                                  {"message", NoteText(key, a, remarks)}}})})));
-        return "production " + std::to_string(id) + " done, output " + NumberText(out) +
-               ", note " + note.dump();
+            json note,
+            Call("model.ir.note.create",
+                 json::array({json::array({{{"resource", "production," + std::to_string(id)},
+                                            {"message", NoteText(key, a, remarks)}}})})));
+        return "production " + std::to_string(id) + " done, output " + NumberText(out) + ", note " +
+               note.dump();
       } else {
         return FailedPrecondition("tryton: production " + std::to_string(id) + " is " + state +
                                   "; actuals cannot be booked");
@@ -330,7 +336,8 @@ struct TrytonAdapter::Impl {
   }
 };
 
-TrytonAdapter::TrytonAdapter(TrytonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+TrytonAdapter::TrytonAdapter(TrytonConfig config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
 TrytonAdapter::~TrytonAdapter() = default;
 
 Result<std::unique_ptr<TrytonAdapter>> TrytonAdapter::Connect(TrytonConfig config) {
@@ -351,12 +358,15 @@ Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {
   json domain = json::array({json::array({"state", "in", impl_->config.pull_states})});
   if (impl_->config.warehouse != 0)
     domain.push_back(json::array({"warehouse", "=", impl_->config.warehouse}));
-  GANTRY_ASSIGN_OR_RETURN(
-      json rows, impl_->Call("model.production.search_read",
-                             json::array({domain, 0, nullptr, json::array({json::array({"id", "ASC"})}),
-                                          {"number", "reference", "state", "product.code",
-                                           "quantity", "uom.symbol", "planned_date",
-                                           "work_center.name", "inputs", "write_date"}})));
+  GANTRY_ASSIGN_OR_RETURN(json rows,
+                          impl_->Call("model.production.search_read",
+                                      json::array({domain,
+                                                   0,
+                                                   nullptr,
+                                                   json::array({json::array({"id", "ASC"})}),
+                                                   {"number", "reference", "state", "product.code",
+                                                    "quantity", "uom.symbol", "planned_date",
+                                                    "work_center.name", "inputs", "write_date"}})));
   json input_ids = json::array();
   for (const json& r : rows)
     for (const json& i : r["inputs"]) input_ids.push_back(i);
@@ -373,7 +383,8 @@ Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {
     if (r.contains("product.") && r["product."].is_object())
       o.product = r["product."].value("code", std::string());
     o.quantity = r.value("quantity", 0.0);
-    if (r.contains("uom.") && r["uom."].is_object()) o.unit = r["uom."].value("symbol", std::string());
+    if (r.contains("uom.") && r["uom."].is_object())
+      o.unit = r["uom."].value("symbol", std::string());
     o.due = FromTrytonDate(r["planned_date"]);
     if (r.contains("work_center.") && r["work_center."].is_object()) {
       const std::string name = r["work_center."].value("name", std::string());
@@ -381,11 +392,11 @@ Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {
       o.work_centre = it == impl_->config.work_centre_paths.end() ? name : it->second;
     }
     const std::string state = r.value("state", std::string());
-    o.state = state == "running" ? OrderState::kRunning
-              : state == "done"  ? OrderState::kCompleted
+    o.state = state == "running"     ? OrderState::kRunning
+              : state == "done"      ? OrderState::kCompleted
               : state == "cancelled" ? OrderState::kCancelled
-              : state == "draft" ? OrderState::kDraft
-                                 : OrderState::kReleased;
+              : state == "draft"     ? OrderState::kDraft
+                                     : OrderState::kReleased;
     const Timestamp written = FromTrytonDate(r["write_date"]);
     o.version = written > 0 ? written / kSecond : 1;
     for (const json& i : r["inputs"]) {
@@ -422,8 +433,8 @@ DeliveryResult TrytonAdapter::Deliver(const OutboxMessage& m) {
 }
 
 Result<TrytonProduction> TrytonAdapter::ReadProduction(int64_t id) {
-  GANTRY_ASSIGN_OR_RETURN(json p, impl_->ReadOne("production", id,
-                                                 {"state", "product", "inputs", "outputs"}));
+  GANTRY_ASSIGN_OR_RETURN(
+      json p, impl_->ReadOne("production", id, {"state", "product", "inputs", "outputs"}));
   TrytonProduction out;
   out.id = id;
   out.state = p.value("state", std::string());

@@ -43,7 +43,7 @@ struct TrytonProduction {
   double output_quantity = 0.0;  // sum of output moves of the production's product, scrap excluded
   double scrap_quantity = 0.0;   // output moves to the scrap location
   std::map<std::string, double> consumed;  // input moves by product code
-  std::vector<std::string> gantry_keys;     // idempotency keys found in the production's notes
+  std::vector<std::string> gantry_keys;    // idempotency keys found in the production's notes
 };
 
 // Not thread-safe: one caller (the outbox's draining thread, or a poller) at a time. Tryton on

@@ -83,16 +83,19 @@ class TrytonEndToEnd : public ::testing::Test {
     for (int attempt = 0; attempt < 3 && pid_ == 0; ++attempt) {
       port_ = FreeLoopbackPort();
       const std::string out = Shell(kShared + "tryton-up " + dir_ + " " + std::to_string(port_) +
-                                      " 2>>" + dir_ + "/tryton-up.log", &rc);
+                                        " 2>>" + dir_ + "/tryton-up.log",
+                                    &rc);
       if (rc == 0) pid_ = std::atoi(out.c_str());
     }
     if (pid_ == 0) {
-      Shell("dpkg-query -W -f='${Status}' tryton-server 2>/dev/null | grep -q 'install ok installed'",
+      Shell(
+          "dpkg-query -W -f='${Status}' tryton-server 2>/dev/null | grep -q 'install ok installed'",
           &rc);
-      skip_reason_ = rc != 0 ? "the Tryton packages could not be installed (see " + dir_ +
-                                   "/tryton-up.log)"
-                             : "";
-      start_error_ = "tryton-up failed although Tryton is installed; see " + dir_ + "/tryton-up.log";
+      skip_reason_ =
+          rc != 0 ? "the Tryton packages could not be installed (see " + dir_ + "/tryton-up.log)"
+                  : "";
+      start_error_ =
+          "tryton-up failed although Tryton is installed; see " + dir_ + "/tryton-up.log";
     }
   }
   static void TearDownTestSuite() {
@@ -115,10 +118,10 @@ class TrytonEndToEnd : public ::testing::Test {
   // Creates a draft production in Tryton with the shared demo script; returns its key=values.
   std::map<std::string, std::string> DemoOrder(const std::string& ref, int qty) {
     int rc = 0;
-    const std::string out = Shell("TRYTON_ORDER_REF=" + ref + " TRYTON_ORDER_QTY=" +
-                                    std::to_string(qty) + " " + kShared + "tryton-demo-order " +
-                                    dir_ + " 2>>" + dir_ + "/demo-order.log",
-                                &rc);
+    const std::string out =
+        Shell("TRYTON_ORDER_REF=" + ref + " TRYTON_ORDER_QTY=" + std::to_string(qty) + " " +
+                  kShared + "tryton-demo-order " + dir_ + " 2>>" + dir_ + "/demo-order.log",
+              &rc);
     EXPECT_EQ(rc, 0) << "tryton-demo-order failed; see " << dir_ << "/demo-order.log";
     return KeyValues(out);
   }
@@ -149,8 +152,10 @@ TEST_F(TrytonEndToEnd, ReleasedOrderIsPulledAndActualsLandOnceAsDone) {
   ASSERT_TRUE(tryton.ok()) << tryton.status().ToString();
   // The ERP's planner releases the order: draft -> waiting; and WH gets a scrap location.
   ASSERT_TRUE((*tryton)->Call("model.production.wait", "[[" + production + "]]").ok());
-  ASSERT_TRUE((*tryton)->Call("model.stock.location.write",
-                              R"([[5], {"waste_locations": [["add", [4]]]}])").ok());
+  ASSERT_TRUE(
+      (*tryton)
+          ->Call("model.stock.location.write", R"([[5], {"waste_locations": [["add", [4]]]}])")
+          .ok());
 
   auto orders = (*tryton)->PullOrders();
   ASSERT_TRUE(orders.ok()) << orders.status().ToString();
@@ -248,8 +253,8 @@ TEST_F(TrytonEndToEnd, LostAnswerAfterDoneIsRecognisedByState) {
   ASSERT_EQ(first.verdict, DeliveryVerdict::kAcknowledged) << first.detail;
   // The answer and the note of that attempt got lost: delete the note, deliver again. Tryton is
   // done with the same output, so the adapter only writes the note back.
-  auto notes = (*tryton)->Call("model.ir.note.search",
-                               R"([[["resource", "=", "production,)" + production + R"("]], 0, null, null])");
+  auto notes = (*tryton)->Call("model.ir.note.search", R"([[["resource", "=", "production,)" +
+                                                           production + R"("]], 0, null, null])");
   ASSERT_TRUE(notes.ok()) << notes.status().ToString();
   ASSERT_TRUE((*tryton)->Call("model.ir.note.delete", "[" + *notes + "]").ok());
   ASSERT_TRUE((*tryton)->ReadProduction(std::stoll(production))->gantry_keys.empty());

@@ -12,9 +12,12 @@ WebhookAdapter::WebhookAdapter(WebhookConfig config)
 DeliveryResult WebhookAdapter::Deliver(const OutboxMessage& m) {
   json payload = json::parse(m.payload, nullptr, false);
   if (payload.is_discarded()) payload = m.payload;  // not JSON: send the text as a string
-  const json body = {{"idempotency_key", m.idempotency_key}, {"kind", m.kind},
-                     {"order_key", m.order_key},             {"sequence", m.sequence},
-                     {"enqueued_at", FormatIso8601(m.enqueued_at)}, {"payload", std::move(payload)}};
+  const json body = {{"idempotency_key", m.idempotency_key},
+                     {"kind", m.kind},
+                     {"order_key", m.order_key},
+                     {"sequence", m.sequence},
+                     {"enqueued_at", FormatIso8601(m.enqueued_at)},
+                     {"payload", std::move(payload)}};
   HttpHeaders headers = config_.headers;
   headers.emplace_back("Idempotency-Key", m.idempotency_key);
   auto r = http_.Post(config_.path, body.dump(), headers);
@@ -27,8 +30,9 @@ DeliveryResult WebhookAdapter::Deliver(const OutboxMessage& m) {
           ? answer["status"].get<std::string>()
           : "";
   if (status != "applied" && status != "duplicate")
-    return VerdictFromStatus(Malformed("webhook answer is not {\"status\": \"applied\"|\"duplicate\"}: " +
-                                       r->body.substr(0, 200)));
+    return VerdictFromStatus(
+        Malformed("webhook answer is not {\"status\": \"applied\"|\"duplicate\"}: " +
+                  r->body.substr(0, 200)));
   return {DeliveryVerdict::kAcknowledged, r->body.substr(0, 500)};
 }
 

@@ -2,10 +2,10 @@
 // the drain killed with SIGKILL at random points.
 #include "enterprise/webhook_adapter.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -129,8 +129,10 @@ TEST(OutboxKill, SigkillWhileDrainingLosesNothingAndAppliesNothingTwice) {
     auto tx = (*box)->Begin();
     for (int seq = 1; seq <= kPerOrder; ++seq)
       for (int o = 0; o < kOrders; ++o)
-        ASSERT_TRUE((*box)->Enqueue({"actuals.interval", "rest:" + std::to_string(o), seq,
-                                     R"({"good":)" + std::to_string(seq) + "}"}).ok());
+        ASSERT_TRUE((*box)
+                        ->Enqueue({"actuals.interval", "rest:" + std::to_string(o), seq,
+                                   R"({"good":)" + std::to_string(seq) + "}"})
+                        .ok());
     ASSERT_TRUE(tx.Commit().ok());
   }
   const std::string self = "/proc/self/exe";
@@ -143,7 +145,8 @@ TEST(OutboxKill, SigkillWhileDrainingLosesNothingAndAppliesNothingTwice) {
   const std::string filter = "--gtest_filter=WebhookDrainChild.DrainUntilEmpty";
   auto spawn = [&]() -> pid_t {
     char* argv[] = {exe, const_cast<char*>(filter.c_str()), nullptr};
-    char* envp[] = {const_cast<char*>(env_db.c_str()), const_cast<char*>(env_port.c_str()), nullptr};
+    char* envp[] = {const_cast<char*>(env_db.c_str()), const_cast<char*>(env_port.c_str()),
+                    nullptr};
     const pid_t pid = fork();
     if (pid == 0) {
       const int devnull = open("/dev/null", O_WRONLY);

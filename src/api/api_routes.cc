@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/operations_routes.h"
 #include "api/url.h"
 
 namespace gantry {
@@ -174,6 +175,11 @@ HttpReply Problem(unsigned status, std::string_view title, std::string_view deta
 }
 
 RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target) {
+  return Route(ctx, method, target, {});
+}
+
+RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
+                    std::string_view body) {
   RouteDecision d;
   Result<RequestTarget> parsed = ParseRequestTarget(target);
   if (!parsed.ok()) {
@@ -230,10 +236,15 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
     }
     return d;
   }
+  if (std::optional<HttpReply> ops = RouteOperations(ctx, method, t, body)) {
+    d.reply = std::move(*ops);
+    return d;
+  }
   d.reply = Problem(404, "Not found",
                     "no route for " + std::string(path) +
                         "; routes: /health, /metrics, /api/v1/tags, /api/v1/tags/{path}, "
-                        "/api/v1/stream");
+                        "/api/v1/stream, /api/v1/equipment/{path}/state, /api/v1/oee, "
+                        "/api/v1/downtime, /api/v1/downtime/assign");
   return d;
 }
 

@@ -31,6 +31,9 @@ struct RouteDecision {
 // Routes one request. HEAD is answered like GET (the server drops the body). Never throws;
 // malformed targets give 400 problem replies.
 RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target);
+// The same with the request body (read by POST routes such as /api/v1/downtime/assign).
+RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
+                    std::string_view body);
 
 // An RFC 9457 problem reply: {"type","title","status","detail","parameter"?}.
 HttpReply Problem(unsigned status, std::string_view title, std::string_view detail,

@@ -211,7 +211,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool head = req.method() == http::verb::head;
     RouteDecision d;
     try {
-      d = Route(server_.ctx, View(req.method_string()), View(req.target()));
+      d = Route(server_.ctx, View(req.method_string()), View(req.target()), req.body());
     } catch (const std::exception& e) {
       spdlog::error("api: {} {} failed: {}", View(req.method_string()), View(req.target()),
                     e.what());

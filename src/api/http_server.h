@@ -12,9 +12,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 #include "data/current_values.h"
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
@@ -39,6 +41,18 @@ struct ApiContext {
   std::function<std::vector<ConnectorHealth>()> connectors;
   // Tag bus statistics for /metrics; may be empty. Called on I/O threads.
   std::function<TagBusStats()> bus_stats;
+  // Operations answers as JSON text (see api/operations_routes.h); each may be empty, the routes
+  // then answer 503. Called on I/O threads, so they must be thread-safe. (Initialized so that
+  // brace-initialized contexts need not name them.)
+  std::function<Result<std::string>(std::string_view path)> equipment_state = nullptr;
+  std::function<Result<std::string>(std::string_view scope, Timestamp from, Timestamp to,
+                                    std::string_view by)>
+      oee = nullptr;
+  std::function<Result<std::string>(std::string_view scope, Timestamp from, Timestamp to)>
+      downtime = nullptr;
+  std::function<Status(const std::string& work_centre, Timestamp stop_start,
+                       const std::string& reason, const std::string& by)>
+      assign_reason = nullptr;
 };
 
 class ApiServer {

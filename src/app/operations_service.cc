@@ -14,14 +14,18 @@ Result<std::unique_ptr<OperationsService>> OperationsService::Create(
   GANTRY_ASSIGN_OR_RETURN(s->engine_, ops::OperationsEngine::Create(std::move(config), resolver));
   GANTRY_ASSIGN_OR_RETURN(s->store_, ops::EventStore::Open(data_dir + "/operations.sqlite"));
   const Timestamp start = clock.Now();
+  s->started_at_ = start;
   s->recorder_ = std::make_unique<ops::IntervalRecorder>(*s->engine_, *s->store_, start);
   for (const ops::WorkCentreRules& wc : s->engine_->config().work_centres)
     s->cubed_until_[wc.path] = start;
-  s->subscription_ = bus.Subscribe("operations", options.queue_samples, OverflowPolicy::kDropNewest);
+  s->subscription_ =
+      bus.Subscribe("operations", options.queue_samples, OverflowPolicy::kDropNewest);
   return s;
 }
 
-OperationsService::~OperationsService() { Stop(); }
+OperationsService::~OperationsService() {
+  Stop();
+}
 
 void OperationsService::Start() {
   started_ = true;
@@ -67,7 +71,9 @@ Status OperationsService::CloseUpTo(Timestamp watermark) {
   GANTRY_RETURN_IF_ERROR(recorder_->CloseUpTo(watermark));
   for (auto& [wc, cubed] : cubed_until_) {
     const Timestamp closed = recorder_->ClosedUntil(wc);
-    if (closed <= cubed) continue;  // after a correction the recorder records again: cube keeps
+    // After a correction the recorder records again from before `cubed`; the cube keeps what it
+    // had (a late sample's change to hours already in the cube does not reach it).
+    if (closed <= cubed) continue;
     const ops::ShiftCalendar& calendar = engine_->CalendarOf(wc);
     for (const ops::Segment& seg : engine_->Segments(wc, cubed, closed)) cube_->Add(seg, calendar);
     cubed = closed;
@@ -75,11 +81,12 @@ Status OperationsService::CloseUpTo(Timestamp watermark) {
   return Status::Ok();
 }
 
+namespace {
+
 // Must hold mu_. The cube with every work centre's still-open tail (from what the cube holds up
 // to `now`) added, so that answers include the last minutes; the tail is provisional.
-static ctx::KpiCube WithOpenTail(const ctx::KpiCube& cube, const ops::OperationsEngine& engine,
-                                 const std::map<std::string, Timestamp>& cubed_until,
-                                 Timestamp now) {
+ctx::KpiCube WithOpenTail(const ctx::KpiCube& cube, const ops::OperationsEngine& engine,
+                          const std::map<std::string, Timestamp>& cubed_until, Timestamp now) {
   ctx::KpiCube copy = cube;
   for (const auto& [wc, cubed] : cubed_until) {
     if (now <= cubed) continue;
@@ -89,13 +96,15 @@ static ctx::KpiCube WithOpenTail(const ctx::KpiCube& cube, const ops::Operations
   return copy;
 }
 
+}  // namespace
+
 Result<std::string> OperationsService::EquipmentStateJson(std::string_view path) const {
   std::lock_guard<std::mutex> lock(mu_);
   return ctx::EquipmentStateJson(*engine_, path, clock_.Now());
 }
 
-Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp from,
-                                               Timestamp to, std::string_view by) const {
+Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp from, Timestamp to,
+                                               std::string_view by) const {
   std::lock_guard<std::mutex> lock(mu_);
   ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, clock_.Now());
   return ctx::OeeJson(cube, scope, from, to, by);
@@ -104,8 +113,12 @@ Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp
 Result<std::string> OperationsService::DowntimeJson(std::string_view scope, Timestamp from,
                                                     Timestamp to) const {
   std::lock_guard<std::mutex> lock(mu_);
-  ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, clock_.Now());
-  return ctx::DowntimeJson(*engine_, cube, scope, from, to);
+  // Intervals come from the engine's memory (the cube only says which work centres make up
+  // `scope`): the last 2 late-data horizons at least. Before this service started the engine
+  // knows nothing (it would call that time no_data, with the calendar's planned stops), so the
+  // range begins at the start at the earliest.
+  if (from < started_at_ && started_at_ < to) from = started_at_;
+  return ctx::DowntimeJson(*engine_, *cube_, scope, from, to);
 }
 
 Status OperationsService::AssignReason(const std::string& work_centre, Timestamp stop_start,

@@ -12,6 +12,11 @@
 // into the engine and every `close_every` closes intervals up to now - `close_lag` into the
 // recorder, the store and the cube. The *Json and AssignReason calls come from API I/O threads.
 // Engine, recorder, store and cube are touched only under `mu_`, so every answer sees one state.
+//
+// OEE answers are the cube plus each work centre's still-open tail (provisional); downtime
+// intervals come from the engine's memory (at least twice the late-data horizon, and not before
+// the service was created). A late sample that reopens hours already added to the cube is
+// recorded in the store but not re-added.
 #pragma once
 
 #include <atomic>
@@ -45,8 +50,7 @@ class OperationsService {
   // `bus` and `clock` are borrowed and must outlive the service.
   static Result<std::unique_ptr<OperationsService>> Create(ops::OperationsConfig config,
                                                            const ops::TagResolver& resolver,
-                                                           TagBus& bus,
-                                                           const std::string& data_dir,
+                                                           TagBus& bus, const std::string& data_dir,
                                                            const Clock& clock,
                                                            OperationsServiceOptions options = {});
   ~OperationsService();  // Stop()s
@@ -87,6 +91,7 @@ class OperationsService {
   std::unique_ptr<ops::IntervalRecorder> recorder_;
   std::unique_ptr<ctx::KpiCube> cube_;
   std::map<std::string, Timestamp> cubed_until_;  // per work centre: segments added to the cube
+  Timestamp started_at_ = 0;                      // set by Create, then constant
   std::atomic<bool> stop_{false};
   bool started_ = false;
   std::thread thread_;

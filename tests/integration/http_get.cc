@@ -10,7 +10,10 @@
 
 namespace gantry::testing {
 
-HttpReply HttpGet(int port, const std::string& target, int timeout_ms) {
+namespace {
+
+// Sends `request` whole and reads the reply until the server closes or `timeout_ms` passes.
+HttpReply Exchange(int port, const std::string& request, int timeout_ms) {
   HttpReply reply;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return reply;
@@ -22,7 +25,6 @@ HttpReply HttpGet(int port, const std::string& target, int timeout_ms) {
     close(fd);
     return reply;
   }
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
     close(fd);
     return reply;
@@ -60,6 +62,24 @@ HttpReply HttpGet(int port, const std::string& target, int timeout_ms) {
     }
   }
   return reply;
+}
+
+}  // namespace
+
+HttpReply HttpGet(int port, const std::string& target, int timeout_ms) {
+  return Exchange(port,
+                  "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                  timeout_ms);
+}
+
+HttpReply HttpPost(int port, const std::string& target, const std::string& json_body,
+                   int timeout_ms) {
+  return Exchange(port,
+                  "POST " + target +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      "Content-Type: application/json\r\nContent-Length: " +
+                      std::to_string(json_body.size()) + "\r\n\r\n" + json_body,
+                  timeout_ms);
 }
 
 }  // namespace gantry::testing

@@ -1,5 +1,7 @@
 #include "api/api_routes.h"
 
+#include "api/history_routes.h"
+
 #include <nlohmann/json.hpp>
 
 #include "api/operations_routes.h"
@@ -208,6 +210,10 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
       d.reply = TagList(ctx, QueryValue(t, "prefix"));
     return d;
   }
+  if (std::optional<HttpReply> history = RouteHistory(ctx, method, t, SystemClock::Instance().Now())) {
+    d.reply = std::move(*history);
+    return d;
+  }
   if (path.size() > kTagsPath.size() + 1 &&
       path.substr(0, kTagsPath.size() + 1) == "/api/v1/tags/") {
     if (!read)
@@ -243,7 +249,7 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
   d.reply = Problem(404, "Not found",
                     "no route for " + std::string(path) +
                         "; routes: /health, /metrics, /api/v1/tags, /api/v1/tags/{path}, "
-                        "/api/v1/stream, /api/v1/equipment/{path}/state, /api/v1/oee, "
+                        "/api/v1/tags/{path}/history, /api/v1/stream, /api/v1/equipment/{path}/state, /api/v1/oee, "
                         "/api/v1/downtime, /api/v1/downtime/assign");
   return d;
 }

@@ -24,6 +24,10 @@
 
 namespace gantry {
 
+namespace historian {
+class Historian;
+}
+
 struct ApiOptions {
   std::string listen = "127.0.0.1";      // IPv4 or IPv6 literal; loopback unless configured
   uint16_t port = 8080;                  // 0 picks a free port (see ApiServer::port())
@@ -53,6 +57,8 @@ struct ApiContext {
   std::function<Status(const std::string& work_centre, Timestamp stop_start,
                        const std::string& reason, const std::string& by)>
       assign_reason = nullptr;
+  // The historian for /api/v1/tags/{path}/history; nullptr answers 503. Thread-safe.
+  historian::Historian* historian = nullptr;
 };
 
 class ApiServer {

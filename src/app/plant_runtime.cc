@@ -169,6 +169,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   api_options.port = cfg.api.port;
   ApiContext context;
   context.registry = &p.registry;
+  context.historian = p.historian.get();
   context.values = p.values.get();
   Parts* raw = &p;
   context.bus_stats = [raw] { return raw->bus.Stats(); };

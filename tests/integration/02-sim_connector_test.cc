@@ -104,6 +104,10 @@ TEST(SimulatorAndConnector, PlcDropsOffAndReturnsQualityBadThenGood) {
                             std::chrono::seconds(20)))
       << "the filler's tags did not go BadNotConnected";
   EXPECT_TRUE(watch.AllGood(filler_end, all_end)) << "the other machines were disturbed";
+  // The health snapshot names the cause (it may lag the Bad samples by a moment).
+  auto health_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (connectors[0]->Health().last_error.empty() && std::chrono::steady_clock::now() < health_deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(connectors[0]->Health().last_error, "");
 
   ASSERT_TRUE(plant.StartMachine(0).ok());

@@ -158,9 +158,11 @@ void MachineServer::Serve(modbus_t* ctx, int listen_fd, int wake_fd) {
     }
     clients_.store(static_cast<int>(clients.size()));
   }
+  // Close the listener first: a client reconnecting the moment its connection drops must find
+  // the port refusing, not a half-open connection in the listen backlog.
+  close(listen_fd);
   for (int fd : clients) close(fd);
   clients_.store(0);
-  close(listen_fd);
   modbus_set_socket(ctx, -1);
   modbus_free(ctx);
 }

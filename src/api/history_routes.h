@@ -1,0 +1,21 @@
+// GET /api/v1/tags/{path}/history: a tag's stored history from the historian, raw (paged) or
+// aggregated over fixed intervals, as JSON or CSV. Parameters are explained when wrong.
+//
+//   /api/v1/tags/acme/.../filler/speed/history?from=2026-11-22T06:00:00Z&to=...&agg=mean&interval=1h
+//   /api/v1/tags/acme/.../filler/speed/history?from=...&limit=1000&cursor=...&format=csv
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "api/api_routes.h"
+#include "api/url.h"
+
+namespace gantry {
+
+// The reply when `t.path` is a history route ("/api/v1/tags/<path>/history"), else nullopt.
+// `now` is used for the default range (the last hour).
+std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view method,
+                                      const RequestTarget& t, Timestamp now);
+
+}  // namespace gantry

@@ -210,7 +210,8 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
       d.reply = TagList(ctx, QueryValue(t, "prefix"));
     return d;
   }
-  if (std::optional<HttpReply> history = RouteHistory(ctx, method, t, SystemClock::Instance().Now())) {
+  if (std::optional<HttpReply> history =
+          RouteHistory(ctx, method, t, SystemClock::Instance().Now())) {
     d.reply = std::move(*history);
     return d;
   }
@@ -249,7 +250,8 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
   d.reply = Problem(404, "Not found",
                     "no route for " + std::string(path) +
                         "; routes: /health, /metrics, /api/v1/tags, /api/v1/tags/{path}, "
-                        "/api/v1/tags/{path}/history, /api/v1/stream, /api/v1/equipment/{path}/state, /api/v1/oee, "
+                        "/api/v1/tags/{path}/history, /api/v1/stream, "
+                        "/api/v1/equipment/{path}/state, /api/v1/oee, "
                         "/api/v1/downtime, /api/v1/downtime/assign");
   return d;
 }

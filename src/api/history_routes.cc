@@ -42,7 +42,9 @@ std::string CsvField(std::string_view s) {
   return out + "\"";
 }
 
-std::string NumberText(double d) { return Value(d).ToString(); }
+std::string NumberText(double d) {
+  return Value(d).ToString();
+}
 
 std::optional<std::string> Param(const RequestTarget& t, std::string_view name) {
   for (const auto& [k, v] : t.query)
@@ -65,8 +67,8 @@ struct RangeQuery {
 
 // Parses and checks every parameter; the problem names the first bad one.
 std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, RangeQuery& q) {
-  static constexpr std::string_view kKnown[] = {"from", "to", "agg", "interval", "limit",
-                                                "cursor", "format", "counter_bits", "state"};
+  static constexpr std::string_view kKnown[] = {
+      "from", "to", "agg", "interval", "limit", "cursor", "format", "counter_bits", "state"};
   for (const auto& [k, v] : t.query) {
     bool known = false;
     for (auto name : kKnown) known = known || k == name;
@@ -77,21 +79,24 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
                          "counter_bits, state",
                      k);
   }
-  auto time_param = [&](std::string_view name, Timestamp fallback, Timestamp& out) -> std::optional<HttpReply> {
+  auto time_param = [&](std::string_view name, Timestamp fallback,
+                        Timestamp& out) -> std::optional<HttpReply> {
     std::optional<std::string> text = Param(t, name);
     if (!text) {
       out = fallback;
       return std::nullopt;
     }
     Result<Timestamp> ts = ParseTimestamp(*text);
-    if (!ts.ok()) return Problem(400, "Bad parameter", std::string(name) + ": " + ts.status().message(), name);
+    if (!ts.ok())
+      return Problem(400, "Bad parameter", std::string(name) + ": " + ts.status().message(), name);
     out = *ts;
     return std::nullopt;
   };
   if (auto bad = time_param("to", now, q.to)) return bad;
   if (auto bad = time_param("from", q.to - kHour, q.from)) return bad;
   if (q.from >= q.to)
-    return Problem(400, "Bad parameter", "from must be before to (got an empty or reversed range)", "from");
+    return Problem(400, "Bad parameter", "from must be before to (got an empty or reversed range)",
+                   "from");
 
   if (auto agg = Param(t, "agg"); agg && *agg != "raw" && !agg->empty()) {
     Result<historian::AggregateKind> kind = historian::ParseAggregateKind(*agg);
@@ -101,26 +106,35 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
     std::optional<std::string> interval = Param(t, "interval");
     if (!interval)
       return Problem(400, "Missing parameter",
-                     "interval is required with agg (e.g. interval=1h or interval=15m)", "interval");
+                     "interval is required with agg (e.g. interval=1h or interval=15m)",
+                     "interval");
     Result<Duration> d = ParseDuration(*interval);
     if (!d.ok() || *d <= 0)
-      return Problem(400, "Bad parameter", "interval: " + (d.ok() ? std::string("must be positive") : d.status().message()),
-                     "interval");
+      return Problem(
+          400, "Bad parameter",
+          "interval: " + (d.ok() ? std::string("must be positive") : d.status().message()),
+          "interval");
     if ((q.to - q.from) / *d > static_cast<Timestamp>(kMaxBuckets))
       return Problem(400, "Bad parameter",
-                     "interval " + *interval + " gives more than 100000 buckets over the range; "
-                     "choose a longer interval or a shorter range",
+                     "interval " + *interval +
+                         " gives more than 100000 buckets over the range; "
+                         "choose a longer interval or a shorter range",
                      "interval");
     q.interval = *d;
     q.interval_text = *interval;
   } else if (Param(t, "interval")) {
-    return Problem(400, "Bad parameter", "interval needs agg (min, max, mean, twa, sum, count, first, last, delta, duration)", "interval");
+    return Problem(
+        400, "Bad parameter",
+        "interval needs agg (min, max, mean, twa, sum, count, first, last, delta, duration)",
+        "interval");
   }
   if (auto limit = Param(t, "limit")) {
     char* end = nullptr;
     unsigned long long v = std::strtoull(limit->c_str(), &end, 10);
     if (limit->empty() || *end != '\0' || v == 0 || v > kMaxLimit)
-      return Problem(400, "Bad parameter", "limit: expected a whole number from 1 to 100000, got '" + *limit + "'", "limit");
+      return Problem(400, "Bad parameter",
+                     "limit: expected a whole number from 1 to 100000, got '" + *limit + "'",
+                     "limit");
     q.limit = static_cast<size_t>(v);
   }
   if (auto cursor = Param(t, "cursor")) {
@@ -128,24 +142,31 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
     unsigned skip = 0;
     char tail = 0;
     if (std::sscanf(cursor->c_str(), "%lld.%u%c", &time, &skip, &tail) != 2)
-      return Problem(400, "Bad parameter", "cursor: expected the next_cursor of a previous page, got '" + *cursor + "'", "cursor");
+      return Problem(400, "Bad parameter",
+                     "cursor: expected the next_cursor of a previous page, got '" + *cursor + "'",
+                     "cursor");
     q.cursor = historian::RawCursor{time, skip};
   }
   if (auto format = Param(t, "format")) {
     if (*format != "json" && *format != "csv")
-      return Problem(400, "Bad parameter", "format: expected json or csv, got '" + *format + "'", "format");
+      return Problem(400, "Bad parameter", "format: expected json or csv, got '" + *format + "'",
+                     "format");
     q.csv = *format == "csv";
   }
   if (auto bits = Param(t, "counter_bits")) {
     if (*bits != "16" && *bits != "32" && *bits != "64")
-      return Problem(400, "Bad parameter", "counter_bits: expected 16, 32 or 64 (the counter's width, for delta)", "counter_bits");
+      return Problem(400, "Bad parameter",
+                     "counter_bits: expected 16, 32 or 64 (the counter's width, for delta)",
+                     "counter_bits");
     q.counter_width = static_cast<uint32_t>(std::stoul(*bits));
   }
   if (auto state = Param(t, "state")) {
     char* end = nullptr;
     q.state = std::strtod(state->c_str(), &end);
     if (state->empty() || *end != '\0')
-      return Problem(400, "Bad parameter", "state: expected a number (the state whose duration is measured; true = 1)", "state");
+      return Problem(400, "Bad parameter",
+                     "state: expected a number (the state whose duration is measured; true = 1)",
+                     "state");
   }
   return std::nullopt;
 }
@@ -168,16 +189,20 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
   }
   json points = json::array();
   for (const auto& p : page->points)
-    points.push_back({{"time", FormatIso8601(p.time)}, {"value", PointValue(p.value)}, {"quality", p.quality.Name()}});
-  json body = {{"path", path}, {"from", FormatIso8601(q.from)}, {"to", FormatIso8601(q.to)},
+    points.push_back({{"time", FormatIso8601(p.time)},
+                      {"value", PointValue(p.value)},
+                      {"quality", p.quality.Name()}});
+  json body = {{"path", path},
+               {"from", FormatIso8601(q.from)},
+               {"to", FormatIso8601(q.to)},
                {"points", std::move(points)}};
   body["next_cursor"] = next.empty() ? json(nullptr) : json(next);
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
-HttpReply Aggregated(historian::Historian& store, historian::SeriesId series, const std::string& path,
-                     const RangeQuery& q) {
+HttpReply Aggregated(historian::Historian& store, historian::SeriesId series,
+                     const std::string& path, const RangeQuery& q) {
   historian::AggregateOptions options;
   options.interval = q.interval;
   options.counter_width_bits = q.counter_width;
@@ -192,7 +217,8 @@ HttpReply Aggregated(historian::Historian& store, historian::SeriesId series, co
     for (const auto& b : *buckets) {
       std::optional<double> v = historian::BucketValue(b, *q.agg);
       r.body += FormatIso8601(b.start) + "," + FormatIso8601(b.end) + "," + CsvField(path) + "," +
-                q.agg_name + "," + (v ? NumberText(*v) : std::string()) + "," + std::to_string(b.count) + "\n";
+                q.agg_name + "," + (v ? NumberText(*v) : std::string()) + "," +
+                std::to_string(b.count) + "\n";
     }
     return r;
   }
@@ -204,8 +230,8 @@ HttpReply Aggregated(historian::Historian& store, historian::SeriesId series, co
                     {"value", v && std::isfinite(*v) ? json(*v) : json(nullptr)},
                     {"count", b.count}});
   }
-  json body = {{"path", path}, {"from", FormatIso8601(q.from)}, {"to", FormatIso8601(q.to)},
-               {"agg", q.agg_name}, {"interval", q.interval_text}, {"buckets", std::move(list)}};
+  json body = {{"path", path},      {"from", FormatIso8601(q.from)}, {"to", FormatIso8601(q.to)},
+               {"agg", q.agg_name}, {"interval", q.interval_text},   {"buckets", std::move(list)}};
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
@@ -220,21 +246,26 @@ std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view me
     return std::nullopt;
   const std::string path(p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size()));
   if (method != "GET" && method != "HEAD") {
-    HttpReply r = Problem(405, "Method not allowed", std::string(method) + " is not allowed on " + std::string(p));
+    HttpReply r = Problem(405, "Method not allowed",
+                          std::string(method) + " is not allowed on " + std::string(p));
     r.allow = "GET, HEAD";
     return r;
   }
   if (!ctx.registry->Find(path))
-    return Problem(404, "Unknown tag", "unknown tag path '" + path + "'; list tags at /api/v1/tags");
+    return Problem(404, "Unknown tag",
+                   "unknown tag path '" + path + "'; list tags at /api/v1/tags");
   if (ctx.historian == nullptr)
-    return Problem(503, "No historian", "this node stores no history (the historian is not running)");
+    return Problem(503, "No historian",
+                   "this node stores no history (the historian is not running)");
   RangeQuery q;
   if (auto bad = ParseQuery(t, now, q)) return bad;
   std::optional<historian::SeriesId> series = ctx.historian->FindSeries(path);
   if (!series) {
     // Configured but nothing stored yet: an empty answer, not an error.
     HttpReply r;
-    r.body = json({{"path", path}, {"from", FormatIso8601(q.from)}, {"to", FormatIso8601(q.to)},
+    r.body = json({{"path", path},
+                   {"from", FormatIso8601(q.from)},
+                   {"to", FormatIso8601(q.to)},
                    {q.agg ? "buckets" : "points", json::array()}})
                  .dump();
     if (q.csv) {
@@ -243,7 +274,8 @@ std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view me
     }
     return r;
   }
-  return q.agg ? Aggregated(*ctx.historian, *series, path, q) : Raw(*ctx.historian, *series, path, q);
+  return q.agg ? Aggregated(*ctx.historian, *series, path, q)
+               : Raw(*ctx.historian, *series, path, q);
 }
 
 }  // namespace gantry

@@ -13,10 +13,11 @@ int RunCheck(const CheckArgs& args) {
   }
   size_t counts[5] = {0, 0, 0, 0, 0};
   for (const auto& node : plant->equipment.nodes()) ++counts[static_cast<int>(node.level)];
-  std::printf("%s: OK: %zu site(s), %zu area(s), %zu line(s), %zu work centre(s), %zu device(s), "
-              "%zu tag(s)\n",
-              args.config.c_str(), counts[1], counts[2], counts[3], counts[4],
-              plant->modbus_devices.size(), plant->tags.size());
+  std::printf(
+      "%s: OK: %zu site(s), %zu area(s), %zu line(s), %zu work centre(s), %zu device(s), "
+      "%zu tag(s)\n",
+      args.config.c_str(), counts[1], counts[2], counts[3], counts[4], plant->modbus_devices.size(),
+      plant->tags.size());
   return 0;
 }
 

@@ -9,37 +9,50 @@
 namespace gantry {
 
 int RunCli(int argc, char** argv) {
-  CLI::App app{"Gantry: from the PLC to the ERP. Reads machines, names and stores every signal,\n"
-               "turns it into shop-floor facts and hands them to the enterprise."};
+  CLI::App app{
+      "Gantry: from the PLC to the ERP. Reads machines, names and stores every signal,\n"
+      "turns it into shop-floor facts and hands them to the enterprise."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gantry 0.1.0");
 
   CheckArgs check;
-  auto* check_cmd = app.add_subcommand("check", "Validate a configuration file and list every error");
+  auto* check_cmd =
+      app.add_subcommand("check", "Validate a configuration file and list every error");
   check_cmd->add_option("--config,-c", check.config, "Plant configuration (YAML)")->required();
 
   RunArgs demo;
   demo.demo = true;
   auto* demo_cmd = app.add_subcommand(
       "demo", "Start the simulated packaging line, the connectors, the historian and the API");
-  demo_cmd->add_option("--port,-p", demo.port, "HTTP port of the API (default 8080; 0: a free port)")->check(CLI::Range(0, 65535));
+  demo_cmd
+      ->add_option("--port,-p", demo.port, "HTTP port of the API (default 8080; 0: a free port)")
+      ->check(CLI::Range(0, 65535));
   demo_cmd->add_option("--data,-d", demo.data_dir, "Data folder (default: a fresh temporary one)");
-  demo_cmd->add_option("--sim-port", demo.sim_port, "First Modbus TCP port of the simulator (default 5020; 0: free ports)")->check(CLI::Range(0, 65000));
-  demo_cmd->add_option("--time-scale", demo.time_scale, "Simulated seconds per real second (default 1)");
-  demo_cmd->add_option("--config,-c", demo.config, "Use this configuration instead of the built-in demo plant");
+  demo_cmd
+      ->add_option("--sim-port", demo.sim_port,
+                   "First Modbus TCP port of the simulator (default 5020; 0: free ports)")
+      ->check(CLI::Range(0, 65000));
+  demo_cmd->add_option("--time-scale", demo.time_scale,
+                       "Simulated seconds per real second (default 1)");
+  demo_cmd->add_option("--config,-c", demo.config,
+                       "Use this configuration instead of the built-in demo plant");
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a plant from its configuration");
   run_cmd->add_option("--config,-c", run.config, "Plant configuration (YAML)")->required();
-  run_cmd->add_option("--port,-p", run.port, "HTTP port of the API (overrides api.port)")->check(CLI::Range(0, 65535));
+  run_cmd->add_option("--port,-p", run.port, "HTTP port of the API (overrides api.port)")
+      ->check(CLI::Range(0, 65535));
   run_cmd->add_option("--data,-d", run.data_dir, "Data folder (overrides data_dir)");
 
   SimArgs sim;
   auto* sim_cmd = app.add_subcommand("sim", "Serve the simulated packaging line over Modbus TCP");
   sim_cmd->add_option("--listen", sim.listen, "Address to listen on (default 127.0.0.1)");
-  sim_cmd->add_option("--port,-p", sim.base_port, "First port; machine i listens on port+i (default 5020)");
-  sim_cmd->add_option("--seed", sim.seed, "Random seed; the same seed gives the same plant (default 42)");
-  sim_cmd->add_option("--time-scale", sim.time_scale, "Simulated seconds per real second (default 1)");
+  sim_cmd->add_option("--port,-p", sim.base_port,
+                      "First port; machine i listens on port+i (default 5020)");
+  sim_cmd->add_option("--seed", sim.seed,
+                      "Random seed; the same seed gives the same plant (default 42)");
+  sim_cmd->add_option("--time-scale", sim.time_scale,
+                      "Simulated seconds per real second (default 1)");
 
   auto* replay_cmd = app.add_subcommand(
       "replay",

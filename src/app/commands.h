@@ -16,13 +16,13 @@ struct CheckArgs {
 int RunCheck(const CheckArgs& args);
 
 struct RunArgs {
-  std::string config;             // empty: the built-in demo plant
-  std::string data_dir;           // overrides the configuration's data_dir
-  int port = -1;                  // overrides api.port when >= 0 (0: a free port)
-  int sim_port = -1;              // overrides simulator.base_port (and the demo devices' ports)
-                                  // when >= 0 (0: free ports)
-  bool demo = false;              // demo mode: built-in config, fresh data folder, simulator on
-  double time_scale = 0;          // 0: keep the configuration's simulator time scale
+  std::string config;     // empty: the built-in demo plant
+  std::string data_dir;   // overrides the configuration's data_dir
+  int port = -1;          // overrides api.port when >= 0 (0: a free port)
+  int sim_port = -1;      // overrides simulator.base_port (and the demo devices' ports)
+                          // when >= 0 (0: free ports)
+  bool demo = false;      // demo mode: built-in config, fresh data folder, simulator on
+  double time_scale = 0;  // 0: keep the configuration's simulator time scale
 };
 // `gantry run` and `gantry demo`: start everything, serve until SIGINT/SIGTERM, stop cleanly.
 int RunPlant(const RunArgs& args);

@@ -21,11 +21,12 @@ Result<std::unique_ptr<historian::Historian>> OpenStore(const std::string& data_
     if (ec) return IoError("--data " + data_dir + ": cannot create the folder: " + ec.message());
   }
   historian::HistorianOptions options;
-  auto store = historian::Historian::Open(data_dir + "/historian", options, SystemClock::Instance());
+  auto store =
+      historian::Historian::Open(data_dir + "/historian", options, SystemClock::Instance());
   if (!store.ok() && store.status().message().find("lock") != std::string::npos) {
-    return Status(store.status().code(),
-                  store.status().message() + " (is a gantry process running on " + data_dir +
-                      "? the historian is opened by one process at a time)");
+    return Status(store.status().code(), store.status().message() +
+                                             " (is a gantry process running on " + data_dir +
+                                             "? the historian is opened by one process at a time)");
   }
   return store;
 }

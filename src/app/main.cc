@@ -1,4 +1,6 @@
 // gantry: the command-line entry point. Everything else lives in the gantry library.
 #include "app/cli.h"
 
-int main(int argc, char** argv) { return gantry::RunCli(argc, argv); }
+int main(int argc, char** argv) {
+  return gantry::RunCli(argc, argv);
+}

@@ -33,8 +33,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   GANTRY_ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::Parse(text, file_name));
   ConfigNode root = doc.Root();
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
-  root.AllowKeys({"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices",
-                  "operations"});
+  root.AllowKeys(
+      {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -71,11 +71,12 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
       plant.modbus_devices.push_back(std::move(device));
     } else {
       dev.AllowKeys({"name", "protocol"});
-      dev.ErrorAt("protocol", protocol.empty()
-                                  ? std::string("missing required key (expected modbus-tcp or modbus-rtu)")
-                                  : "unsupported protocol " + QuoteForMessage(protocol) +
-                                        "; expected modbus-tcp or modbus-rtu (OPC UA and MQTT "
-                                        "come in later releases)");
+      dev.ErrorAt("protocol",
+                  protocol.empty()
+                      ? std::string("missing required key (expected modbus-tcp or modbus-rtu)")
+                      : "unsupported protocol " + QuoteForMessage(protocol) +
+                            "; expected modbus-tcp or modbus-rtu (OPC UA and MQTT "
+                            "come in later releases)");
     }
   }
 
@@ -90,8 +91,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
                 it->second->where.ToString() + ")";
     } else if (!plant.equipment.enterprise().empty() &&
                plant.equipment.Find(ParentPath(tag.path)) == nullptr) {
-      message = "tag path " + QuoteForMessage(tag.path) + " is not under a declared equipment node ('" +
-                std::string(ParentPath(tag.path)) +
+      message = "tag path " + QuoteForMessage(tag.path) +
+                " is not under a declared equipment node ('" + std::string(ParentPath(tag.path)) +
                 "' is not the enterprise, a site, area, line or work centre declared in 'sites')";
     }
     if (!message.empty()) doc.AddError(ConfigError{tag.where, "path", std::move(message)});
@@ -100,11 +101,13 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   // Every signal an operations rule names must be a configured tag.
   for (const ops::WorkCentreRules& wc : plant.operations.work_centres) {
     std::vector<std::pair<std::string, std::string>> signals = {
-        {"state word", wc.state_word_tag}, {"running", wc.running_tag}, {"speed", wc.speed_tag},
-        {"fault code", wc.fault_tag},      {"starved", wc.starved_tag}, {"blocked", wc.blocked_tag}};
+        {"state word", wc.state_word_tag}, {"running", wc.running_tag},
+        {"speed", wc.speed_tag},           {"fault code", wc.fault_tag},
+        {"starved", wc.starved_tag},       {"blocked", wc.blocked_tag}};
     static constexpr const char* kCounterNames[] = {"good", "reject", "total", "rework"};
     for (int r = 0; r < ops::kCounterRoleCount; ++r)
-      if (wc.counters[r]) signals.emplace_back(std::string(kCounterNames[r]) + " counter", wc.counters[r]->tag);
+      if (wc.counters[r])
+        signals.emplace_back(std::string(kCounterNames[r]) + " counter", wc.counters[r]->tag);
     for (const auto& [what, path] : signals) {
       if (path.empty() || seen.count(path)) continue;
       const EquipmentNode* node = plant.equipment.Find(wc.path);
@@ -123,7 +126,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
 
 Result<PlantConfig> LoadPlantConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": cannot open configuration file (does it exist and is it readable?)");
+  if (!in)
+    return NotFound(path + ": cannot open configuration file (does it exist and is it readable?)");
   std::ostringstream text;
   text << in.rdbuf();
   return ParsePlantConfig(text.str(), path);

@@ -32,7 +32,9 @@ class HistorianWriter {
         subscription_(bus.Subscribe("historian", 4'000'000, OverflowPolicy::kDropNewest)) {}
   ~HistorianWriter() { Stop(); }
 
-  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
   void Stop() {
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
@@ -79,10 +81,16 @@ struct PlantRuntime::Parts {
 };
 
 PlantRuntime::PlantRuntime(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
-PlantRuntime::~PlantRuntime() { Stop(); }
+PlantRuntime::~PlantRuntime() {
+  Stop();
+}
 
-uint16_t PlantRuntime::api_port() const { return parts_->api ? parts_->api->port() : 0; }
-const PlantConfig& PlantRuntime::config() const { return parts_->config; }
+uint16_t PlantRuntime::api_port() const {
+  return parts_->api ? parts_->api->port() : 0;
+}
+const PlantConfig& PlantRuntime::config() const {
+  return parts_->config;
+}
 
 Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
                                                           RuntimeOptions options) {
@@ -100,9 +108,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec) return IoError("data folder " + cfg.data_dir + ": " + ec.message());
   HistorianOptions historian_options;
-  GANTRY_ASSIGN_OR_RETURN(p.historian,
-                          Historian::Open(cfg.data_dir + "/historian", historian_options,
-                                          SystemClock::Instance()));
+  GANTRY_ASSIGN_OR_RETURN(p.historian, Historian::Open(cfg.data_dir + "/historian",
+                                                       historian_options, SystemClock::Instance()));
   // Store each tag under its path, so that its history survives a configuration change that
   // renumbers TagIds.
   for (TagId id = 0; id < p.registry.size(); ++id)
@@ -182,8 +189,9 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     context.equipment_state = [ops](std::string_view path) {
       return ops->EquipmentStateJson(path);
     };
-    context.oee = [ops](std::string_view scope, Timestamp from, Timestamp to,
-                        std::string_view by) { return ops->OeeJson(scope, from, to, by); };
+    context.oee = [ops](std::string_view scope, Timestamp from, Timestamp to, std::string_view by) {
+      return ops->OeeJson(scope, from, to, by);
+    };
     context.downtime = [ops](std::string_view scope, Timestamp from, Timestamp to) {
       return ops->DowntimeJson(scope, from, to);
     };

@@ -16,7 +16,8 @@ namespace {
 
 void SetUpLogging() {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
-  if (const char* level = std::getenv("GANTRY_LOG")) spdlog::set_level(spdlog::level::from_str(level));
+  if (const char* level = std::getenv("GANTRY_LOG"))
+    spdlog::set_level(spdlog::level::from_str(level));
 }
 
 // Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that only
@@ -59,9 +60,9 @@ Result<std::string> FreshDataFolder() {
 
 int RunPlant(const RunArgs& args) {
   SetUpLogging();
-  Result<PlantConfig> loaded =
-      args.config.empty() ? ParsePlantConfig(DemoPlantYaml(), "<built-in demo plant>")
-                          : LoadPlantConfig(args.config);
+  Result<PlantConfig> loaded = args.config.empty()
+                                   ? ParsePlantConfig(DemoPlantYaml(), "<built-in demo plant>")
+                                   : LoadPlantConfig(args.config);
   if (!loaded.ok()) {
     std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
     return 2;

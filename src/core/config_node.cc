@@ -82,10 +82,18 @@ ConfigNode& ConfigNode::operator=(const ConfigNode& o) {
 
 ConfigNode::~ConfigNode() = default;
 
-bool ConfigNode::IsPresent() const { return present_; }
-bool ConfigNode::IsMap() const { return present_ && node_->IsMap(); }
-bool ConfigNode::IsSequence() const { return present_ && node_->IsSequence(); }
-bool ConfigNode::IsScalar() const { return present_ && node_->IsScalar(); }
+bool ConfigNode::IsPresent() const {
+  return present_;
+}
+bool ConfigNode::IsMap() const {
+  return present_ && node_->IsMap();
+}
+bool ConfigNode::IsSequence() const {
+  return present_ && node_->IsSequence();
+}
+bool ConfigNode::IsScalar() const {
+  return present_ && node_->IsScalar();
+}
 
 ConfigLocation ConfigNode::Location() const {
   ConfigLocation loc;
@@ -115,7 +123,9 @@ ConfigNode ConfigNode::Child(std::string_view key) const {
   return ConfigNode(doc_, std::make_unique<YAML::Node>(*node_), std::move(path), false);
 }
 
-ConfigNode ConfigNode::operator[](std::string_view key) const { return Child(key); }
+ConfigNode ConfigNode::operator[](std::string_view key) const {
+  return Child(key);
+}
 
 std::vector<ConfigNode> ConfigNode::Items() const {
   std::vector<ConfigNode> out;
@@ -366,7 +376,8 @@ Result<ConfigDocument> ConfigDocument::Parse(std::string_view text, std::string 
 
 Result<ConfigDocument> ConfigDocument::LoadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": cannot open configuration file (does it exist and is it readable?)");
+  if (!in)
+    return NotFound(path + ": cannot open configuration file (does it exist and is it readable?)");
   std::ostringstream ss;
   ss << in.rdbuf();
   return Parse(ss.str(), path);

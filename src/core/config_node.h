@@ -30,15 +30,15 @@ namespace gantry {
 
 struct ConfigLocation {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
+  int line = 0;                  // 1-based; 0 when unknown
+  int column = 0;                // 1-based
   std::string ToString() const;  // "plant.yaml:12:5"
 };
 
 struct ConfigError {
   ConfigLocation where;
-  std::string key_path;  // "devices[0].port"
-  std::string message;   // "expected an integer from 1 to 65535, got 'abc'"
+  std::string key_path;          // "devices[0].port"
+  std::string message;           // "expected an integer from 1 to 65535, got 'abc'"
   std::string ToString() const;  // "plant.yaml:12:5: devices[0].port: expected ..."
 };
 
@@ -52,7 +52,7 @@ class ConfigNode {
   ConfigNode& operator=(const ConfigNode&);
   ~ConfigNode();
 
-  bool IsPresent() const;   // the key existed (possibly null)
+  bool IsPresent() const;  // the key existed (possibly null)
   bool IsMap() const;
   bool IsSequence() const;
   bool IsScalar() const;

@@ -79,7 +79,8 @@ void AddNode(EquipmentModel& model, const ConfigNode& where, const std::string& 
              const std::string& timezone) {
   if (name.empty()) return;  // already reported as missing
   if (!ValidSegment(name)) {
-    where.Error("name " + QuoteForMessage(name) + " may only contain letters, digits, '_', '.', '-' (at most 64 characters)");
+    where.Error("name " + QuoteForMessage(name) +
+                " may only contain letters, digits, '_', '.', '-' (at most 64 characters)");
     return;
   }
   EquipmentNode node;
@@ -126,8 +127,9 @@ EquipmentModel ParseEquipment(const ConfigNode& root) {
     const std::string site_name = site.RequiredString("name");
     std::string tz = site.String("timezone", "UTC");
     if (!IsKnownTimeZone(tz)) {
-      site.ErrorAt("timezone", "unknown time zone " + QuoteForMessage(tz) +
-                                   "; expected an IANA name such as Europe/Berlin or America/Chicago");
+      site.ErrorAt("timezone",
+                   "unknown time zone " + QuoteForMessage(tz) +
+                       "; expected an IANA name such as Europe/Berlin or America/Chicago");
       tz = "UTC";
     }
     AddNode(model, site, enterprise, site_name, EquipmentLevel::kSite, "", tz);

@@ -20,11 +20,11 @@ enum class EquipmentLevel : uint8_t { kEnterprise, kSite, kArea, kLine, kWorkCen
 std::string_view EquipmentLevelName(EquipmentLevel level);
 
 struct EquipmentNode {
-  std::string path;         // "acme/plant1/packaging/line1/filler"
-  std::string name;         // last segment
+  std::string path;  // "acme/plant1/packaging/line1/filler"
+  std::string name;  // last segment
   EquipmentLevel level = EquipmentLevel::kEnterprise;
-  std::string site_path;    // the site this node belongs to ("" for the enterprise)
-  std::string timezone;     // the site's IANA time zone
+  std::string site_path;  // the site this node belongs to ("" for the enterprise)
+  std::string timezone;   // the site's IANA time zone
   ConfigLocation where;
 };
 

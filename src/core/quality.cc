@@ -44,7 +44,8 @@ std::string Quality::Name() const {
   for (const auto& n : kNamed)
     if (n.quality == *this) return std::string(n.name);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%s(0x%08X)", std::string(SeverityName(severity())).c_str(), code_);
+  std::snprintf(buf, sizeof buf, "%s(0x%08X)", std::string(SeverityName(severity())).c_str(),
+                code_);
   return buf;
 }
 
@@ -55,7 +56,8 @@ bool Quality::FromName(std::string_view name, Quality& out) {
       return true;
     }
   }
-  if (name.size() > 2 && name.size() <= 10 && name[0] == '0' && (name[1] == 'x' || name[1] == 'X')) {
+  if (name.size() > 2 && name.size() <= 10 && name[0] == '0' &&
+      (name[1] == 'x' || name[1] == 'X')) {
     std::string hex(name.substr(2));
     char* end = nullptr;
     unsigned long v = std::strtoul(hex.c_str(), &end, 16);

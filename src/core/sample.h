@@ -26,11 +26,11 @@ std::string_view ValueTypeName(ValueType t);
 class Value {
  public:
   Value() = default;
-  Value(double v) : v_(v) {}                  // NOLINT(google-explicit-constructor)
-  Value(int64_t v) : v_(v) {}                 // NOLINT(google-explicit-constructor)
-  Value(int v) : v_(int64_t{v}) {}            // NOLINT(google-explicit-constructor)
-  Value(bool v) : v_(v) {}                    // NOLINT(google-explicit-constructor)
-  Value(std::string v) : v_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
+  Value(double v) : v_(v) {}                    // NOLINT(google-explicit-constructor)
+  Value(int64_t v) : v_(v) {}                   // NOLINT(google-explicit-constructor)
+  Value(int v) : v_(int64_t{v}) {}              // NOLINT(google-explicit-constructor)
+  Value(bool v) : v_(v) {}                      // NOLINT(google-explicit-constructor)
+  Value(std::string v) : v_(std::move(v)) {}    // NOLINT(google-explicit-constructor)
   Value(const char* v) : v_(std::string(v)) {}  // NOLINT(google-explicit-constructor)
 
   ValueType type() const { return static_cast<ValueType>(v_.index()); }

@@ -17,18 +17,18 @@ namespace gantry {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller's input is wrong (bad config value, bad query parameter)
-  kNotFound,          // a named thing does not exist
-  kAlreadyExists,     // a named thing exists already
-  kMalformed,         // bytes from outside (network, file) do not decode
-  kCorrupt,           // stored data fails its checksum or structure check
-  kUnavailable,       // a peer or resource cannot be reached now; retrying may help
-  kTimeout,           // a deadline passed
-  kResourceExhausted, // a limit (queue, disk floor, memory budget) was hit
-  kPermissionDenied,  // the caller may not do this
-  kFailedPrecondition,// the system is not in a state that allows this
-  kIoError,           // the operating system refused a file or socket operation
-  kInternal,          // a bug: an invariant did not hold
+  kInvalidArgument,     // the caller's input is wrong (bad config value, bad query parameter)
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // a named thing exists already
+  kMalformed,           // bytes from outside (network, file) do not decode
+  kCorrupt,             // stored data fails its checksum or structure check
+  kUnavailable,         // a peer or resource cannot be reached now; retrying may help
+  kTimeout,             // a deadline passed
+  kResourceExhausted,   // a limit (queue, disk floor, memory budget) was hit
+  kPermissionDenied,    // the caller may not do this
+  kFailedPrecondition,  // the system is not in a state that allows this
+  kIoError,             // the operating system refused a file or socket operation
+  kInternal,            // a bug: an invariant did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -60,24 +60,48 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-inline Status Malformed(std::string m) { return {StatusCode::kMalformed, std::move(m)}; }
-inline Status Corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
-inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-inline Status Timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
-inline Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
-inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
-inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
-inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status NotFound(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+inline Status AlreadyExists(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
+inline Status Malformed(std::string m) {
+  return {StatusCode::kMalformed, std::move(m)};
+}
+inline Status Corrupt(std::string m) {
+  return {StatusCode::kCorrupt, std::move(m)};
+}
+inline Status Unavailable(std::string m) {
+  return {StatusCode::kUnavailable, std::move(m)};
+}
+inline Status Timeout(std::string m) {
+  return {StatusCode::kTimeout, std::move(m)};
+}
+inline Status ResourceExhausted(std::string m) {
+  return {StatusCode::kResourceExhausted, std::move(m)};
+}
+inline Status PermissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
+inline Status FailedPrecondition(std::string m) {
+  return {StatusCode::kFailedPrecondition, std::move(m)};
+}
+inline Status IoError(std::string m) {
+  return {StatusCode::kIoError, std::move(m)};
+}
+inline Status Internal(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
 
 // Either a T or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -107,10 +131,10 @@ class [[nodiscard]] Result {
 #define GANTRY_CONCAT_(a, b) GANTRY_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define GANTRY_RETURN_IF_ERROR(expr)                  \
-  do {                                                \
-    ::gantry::Status gantry_status_ = (expr);         \
-    if (!gantry_status_.ok()) return gantry_status_;  \
+#define GANTRY_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::gantry::Status gantry_status_ = (expr);        \
+    if (!gantry_status_.ok()) return gantry_status_; \
   } while (false)
 
 // `lhs` = value of the Result `expr`, or returns its Status from the enclosing function.

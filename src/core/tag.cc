@@ -20,8 +20,9 @@ Status ValidateTagPath(std::string_view path) {
     for (char c : seg) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '_' || c == '.' || c == '-';
-      if (!ok) return bad("has the character '" + std::string(1, c) + "' in segment '" +
-                          std::string(seg) + "'");
+      if (!ok)
+        return bad("has the character '" + std::string(1, c) + "' in segment '" + std::string(seg) +
+                   "'");
     }
     ++segments;
     start = end + 1;

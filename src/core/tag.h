@@ -25,14 +25,14 @@ struct Scaling {
 };
 
 struct TagConfig {
-  std::string path;         // "acme/plant1/packaging/line1/filler/state"
+  std::string path;                     // "acme/plant1/packaging/line1/filler/state"
   ValueType type = ValueType::kDouble;  // the type of the published Value
-  std::string unit;         // engineering unit, free text ("degC", "kWh", "units")
+  std::string unit;                     // engineering unit, free text ("degC", "kWh", "units")
   std::string description;
-  std::string source;       // human-readable origin, e.g. "filler-plc hr:0 uint16"
+  std::string source;  // human-readable origin, e.g. "filler-plc hr:0 uint16"
   Scaling scaling;
-  double deadband = 0.0;    // absolute; 0 publishes every change
-  ConfigLocation where;     // where the tag was declared
+  double deadband = 0.0;  // absolute; 0 publishes every change
+  ConfigLocation where;   // where the tag was declared
 };
 
 // OK when `path` is 2..8 segments of [A-Za-z0-9_.-]+ joined by '/'; else InvalidArgument naming

@@ -29,8 +29,7 @@ std::string FormatIso8601(Timestamp t) {
   if (ns % kMillisecond == 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
                   unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                  int(hms.minutes().count()), int(hms.seconds().count()),
-                  int(ns / kMillisecond));
+                  int(hms.minutes().count()), int(hms.seconds().count()), int(ns / kMillisecond));
   } else {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", int(ymd.year()),
                   unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
@@ -180,14 +179,22 @@ Result<Duration> ParseDuration(std::string_view text) {
     while (pos < text.size() && text[pos] >= 'a' && text[pos] <= 'z') ++pos;
     std::string_view unit = text.substr(ustart, pos - ustart);
     Duration scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us") scale = kMicrosecond;
-    else if (unit == "ms") scale = kMillisecond;
-    else if (unit == "s") scale = kSecond;
-    else if (unit == "m" || unit == "min") scale = kMinute;
-    else if (unit == "h") scale = kHour;
-    else if (unit == "d") scale = kDay;
-    else return bad();
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us")
+      scale = kMicrosecond;
+    else if (unit == "ms")
+      scale = kMillisecond;
+    else if (unit == "s")
+      scale = kSecond;
+    else if (unit == "m" || unit == "min")
+      scale = kMinute;
+    else if (unit == "h")
+      scale = kHour;
+    else if (unit == "d")
+      scale = kDay;
+    else
+      return bad();
     total += static_cast<Duration>(number * static_cast<double>(scale));
   }
   return total;

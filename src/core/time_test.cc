@@ -19,7 +19,9 @@ TEST(Timestamps, OffsetsAreConvertedToUtc) {
   EXPECT_EQ(*ParseTimestamp("2026-11-22T01:00:00-05:00"), kNov22 + 6 * kHour);
 }
 
-TEST(Timestamps, DateAloneIsMidnightUtc) { EXPECT_EQ(*ParseTimestamp("2026-11-22"), kNov22); }
+TEST(Timestamps, DateAloneIsMidnightUtc) {
+  EXPECT_EQ(*ParseTimestamp("2026-11-22"), kNov22);
+}
 
 TEST(Timestamps, EpochSecondsMillisecondsAndNanosecondsByMagnitude) {
   EXPECT_EQ(*ParseTimestamp("1795305600"), kNov22);

@@ -91,8 +91,9 @@ SiteCalendar ParseCalendar(const ConfigNode& site) {
   try {
     (void)date::locate_zone(cal.time_zone);
   } catch (const std::exception&) {
-    site.ErrorAt("timezone", "unknown time zone " + QuoteForMessage(cal.time_zone) +
-                                 "; expected an IANA name such as Europe/Berlin or America/Chicago");
+    site.ErrorAt("timezone",
+                 "unknown time zone " + QuoteForMessage(cal.time_zone) +
+                     "; expected an IANA name such as Europe/Berlin or America/Chicago");
     cal.time_zone = "UTC";
   }
   ConfigNode c = site["calendar"];

@@ -102,7 +102,8 @@ TEST(OperationsConfig, DemoPlantFragmentParses) {
   ASSERT_EQ(c.work_centres.size(), 4u);
   EXPECT_EQ(c.work_centres[3].path, "acme/plant1/packaging/line1/casepacker");
   EXPECT_EQ(c.work_centres[3].fault_reasons.at(420), "carton_jam");
-  EXPECT_EQ(c.work_centres[3].counters[0]->tag, "acme/plant1/packaging/line1/casepacker/good_count");
+  EXPECT_EQ(c.work_centres[3].counters[0]->tag,
+            "acme/plant1/packaging/line1/casepacker/good_count");
   EXPECT_EQ(c.calendars.at("plant1").shifts.size(), 3u);
 }
 

@@ -52,9 +52,11 @@ TEST(GantryCheck, TheDemoPlantIsValid) {
 }
 
 TEST(GantryCheck, AValidPlantIsSummarised) {
-  auto r = testing::RunToCompletion({GANTRY_EXE, "check", "--config", WriteTemp("good.yaml", kGoodPlant)}, 30s);
+  auto r = testing::RunToCompletion(
+      {GANTRY_EXE, "check", "--config", WriteTemp("good.yaml", kGoodPlant)}, 30s);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("1 work centre(s), 1 device(s), 1 tag(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 work centre(s), 1 device(s), 1 tag(s)"), std::string::npos)
+      << r.output;
 }
 
 TEST(GantryCheck, EveryErrorIsListedWithFileLineAndKey) {
@@ -68,14 +70,17 @@ TEST(GantryCheck, EveryErrorIsListedWithFileLineAndKey) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("3 configuration errors"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(path + ":5:15: sites[0].timezone: unknown time zone 'Mars/Olympus'"),
-            std::string::npos) << r.output;
+            std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find(path + ":15:11: devices[0].port:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("'acme/plant1/packaging/line9/filler' is not the enterprise, a site"),
-            std::string::npos) << r.output;
+            std::string::npos)
+      << r.output;
 }
 
 TEST(GantryCheck, AMissingFileIsNamed) {
-  auto r = testing::RunToCompletion({GANTRY_EXE, "check", "--config", "/nonexistent/plant.yaml"}, 30s);
+  auto r =
+      testing::RunToCompletion({GANTRY_EXE, "check", "--config", "/nonexistent/plant.yaml"}, 30s);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("/nonexistent/plant.yaml: cannot open"), std::string::npos) << r.output;
 }

@@ -27,7 +27,8 @@ std::string ReadDemoConfig() {
 // Latest quality per tag, fed from a bus subscription.
 class QualityWatch {
  public:
-  explicit QualityWatch(TagBus& bus) : sub_(bus.Subscribe("test", 1'000'000, OverflowPolicy::kDropOldest)) {}
+  explicit QualityWatch(TagBus& bus)
+      : sub_(bus.Subscribe("test", 1'000'000, OverflowPolicy::kDropOldest)) {}
   // Drains the queue for up to `timeout`, until `done` says so.
   template <typename Pred>
   bool WaitFor(Pred done, std::chrono::seconds timeout) {
@@ -89,29 +90,34 @@ TEST(SimulatorAndConnector, PlcDropsOffAndReturnsQualityBadThenGood) {
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(config->first_tag_of_device[d] + i));
-    connectors.push_back(std::make_unique<modbus::ModbusConnector>(device, ids, bus, SystemClock::Instance()));
+    connectors.push_back(
+        std::make_unique<modbus::ModbusConnector>(device, ids, bus, SystemClock::Instance()));
     ASSERT_TRUE(connectors.back()->Start().ok());
   }
   const TagId filler_first = static_cast<TagId>(config->first_tag_of_device[0]);
   const TagId filler_end = static_cast<TagId>(config->first_tag_of_device[1]);
   const TagId all_end = static_cast<TagId>(config->tags.size());
 
-  ASSERT_TRUE(watch.WaitFor([&](auto& w) { return w.AllGood(0, all_end); }, std::chrono::seconds(20)))
+  ASSERT_TRUE(
+      watch.WaitFor([&](auto& w) { return w.AllGood(0, all_end); }, std::chrono::seconds(20)))
       << "not every tag of the line became Good";
 
   ASSERT_TRUE(plant.StopMachine(0).ok());
-  EXPECT_TRUE(watch.WaitFor([&](auto& w) { return w.AllBad(filler_first, filler_end, Quality::BadNotConnected()); },
-                            std::chrono::seconds(20)))
+  EXPECT_TRUE(watch.WaitFor(
+      [&](auto& w) { return w.AllBad(filler_first, filler_end, Quality::BadNotConnected()); },
+      std::chrono::seconds(20)))
       << "the filler's tags did not go BadNotConnected";
   EXPECT_TRUE(watch.AllGood(filler_end, all_end)) << "the other machines were disturbed";
   // The health snapshot names the cause (it may lag the Bad samples by a moment).
   auto health_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (connectors[0]->Health().last_error.empty() && std::chrono::steady_clock::now() < health_deadline)
+  while (connectors[0]->Health().last_error.empty() &&
+         std::chrono::steady_clock::now() < health_deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(connectors[0]->Health().last_error, "");
 
   ASSERT_TRUE(plant.StartMachine(0).ok());
-  EXPECT_TRUE(watch.WaitFor([&](auto& w) { return w.AllGood(filler_first, filler_end); }, std::chrono::seconds(20)))
+  EXPECT_TRUE(watch.WaitFor([&](auto& w) { return w.AllGood(filler_first, filler_end); },
+                            std::chrono::seconds(20)))
       << "the filler's tags did not recover";
   EXPECT_GE(connectors[0]->Health().reconnects, 1u);
 

@@ -24,8 +24,8 @@ int PortFromBanner(const std::string& output) {
 
 TEST(GantryDemo, ServesLiveSimulatedValuesAndStopsOnSigterm) {
   std::string data = "/tmp/gantry-demo-test-" + std::to_string(getpid());
-  testing::Child demo({GANTRY_EXE, "demo", "--port", "0", "--sim-port", "0", "--time-scale", "10",
-                       "--data", data});
+  testing::Child demo(
+      {GANTRY_EXE, "demo", "--port", "0", "--sim-port", "0", "--time-scale", "10", "--data", data});
   ASSERT_TRUE(demo.WaitForOutput("Gantry is running", 30s)) << demo.Output();
   int port = PortFromBanner(demo.Output());
   ASSERT_GT(port, 0) << demo.Output();
@@ -43,7 +43,8 @@ TEST(GantryDemo, ServesLiveSimulatedValuesAndStopsOnSigterm) {
       auto j = nlohmann::json::parse(reply.body, nullptr, false);
       if (!j.is_discarded() && j.value("quality", "") == "Good" && j["value"].is_number()) {
         double v = j["value"].get<double>();
-        if (first < 0) first = v;
+        if (first < 0)
+          first = v;
         else if (v != first) {
           later = v;
           break;
@@ -61,7 +62,8 @@ TEST(GantryDemo, ServesLiveSimulatedValuesAndStopsOnSigterm) {
   auto points = nlohmann::json::parse(raw.body, nullptr, false);
   ASSERT_FALSE(points.is_discarded());
   EXPECT_GE(points["points"].size(), 2u) << raw.body;
-  auto agg = testing::HttpGet(port, "/api/v1/tags/" + good_count + "/history?agg=count&interval=1m");
+  auto agg =
+      testing::HttpGet(port, "/api/v1/tags/" + good_count + "/history?agg=count&interval=1m");
   EXPECT_EQ(agg.status, 200) << agg.body;
   auto bad = testing::HttpGet(port, "/api/v1/tags/" + good_count + "/history?agg=mean");
   EXPECT_EQ(bad.status, 400);

@@ -39,7 +39,11 @@ class CliTest : public ::testing::Test {
       bool fault = minute >= 4 && minute < 6;
       csv << ts << "," << wc << "state," << (fault ? 5 : 1) << ",Good\n";
       csv << ts << "," << wc << "fault_code," << (fault ? 101 : 0) << ",Good\n";
-      csv << ts << "," << wc << "good_count," << (minute < 4 ? minute * 100 : minute < 6 ? 400 : 400 + (minute - 6) * 100) << ",Good\n";
+      csv << ts << "," << wc << "good_count,"
+          << (minute < 4   ? minute * 100
+              : minute < 6 ? 400
+                           : 400 + (minute - 6) * 100)
+          << ",Good\n";
       csv << ts << "," << wc << "reject_count," << minute << ",Good\n";
     }
   }
@@ -50,8 +54,9 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, ImportedCsvComesBackFromExport) {
   const std::string data = (dir_ / "data").string();
-  auto imported = testing::RunToCompletion(
-      {GANTRY_EXE, "historian", "import", "--data", data, "--integers", (dir_ / "line.csv").string()}, 60s);
+  auto imported = testing::RunToCompletion({GANTRY_EXE, "historian", "import", "--data", data,
+                                            "--integers", (dir_ / "line.csv").string()},
+                                           60s);
   ASSERT_EQ(imported.exit_code, 0) << imported.output;
   EXPECT_NE(imported.output.find("44 samples imported"), std::string::npos) << imported.output;
 
@@ -71,12 +76,17 @@ TEST_F(CliTest, ImportedCsvComesBackFromExport) {
 
 TEST_F(CliTest, ExportOfAnUnknownTagSaysSo) {
   const std::string data = (dir_ / "data").string();
-  ASSERT_EQ(testing::RunToCompletion({GANTRY_EXE, "historian", "import", "--data", data,
-                                      (dir_ / "line.csv").string()}, 60s).exit_code, 0);
+  ASSERT_EQ(
+      testing::RunToCompletion(
+          {GANTRY_EXE, "historian", "import", "--data", data, (dir_ / "line.csv").string()}, 60s)
+          .exit_code,
+      0);
   auto r = testing::RunToCompletion({GANTRY_EXE, "historian", "export", "--data", data, "--tag",
-                                     "acme/nothing/here", "--from", "0", "--to", "1"}, 60s);
+                                     "acme/nothing/here", "--from", "0", "--to", "1"},
+                                    60s);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("--tag acme/nothing/here: no stored data"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--tag acme/nothing/here: no stored data"), std::string::npos)
+      << r.output;
 }
 
 TEST_F(CliTest, ReplayIsByteIdenticalAndCountsTheFault) {
@@ -95,7 +105,8 @@ TEST_F(CliTest, ReplayIsByteIdenticalAndCountsTheFault) {
   // 08:04-08:06 UTC is 09:04-09:06 in Berlin: the early shift, no break, no window. Fault 101 is
   // a bottle jam: 120 s of unplanned downtime.
   EXPECT_NE(first.find("bottle_jam"), std::string::npos) << first.substr(0, 3000);
-  EXPECT_NE(first.find("\"actual_unit_downtime_s\": 120.0"), std::string::npos) << first.substr(0, 3000);
+  EXPECT_NE(first.find("\"actual_unit_downtime_s\": 120.0"), std::string::npos)
+      << first.substr(0, 3000);
 }
 
 }  // namespace

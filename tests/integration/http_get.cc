@@ -25,7 +25,8 @@ HttpReply Exchange(int port, const std::string& request, int timeout_ms) {
     close(fd);
     return reply;
   }
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
     close(fd);
     return reply;
   }

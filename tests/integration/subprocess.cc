@@ -67,7 +67,9 @@ Child::~Child() {
   unlink(log_path_.c_str());
 }
 
-std::string Child::Output() const { return ReadFile(log_path_); }
+std::string Child::Output() const {
+  return ReadFile(log_path_);
+}
 
 bool Child::WaitForOutput(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -247,12 +247,26 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
     d.reply = std::move(*ops);
     return d;
   }
+  std::string more;
+  if (!ctx.modules.empty()) {
+    ApiRequest request{method, t, body, SystemClock::Instance().Now(), {}, {}, {}};
+    for (const RouteModule& module : ctx.modules) {
+      if (!module.handle) continue;
+      if (std::optional<HttpReply> r = module.handle(request)) {
+        d.reply = std::move(*r);
+        return d;
+      }
+      for (const RouteSpec& spec : module.routes)
+        if (more.find(spec.pattern) == std::string::npos) more += ", " + spec.pattern;
+    }
+  }
   d.reply = Problem(404, "Not found",
                     "no route for " + std::string(path) +
                         "; routes: /health, /metrics, /api/v1/tags, /api/v1/tags/{path}, "
                         "/api/v1/tags/{path}/history, /api/v1/stream, "
                         "/api/v1/equipment/{path}/state, /api/v1/oee, "
-                        "/api/v1/downtime, /api/v1/downtime/assign");
+                        "/api/v1/downtime, /api/v1/downtime/assign" +
+                        more);
   return d;
 }
 

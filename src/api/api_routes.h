@@ -15,13 +15,6 @@
 
 namespace gantry {
 
-struct HttpReply {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string allow;  // the Allow header for 405 replies
-};
-
 // Either a finished reply or, for GET /api/v1/stream, the tags to stream (sorted by path).
 struct RouteDecision {
   HttpReply reply;

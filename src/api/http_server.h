@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/route_module.h"
 #include "core/status.h"
 #include "core/time.h"
 #include "data/current_values.h"
@@ -59,6 +60,8 @@ struct ApiContext {
       assign_reason = nullptr;
   // The historian for /api/v1/tags/{path}/history; nullptr answers 503. Thread-safe.
   historian::Historian* historian = nullptr;
+  // Routes of other parts of Gantry, tried in order after the built-in ones and before 404.
+  std::vector<RouteModule> modules = {};
 };
 
 class ApiServer {

@@ -158,6 +158,8 @@ HttpReply Metrics(const ApiContext& ctx) {
         line(name, "subscriber=\"" + s.name + "\"", s.*member);
     }
   }
+  for (const auto& more : ctx.metrics)
+    if (more) out += more();
   return r;
 }
 

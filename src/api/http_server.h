@@ -60,6 +60,9 @@ struct ApiContext {
       assign_reason = nullptr;
   // The historian for /api/v1/tags/{path}/history; nullptr answers 503. Thread-safe.
   historian::Historian* historian = nullptr;
+  // More /metrics text (Prometheus exposition format, "# TYPE" lines included) from other parts
+  // of Gantry (outbox backlog, connector poll latency, ...). Called on I/O threads.
+  std::vector<std::function<std::string()>> metrics = {};
   // Routes of other parts of Gantry, tried in order after the built-in ones and before 404.
   std::vector<RouteModule> modules = {};
 };

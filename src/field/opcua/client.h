@@ -1,9 +1,11 @@
-// Gantry's OPC UA client, first cut: one connection, one request at a time, SecurityPolicy None.
-// Connect() does UA TCP Hello/Acknowledge and OpenSecureChannel (renewed before the token
-// expires); then GetEndpoints, an anonymous session, Read, and orderly close. Mode None is only
-// ever used because it is all this cut can do, and every connect logs a warning saying so.
+// Gantry's OPC UA client: one connection, one request at a time. Connect() does UA TCP
+// Hello/Acknowledge and OpenSecureChannel (renewed before the token expires) with the configured
+// security policy (Basic256Sha256 SignAndEncrypt unless told otherwise); then GetEndpoints, a
+// session (anonymous or user name), Read, Browse, subscriptions, and orderly close. SecurityPolicy
+// None is only used when configured by name, and every such connect logs a warning.
 //
-//   GANTRY_ASSIGN_OR_RETURN(auto client, Client::Connect({.endpoint_url = "opc.tcp://plc:4840"}));
+//   ClientOptions o{.endpoint_url = "opc.tcp://plc:4840", .pki_dir = "/var/lib/gantry/pki"};
+//   GANTRY_ASSIGN_OR_RETURN(auto client, Client::Connect(o));   // checks trusted/
 //   GANTRY_RETURN_IF_ERROR(client->OpenSession("gantry"));
 //   GANTRY_ASSIGN_OR_RETURN(auto values, client->Read({NodeId::Text(2, "Line1.Counter")}));
 #pragma once
@@ -17,6 +19,7 @@
 #include "core/time.h"
 #include "field/opcua/browse_services.h"
 #include "field/opcua/chunk_assembler.h"
+#include "field/opcua/node_services.h"
 #include "field/opcua/services.h"
 #include "field/opcua/subscription_services.h"
 #include "field/opcua/tcp_stream.h"
@@ -34,13 +37,29 @@ struct ClientOptions {
   uint32_t max_chunk_count = 4096;         // chunks per response accepted
   uint32_t channel_lifetime_ms = 600'000;  // requested SecurityToken lifetime
   double session_timeout_ms = 60'000;
+  // Security (docs/opcua.md "Security"). Policy by name or URI: Basic256Sha256,
+  // Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, or None (then mode must be kNone too).
+  std::string security_policy = "Basic256Sha256";
+  MessageSecurityMode security_mode = MessageSecurityMode::kSignAndEncrypt;
+  std::string pki_dir;  // own/, trusted/, rejected/ (certificate_store.h); needed unless None
+  // Empty: the certificate of the matching endpoint from GetEndpoints, checked against trusted/.
+  // Set (DER): pinned by the caller, not looked up in trusted/ (validity is still checked).
+  std::vector<uint8_t> server_certificate;
+  std::string user_name;  // empty: anonymous session
+  std::string password;
 };
+
+struct SecureChannelState;  // client_security.cc
 
 // Not thread-safe: one owner issues requests one after another.
 class Client {
  public:
   // Connects over TCP (or over `stream` when given, for tests), says Hello and opens a secure
-  // channel with SecurityPolicy None. Unavailable when the server cannot be reached or refuses.
+  // channel with the configured policy and mode. Without a pinned server certificate it first
+  // asks the server for its endpoints on an unsecured channel (GetEndpoints only), picks the one
+  // with exactly the configured policy and mode (no downgrade) and checks its certificate against
+  // the trust list. Unavailable when the server cannot be reached or refuses; PermissionDenied
+  // for a certificate or signature that fails; FailedPrecondition for missing own certificate.
   static Result<std::unique_ptr<Client>> Connect(ClientOptions options,
                                                  std::unique_ptr<ByteStream> stream = nullptr);
   ~Client();
@@ -49,8 +68,9 @@ class Client {
 
   // The server's endpoints (security policies, modes, user token policies).
   Result<std::vector<EndpointDescription>> GetEndpoints();
-  // CreateSession, then ActivateSession with an anonymous identity token. FailedPrecondition if
-  // the server offers no anonymous user token policy on this endpoint.
+  // CreateSession (checking the server's signature and nonce when secured), then ActivateSession
+  // with our signature and an anonymous or user-name identity token (password encrypted for the
+  // server's certificate). FailedPrecondition if the endpoint offers no such user token policy.
   Status OpenSession(const std::string& session_name);
   // Reads the Value attribute of each node; one DataValue per node, in order.
   Result<std::vector<DataValue>> Read(std::span<const NodeId> nodes,
@@ -74,6 +94,27 @@ class Client {
   // Asks again for a notification message not yet acknowledged.
   Result<NotificationMessage> Republish(uint32_t subscription_id, uint32_t sequence_number);
 
+  // --- in node_client.cc ---
+  // Resolves each browse path; one result per path, in order (a path's status says whether it
+  // matched).
+  Result<std::vector<BrowsePathResult>> TranslateBrowsePaths(std::vector<BrowsePath> paths);
+  // Writes each value; one status per value, in order (Good, or the server's reason such as
+  // BadNotWritable or BadTypeMismatch).
+  Result<std::vector<Quality>> Write(std::vector<WriteValue> values);
+  // Moves subscriptions of a lost session to this one; one result per id, in order.
+  Result<std::vector<TransferResult>> TransferSubscriptions(std::vector<uint32_t> subscription_ids,
+                                                            bool send_initial_values);
+  Status DeleteSubscriptions(std::vector<uint32_t> subscription_ids);
+  // Reads any attributes (NodeClass, DataType, ...); one DataValue per entry, in order.
+  Result<std::vector<DataValue>> ReadAttributes(std::vector<ReadValueId> nodes);
+  // Publish that waits up to `wait` for the answer (the subscription's keep-alive window plus a
+  // margin) instead of the request timeout: no answer in time is Timeout and closes the client.
+  Result<PublishResponse> PublishWithin(std::vector<SubscriptionAcknowledgement> acknowledgements,
+                                        Duration wait);
+  // Drops the TCP connection without CloseSession or CloseSecureChannel, as a network loss
+  // would (tests); further calls fail.
+  void DropConnection();
+
   // CloseSecureChannel and disconnect; further calls fail. Idempotent.
   Status Close();
 
@@ -85,7 +126,16 @@ class Client {
  private:
   Client(ClientOptions options, std::unique_ptr<ByteStream> stream);
 
+  static Result<std::unique_ptr<Client>> ConnectSecure(ClientOptions options,
+                                                       std::unique_ptr<ByteStream> stream);
   Status Handshake();
+  // Security of outgoing chunks and checks of incoming ones; identity when nothing is secured.
+  Result<std::vector<uint8_t>> Seal(std::vector<uint8_t> plain);
+  Result<std::vector<uint8_t>> Unseal(std::span<const uint8_t> wire);
+  // Body bytes one chunk with headers of `overhead` bytes can carry.
+  uint32_t ChunkBodyRoom(MessageType type, size_t overhead) const;
+  Status AcceptChannelNonce(const OpenSecureChannelResponse& response);
+  Result<ExtensionObject> IdentityToken(const CreateSessionResponse& created);
   Status OpenChannel(bool renew);
   Status RenewTokenIfDue();
   RequestHeader NextHeader();
@@ -118,6 +168,8 @@ class Client {
   std::vector<EndpointDescription> session_endpoints_;
   bool session_open_ = false;
   bool closed_ = false;
+  std::unique_ptr<SecureChannelState> secure_;  // null for SecurityPolicy None
+  std::vector<uint8_t> session_server_nonce_;   // the last from Create/ActivateSession
 };
 
 }  // namespace gantry::opcua

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the unit and integration tests under ASan+UBSan, the interop tests
-# against independent peers (started by the tests on loopback), and the libFuzzer targets over
-# their committed corpora. Installs its own dependencies first.
+# against independent peers (started by the tests on loopback), the libFuzzer targets over
+# their committed corpora, and (on a full run) the web dashboard in headless Chromium. Installs its
+# own dependencies first.
 #   scripts/test.sh            everything
 #   scripts/test.sh -R modbus  only ctest tests matching a regex
 set -euo pipefail
@@ -38,4 +39,10 @@ echo "== tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build/asan --output-on-failure -j "$jobs" "$@"
+
+if (( $# == 0 )); then
+  echo "== browser: the dashboard in Debian's Chromium (screenshots in build/browser-screenshots)"
+  (cd web && npm run build >/dev/null)
+  node tests/browser/dashboard_test.mjs --gantry build/asan/src/gantry --shots build/browser-screenshots
+fi
 exit $fuzz_failed

@@ -17,6 +17,7 @@ import { h } from './ui';
 const app = document.getElementById('app')!;
 const pages: [string, string][] = [['overview', 'Overview'], ['trends', 'Trends'], ['orders', 'Orders'], ['energy', 'Energy'], ['audit', 'Audit']];
 let leave: () => void = () => {};
+let offHeader: () => void = () => {};
 let generation = 0;
 
 async function show(): Promise<void> {
@@ -46,7 +47,8 @@ async function show(): Promise<void> {
 
 function header(current: string): HTMLElement {
   const dot = h('span', { class: 'live-dot' + (live.up ? ' up' : ''), title: 'live stream', 'data-live-status': live.up ? 'up' : 'down' });
-  live.onStatus((up) => { dot.className = 'live-dot' + (up ? ' up' : ''); dot.dataset.liveStatus = up ? 'up' : 'down'; });
+  offHeader();
+  offHeader = live.onStatus((up) => { dot.className = 'live-dot' + (up ? ' up' : ''); dot.dataset.liveStatus = up ? 'up' : 'down'; });
   return h('header', {},
     h('a', { class: 'brand', href: '#/overview' }, 'Gantry'),
     h('nav', {}, ...pages.filter(([p]) => p !== 'audit' || !session.role || session.role === 'admin')

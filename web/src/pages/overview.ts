@@ -75,10 +75,13 @@ function renderCard(card: HTMLElement, wc: string, s: EquipmentState, oee: numbe
   card.dataset.category = s.category;
   const speedTag = plant.tags.find((t) => t.path === `${wc}/speed`);
   const speed = speedTag ? live.values.get(speedTag.path)?.value ?? speedTag.value : null;
+  // The product from the state, else the work centre's own product tag (live).
+  const productTag = `${wc}/product`;
+  const product = s.product || String(live.values.get(productTag)?.value ?? plant.tags.find((t) => t.path === productTag)?.value ?? '') || '–';
   card.replaceChildren(
-    h('div', { class: 'wc-head' }, h('b', {}, leaf(wc)), h('span', { class: 'badge' }, categoryLabel[s.category] ?? s.category)),
+    h('div', { class: 'wc-head' }, h('b', {}, leaf(wc)), h('span', { class: `badge cat-${s.category}` }, categoryLabel[s.category] ?? s.category)),
     h('div', { class: 'wc-reason' }, s.reason ? `Reason: ${s.reason}` : s.category === 'producing' ? '' : 'Reason: unassigned', ` since ${clock(s.since)}`),
-    h('div', { class: 'wc-order' }, `Order ${s.order || '–'} · product ${s.product || '–'}`),
+    h('div', { class: 'wc-order' }, `Order ${s.order || '–'} · product ${product}`),
     h('div', { class: 'kv' },
       h('span', {}, 'OEE ', h('b', { 'data-oee': wc }, pct(oee))),
       h('span', {}, 'Good ', h('b', {}, num(good))),

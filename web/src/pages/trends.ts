@@ -19,7 +19,7 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
   const plant = await loadPlant();
   const numeric = plant.tags.filter((t) => t.type === 'double' || t.type === 'int64');
   if (initial && numeric.some((t) => t.path === initial) && !selected.includes(initial)) selected = [initial, ...selected].slice(0, 6);
-  if (!selected.length && numeric.length) selected = [numeric.find((t) => t.path.endsWith('/speed'))?.path ?? numeric[0].path];
+  if (!selected.length && numeric.length) selected = [numeric.find((t) => t.path.endsWith('/filler/speed'))?.path ?? numeric.find((t) => t.path.endsWith('/speed'))?.path ?? numeric[0].path];
 
   let rangeMs = 15 * 60e3;
   let window_: [number, number] | null = null; // a zoomed window (ms); null: live
@@ -70,7 +70,8 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
       })];
       status.textContent = failed.length ? `history not available for ${failed.length} tag(s): ${failed[0].title}` : `${xs.length} buckets of ${intervalMs} ms`;
       chartBox.dataset.points = String(ok.reduce((n, [, b]) => n + b.buckets.filter((x) => x.value !== null).length, 0));
-      const width = Math.max(300, chartBox.clientWidth || 800);
+      const width = Math.max(300, (chartBox.clientWidth || 800) - 20);
+      const seconds = to - from < 4 * 60e3;
       if (plot && plot.series.length === series.length && series.every((s, i) => i === 0 || s.label === plot!.series[i].label)) {
         plot.setData(data);
       } else {
@@ -78,7 +79,8 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
         plot = new uPlot({
           width, height: 380, series,
           scales: { x: { time: true } },
-          axes: [{}, { size: 60 }],
+          axes: [{ space: 90, values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString('en-GB',
+            seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' })) }, { size: 60 }],
           cursor: { drag: { x: true, y: false, setScale: false } },
           hooks: { setSelect: [(u) => {
             if (u.select.width < 5) return;
@@ -97,7 +99,7 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
   };
   await draw();
   const timer = window.setInterval(() => { if (!window_) void draw(); }, 5000);
-  const onResize = () => plot?.setSize({ width: Math.max(300, chartBox.clientWidth), height: 380 });
+  const onResize = () => plot?.setSize({ width: Math.max(300, chartBox.clientWidth - 20), height: 380 });
   window.addEventListener('resize', onResize);
   return () => { clearInterval(timer); window.removeEventListener('resize', onResize); plot?.destroy(); };
 }

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "field/opcua/certificate_store.h"
+#include "field/opcua/chunk_security.h"
+#include "field/opcua/secure_channel_state.h"
+#include "field/opcua/session_security.h"
+
 namespace gantry::opcua {
 namespace {
 
@@ -36,6 +41,24 @@ Client::~Client() {
 
 Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
                                                 std::unique_ptr<ByteStream> stream) {
+  const SecurityPolicy* policy = FindSecurityPolicy(options.security_policy);
+  if (policy == nullptr) {
+    return InvalidArgument(
+        fmt::format("unknown OPC UA security policy '{}' (Basic256Sha256, Aes128_Sha256_RsaOaep, "
+                    "Aes256_Sha256_RsaPss or None)",
+                    options.security_policy));
+  }
+  if (policy->is_none() != (options.security_mode == MessageSecurityMode::kNone)) {
+    return InvalidArgument(
+        "OPC UA security policy None goes with mode None, and only with it (Sign and "
+        "SignAndEncrypt need a policy)");
+  }
+  if (options.security_mode != MessageSecurityMode::kNone &&
+      options.security_mode != MessageSecurityMode::kSign &&
+      options.security_mode != MessageSecurityMode::kSignAndEncrypt) {
+    return InvalidArgument("OPC UA security mode must be None, Sign or SignAndEncrypt");
+  }
+  if (!policy->is_none()) return ConnectSecure(std::move(options), std::move(stream));
   if (!stream) {
     GANTRY_ASSIGN_OR_RETURN(EndpointAddress at, ParseEndpointUrl(options.endpoint_url));
     GANTRY_ASSIGN_OR_RETURN(stream, ConnectTcp(at.host, at.port, options.request_timeout));
@@ -43,8 +66,8 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
   std::unique_ptr<Client> client(new Client(std::move(options), std::move(stream)));
   GANTRY_RETURN_IF_ERROR(client->Handshake());
   spdlog::warn(
-      "OPC UA {}: secure channel uses SecurityPolicy None; messages are neither signed nor "
-      "encrypted",
+      "OPC UA {}: secure channel uses SecurityPolicy None, as configured; messages are neither "
+      "signed nor encrypted",
       client->options_.endpoint_url);
   GANTRY_RETURN_IF_ERROR(client->OpenChannel(/*renew=*/false));
   return client;
@@ -91,8 +114,14 @@ Status Client::OpenChannel(bool renew) {
   OpenSecureChannelRequest request;
   request.header = NextHeader();
   request.renew = renew;
-  request.security_mode = MessageSecurityMode::kNone;
+  request.security_mode = secure_ ? options_.security_mode : MessageSecurityMode::kNone;
   request.requested_lifetime_ms = options_.channel_lifetime_ms;
+  if (secure_) {
+    GANTRY_ASSIGN_OR_RETURN(secure_->client_nonce,
+                            RandomBytes(secure_->security.policy->nonce_length));
+    request.client_nonce = ByteString::Of(std::string_view(
+        reinterpret_cast<const char*>(secure_->client_nonce.data()), secure_->client_nonce.size()));
+  }
   GANTRY_ASSIGN_OR_RETURN(auto body, EncodeRequest(request));
   GANTRY_ASSIGN_OR_RETURN(auto reply, Exchange(MessageType::kOpenSecureChannel, body));
   GANTRY_ASSIGN_OR_RETURN(auto response,
@@ -103,6 +132,10 @@ Status Client::OpenChannel(bool renew) {
   }
   if (response.token.revised_lifetime_ms == 0)
     return Malformed("server granted a zero token lifetime");
+  if (Status s = AcceptChannelNonce(response); !s.ok()) {
+    closed_ = true;  // a channel whose keys cannot be trusted is not used again
+    return s.WithContext(fmt::format("OPC UA {}", options_.endpoint_url));
+  }
   token_ = response.token;
   token_received_at_ = Now();
   if (renew) ++token_renewals_;
@@ -125,17 +158,32 @@ Status Client::SendMessage(MessageType type, uint32_t request_id, std::span<cons
   first.type = type;
   first.secure_channel_id = token_.channel_id;
   if (type == MessageType::kOpenSecureChannel) {
-    first.asymmetric.security_policy_uri = String::Of(kSecurityPolicyNone);
+    if (secure_) {
+      first.asymmetric.security_policy_uri = String::Of(secure_->security.policy->uri);
+      const Bytes& own = secure_->keys.own_certificate.der();
+      first.asymmetric.sender_certificate =
+          ByteString::Of(std::string_view(reinterpret_cast<const char*>(own.data()), own.size()));
+      const Bytes thumb = secure_->keys.peer_certificate.Thumbprint();
+      first.asymmetric.receiver_certificate_thumbprint = ByteString::Of(
+          std::string_view(reinterpret_cast<const char*>(thumb.data()), thumb.size()));
+    } else {
+      first.asymmetric.security_policy_uri = String::Of(kSecurityPolicyNone);
+    }
   } else {
     first.token_id = token_.token_id;
   }
   first.sequence_number = next_sequence_number_;
   first.request_id = request_id;
-  GANTRY_ASSIGN_OR_RETURN(
-      auto chunks, SplitMessage(first, body, limits_.send_chunk_size, limits_.max_request_chunks));
+  const size_t overhead = SecureChunkOverhead(first);
+  const uint32_t room = ChunkBodyRoom(type, overhead);
+  if (room == 0) return ResourceExhausted("the server's buffer leaves no room for a secured chunk");
+  GANTRY_ASSIGN_OR_RETURN(auto chunks,
+                          SplitMessage(first, body, static_cast<uint32_t>(overhead + room),
+                                       limits_.max_request_chunks));
   next_sequence_number_ += static_cast<uint32_t>(chunks.size());
   for (const SecureChunk& c : chunks) {
-    GANTRY_ASSIGN_OR_RETURN(auto bytes, EncodeSecureChunk(c));
+    GANTRY_ASSIGN_OR_RETURN(auto plain, EncodeSecureChunk(c));
+    GANTRY_ASSIGN_OR_RETURN(auto bytes, Seal(std::move(plain)));
     GANTRY_RETURN_IF_ERROR(stream_->WriteAll(bytes, options_.request_timeout));
   }
   return Status::Ok();
@@ -168,7 +216,9 @@ Result<std::vector<uint8_t>> Client::Exchange(MessageType type, std::span<const 
         return fail(Unavailable(
             fmt::format("server sent Error {}: {}", Quality(err->error).Name(), err->reason)));
       }
-      auto chunk = DecodeSecureChunk(raw);
+      auto plain = Unseal(raw);
+      if (!plain.ok()) return fail(plain.status());
+      auto chunk = DecodeSecureChunk(*plain);
       if (!chunk.ok()) return fail(chunk.status());
       if (token_.channel_id != 0 && chunk->secure_channel_id != token_.channel_id) {
         return fail(Malformed(fmt::format("chunk for secure channel {} on channel {}",
@@ -205,28 +255,65 @@ Status Client::OpenSession(const std::string& session_name) {
   create.session_name = String::Of(session_name);
   create.requested_session_timeout_ms = options_.session_timeout_ms;
   create.max_response_message_size = options_.max_message_size;
-  GANTRY_ASSIGN_OR_RETURN(auto created, Call<CreateSessionResponse>(std::move(create)));
-  authentication_token_ = created.authentication_token;
-
-  // The anonymous policy id of an endpoint without security (the only kind this cut speaks).
-  std::optional<String> policy_id;
-  for (const EndpointDescription& ep : created.server_endpoints) {
-    if (ep.security_mode != MessageSecurityMode::kNone) continue;
-    for (const UserTokenPolicy& p : ep.user_identity_tokens) {
-      if (p.token_type == UserTokenType::kAnonymous) policy_id = p.policy_id;
+  Bytes client_nonce;
+  if (secure_) {
+    GANTRY_ASSIGN_OR_RETURN(client_nonce, RandomBytes(32));
+    create.client_nonce = ByteString::Of(
+        std::string_view(reinterpret_cast<const char*>(client_nonce.data()), client_nonce.size()));
+    const Bytes& own = secure_->keys.own_certificate.der();
+    create.client_certificate =
+        ByteString::Of(std::string_view(reinterpret_cast<const char*>(own.data()), own.size()));
+  }
+  GANTRY_ASSIGN_OR_RETURN(auto created, Call<CreateSessionResponse>(create));
+  const auto bytes = [](const ByteString& b) {
+    return ByteView(reinterpret_cast<const uint8_t*>(b.view().data()), b.view().size());
+  };
+  const std::string where = fmt::format("OPC UA {}: CreateSession", options_.endpoint_url);
+  if (secure_) {
+    // The session must be bound to the same server as the channel, and the server must prove it
+    // holds the key by signing our certificate and fresh nonce.
+    const Bytes& peer = secure_->keys.peer_certificate.der();
+    const ByteView sent = bytes(created.server_certificate);
+    if (sent.size() < peer.size() || !std::equal(peer.begin(), peer.end(), sent.begin())) {
+      return PermissionDenied(where + ": the session's server certificate is not the channel's");
     }
+    GANTRY_RETURN_IF_ERROR(CheckNonce(bytes(created.server_nonce), {}, 32, where));
+    GANTRY_RETURN_IF_ERROR(
+        VerifyCertificateAndNonce(
+            *secure_->security.policy, secure_->keys.peer_certificate, created.server_signature,
+            create.client_certificate.view().empty() ? ByteView()
+                                                     : bytes(create.client_certificate),
+            client_nonce)
+            .WithContext(where));
   }
-  if (!policy_id) {
-    return FailedPrecondition(
-        fmt::format("OPC UA {}: the server allows no anonymous session without security",
-                    options_.endpoint_url));
-  }
+  authentication_token_ = created.authentication_token;
+  const ByteView server_nonce = bytes(created.server_nonce);
+  session_server_nonce_.assign(server_nonce.begin(), server_nonce.end());
+
   ActivateSessionRequest activate;
-  activate.user_identity_token = AnonymousIdentity(*policy_id);
-  GANTRY_ASSIGN_OR_RETURN(auto activated, Call<ActivateSessionResponse>(std::move(activate)));
-  for (Quality q : activated.results) {
+  if (secure_) {
+    GANTRY_ASSIGN_OR_RETURN(
+        activate.client_signature,
+        SignCertificateAndNonce(*secure_->security.policy, secure_->keys.own_key,
+                                bytes(created.server_certificate), session_server_nonce_));
+  }
+  GANTRY_ASSIGN_OR_RETURN(activate.user_identity_token, IdentityToken(created));
+  auto activated = Call<ActivateSessionResponse>(std::move(activate));
+  if (!activated.ok()) {
+    return activated.status().WithContext(
+        options_.user_name.empty()
+            ? "ActivateSession"
+            : fmt::format("ActivateSession as user '{}'", options_.user_name));
+  }
+  for (Quality q : activated->results) {
     if (q.IsBad()) return Unavailable("ActivateSession: " + q.Name());
   }
+  if (secure_) {
+    GANTRY_RETURN_IF_ERROR(CheckNonce(bytes(activated->server_nonce), session_server_nonce_, 32,
+                                      "OPC UA ActivateSession"));
+  }
+  const ByteView next_nonce = bytes(activated->server_nonce);
+  session_server_nonce_.assign(next_nonce.begin(), next_nonce.end());
   session_open_ = true;
   return Status::Ok();
 }

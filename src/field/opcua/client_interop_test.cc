@@ -25,6 +25,8 @@ class OpcUaInterop : public ::testing::Test {
     ClientOptions o;
     o.endpoint_url = peer_->endpoint_url();
     o.request_timeout = 20 * kSecond;
+    o.security_policy = "None";  // this suite is about the protocol; see secure_interop_test.cc
+    o.security_mode = MessageSecurityMode::kNone;
     return o;
   }
   NodeId Var(const char* name) const { return NodeId::Text(peer_->namespace_index(), name); }

@@ -79,6 +79,8 @@ std::vector<uint8_t> ReadResponseChunk(uint32_t sequence_number, uint32_t reques
 ClientOptions Options() {
   ClientOptions o;
   o.endpoint_url = "opc.tcp://scripted:4840";
+  o.security_policy = "None";
+  o.security_mode = MessageSecurityMode::kNone;
   return o;
 }
 

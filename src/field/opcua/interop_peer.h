@@ -23,14 +23,18 @@ namespace gantry::opcua::testing {
 
 class OpcUaPeer {
  public:
-  explicit OpcUaPeer(std::chrono::seconds startup = std::chrono::seconds(90)) {
+  // `script` in tests/interop (opcua_secure_server.js for the security tests).
+  explicit OpcUaPeer(std::chrono::seconds startup = std::chrono::seconds(90),
+                     std::string script = "opcua_server.js",
+                     std::string pki_name = "opcua-interop-pki")
+      : script_(std::move(script)) {
     const std::filesystem::path interop =
         std::filesystem::path(GANTRY_SOURCE_DIR) / "tests/interop";
     if (!std::filesystem::exists(interop / "node_modules/node-opcua")) {
       why_not_ = "node-opcua is not installed (cd tests/interop && npm install)";
       return;
     }
-    pki_ = std::string(GANTRY_BINARY_DIR) + "/opcua-interop-pki";
+    pki_ = std::string(GANTRY_BINARY_DIR) + "/" + pki_name;
     for (int attempt = 0; attempt < 3 && !ready(); ++attempt) Start(interop, startup);
   }
   ~OpcUaPeer() { Stop(); }
@@ -40,6 +44,8 @@ class OpcUaPeer {
   bool ready() const { return port_ != 0; }
   const std::string& why_not() const { return why_not_; }
   uint16_t port() const { return port_; }
+  // The folder given to the server script for its own PKI.
+  const std::string& pki() const { return pki_; }
   // Namespace index of "urn:gantry:interop", where the test variables live.
   uint16_t namespace_index() const { return ns_; }
   std::string endpoint_url() const {
@@ -108,7 +114,7 @@ class OpcUaPeer {
       dup2(devnull, STDERR_FILENO);  // node-opcua is chatty on stderr
       close(to_child[1]);
       close(from_child[0]);
-      const std::string script = (interop / "opcua_server.js").string();
+      const std::string script = (interop / script_).string();
       const std::string port_text = std::to_string(port);
       execlp("node", "node", script.c_str(), port_text.c_str(), pki_.c_str(),
              static_cast<char*>(nullptr));
@@ -141,6 +147,7 @@ class OpcUaPeer {
     Stop();
   }
 
+  std::string script_;
   std::string pki_;
   pid_t pid_ = -1;
   int in_ = -1;

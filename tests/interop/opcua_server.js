@@ -9,11 +9,15 @@
 //   ns=N;s=Line1.Name         String   "Filler"
 //   ns=N;s=Line1.Speed        Float    12.25, static
 //   ns=N;s=Line1.Total        UInt64   10000000000, static
+//   ns=N;s=Line1.Setpoint     Double   writable, starts at 50
+//   ns=N;s=Line1.Mode         Int32    writable, starts at 1
+// With GANTRY_OPCUA_BENCH_ITEMS=K in the environment (benchmark): K Doubles ns=N;s=Bench.<i>
+// under the object Bench, each changing every GANTRY_OPCUA_BENCH_PERIOD_MS (default 100) ms.
 "use strict";
 const path = require("path");
 const {
   OPCUAServer, Variant, DataType, MessageSecurityMode, SecurityPolicy,
-  OPCUACertificateManager, VariantArrayType,
+  OPCUACertificateManager, VariantArrayType, StatusCodes,
 } = require("node-opcua");
 
 async function main() {
@@ -45,6 +49,8 @@ async function main() {
       minimumSamplingInterval: 100,
       browseName: name,
       dataType,
+      accessLevel: "CurrentRead",
+      userAccessLevel: "CurrentRead",
       value: { get: () => new Variant({ dataType: DataType[dataType], arrayType: VariantArrayType.Scalar, value: get() }) },
     });
   let counter = 0;
@@ -55,6 +61,42 @@ async function main() {
   add("Name", "String", () => "Filler");
   add("Speed", "Float", () => 12.25);
   add("Total", "UInt64", () => [2, 1410065408]);  // 10 000 000 000 as [high, low]
+  const writable = (name, dataType, initial) => {
+    let value = initial;
+    ns.addVariable({
+      componentOf: line,
+      nodeId: `ns=${ns.index};s=Line1.${name}`,
+      minimumSamplingInterval: 100,
+      browseName: name,
+      dataType,
+      accessLevel: "CurrentRead | CurrentWrite",
+      userAccessLevel: "CurrentRead | CurrentWrite",
+      value: {
+        get: () => new Variant({ dataType: DataType[dataType], value }),
+        set: (v) => { value = v.value; return StatusCodes.Good; },
+      },
+    });
+  };
+  writable("Setpoint", "Double", 50);
+  writable("Mode", "Int32", 1);
+
+  const benchItems = parseInt(process.env.GANTRY_OPCUA_BENCH_ITEMS || "0", 10);
+  if (benchItems > 0) {
+    const period = parseInt(process.env.GANTRY_OPCUA_BENCH_PERIOD_MS || "100", 10);
+    const bench = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Bench" });
+    let tick = 0;
+    setInterval(() => { tick += 1; }, period).unref();
+    for (let i = 0; i < benchItems; i += 1) {
+      ns.addVariable({
+        componentOf: bench,
+        nodeId: `ns=${ns.index};s=Bench.${i}`,
+        minimumSamplingInterval: period,
+        browseName: `B${i}`,
+        dataType: "Double",
+        value: { get: () => new Variant({ dataType: DataType.Double, value: tick * 1000 + i }) },
+      });
+    }
+  }
   await server.start();
   process.stdout.write(`READY ${server.endpoints[0].port} ${ns.index}\n`);
   process.stdin.on("end", async () => {

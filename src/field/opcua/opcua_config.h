@@ -1,0 +1,69 @@
+// The OPC UA part of the configuration: one `devices:` entry with `protocol: opcua`, its
+// endpoint, security, credentials, subscription settings and the nodes (by NodeId or by browse
+// path) mapped to Gantry tags. Every error is recorded with file:line:col, key and what was
+// expected, like the rest of `gantry check`.
+//
+//   OpcUaDeviceConfig device = opcua::ParseOpcUaDevice(root["devices"].Items()[0]);
+//   GANTRY_RETURN_IF_ERROR(doc.Finish());
+//   for (const OpcUaPoint& p : device.points) ... p.node_id or p.browse_path ...
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config_node.h"
+#include "core/tag.h"
+#include "core/time.h"
+#include "field/opcua/node_services.h"
+#include "field/opcua/services.h"
+
+namespace gantry::opcua {
+
+// One node read by subscription and published as one tag.
+struct OpcUaPoint {
+  TagConfig tag;                           // path, published type, unit, scaling, deadband
+  std::optional<NodeId> node_id;           // `node: ns=2;s=Line1.Counter`
+  std::optional<BrowsePath> browse_path;   // `browse_path: 2:Line1/2:Counter` (from Objects)
+  std::string address;                     // the text configured, for logs
+  Duration sampling_interval = -1;         // < 0: the publishing interval
+  uint32_t queue_size = 1;
+  DeadbandType deadband_type = DeadbandType::kNone;  // from `deadband` / `deadband_percent`
+  double deadband_value = 0;
+};
+
+struct OpcUaSecurity {
+  std::string policy = "None";  // None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss
+  MessageSecurityMode mode = MessageSecurityMode::kNone;
+  std::string pki_dir;  // own/, trusted/, rejected/ (see `gantry opcua cert`)
+};
+
+struct OpcUaDeviceConfig {
+  std::string name;
+  std::string endpoint_url;  // opc.tcp://host:port/path
+  OpcUaSecurity security;
+  std::string user_name;     // empty: anonymous
+  std::string password_env;  // environment variable holding the password (never in the file)
+  Duration timeout = 5 * kSecond;  // per request and per connection attempt
+  Duration reconnect_min = 500 * kMillisecond;
+  Duration reconnect_max = 30 * kSecond;
+  Duration publishing_interval = kSecond;
+  uint32_t keep_alive_count = 10;  // empty publishing intervals before the server sends a keep-alive
+  uint32_t lifetime_count = 60;    // must be >= 3 x keep_alive_count (Part 4 §5.13.2)
+  bool writes_enabled = false;     // `writes: enabled`; off unless configured
+  std::vector<OpcUaPoint> points;
+  ConfigLocation where;
+};
+
+// "i=85", "ns=2;i=5", "ns=2;s=Line1.Counter", "ns=1;g=72962B91-FA75-4AE6-8D28-B404DC7DAF63",
+// "ns=1;b=<base64>". InvalidArgument naming the expected forms otherwise.
+Result<NodeId> ParseNodeIdText(std::string_view text);
+// "2:Line1/2:Counter": BrowseNames (namespace index, colon, name; no index means 0) separated by
+// '/', followed from the Objects folder over hierarchical references.
+Result<BrowsePath> ParseBrowsePathText(std::string_view text);
+
+// Parses one `devices:` entry whose protocol is opcua; errors recorded in the node's document.
+OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node);
+
+}  // namespace gantry::opcua

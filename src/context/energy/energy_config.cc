@@ -237,4 +237,19 @@ EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const EnergyParse
   return cfg;
 }
 
+EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root,
+                                       const ops::OperationsConfig& operations,
+                                       const std::vector<TagConfig>& tags) {
+  if (!root[kEnergyKey].IsPresent() && !root[kCostsKey].IsPresent()) return {};
+  std::map<std::string_view, const TagConfig*> by_path;
+  for (const TagConfig& t : tags) by_path.emplace(t.path, &t);
+  EnergyParseContext pc;
+  pc.operations = &operations;
+  pc.find_tag = [&by_path](std::string_view path) -> const TagConfig* {
+    auto it = by_path.find(path);
+    return it == by_path.end() ? nullptr : it->second;
+  };
+  return ParseEnergyCostConfig(root, pc);
+}
+
 }  // namespace gantry::ctx

@@ -92,6 +92,10 @@ struct EnergyParseContext {
 // when the document's Finish() is OK. Absent sections give an empty configuration.
 EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const EnergyParseContext& context);
 
+// The same against the plant's tag list (the one-line hook in app/plant_config.cc).
+EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const ops::OperationsConfig& operations,
+                                       const std::vector<TagConfig>& tags);
+
 // The top-level keys this parser owns, for the root's AllowKeys.
 inline constexpr std::string_view kEnergyKey = "energy";
 inline constexpr std::string_view kCostsKey = "costs";

@@ -10,8 +10,9 @@ namespace {
 
 void ParseApi(const ConfigNode& node, ApiSettings& api) {
   if (!node.IsPresent()) return;
-  node.AllowKeys({"listen", "port"});
+  node.AllowKeys({"listen", "port", "web_root"});
   api.listen = node.String("listen", api.listen);
+  api.web_root = node.String("web_root", api.web_root);
   api.port = static_cast<uint16_t>(node.Int("port", api.port, 0, 65535));
 }
 

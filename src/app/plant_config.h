@@ -22,6 +22,7 @@ namespace gantry {
 struct ApiSettings {
   std::string listen = "127.0.0.1";
   uint16_t port = 8080;
+  std::string web_root;  // the built dashboard's folder; empty: found (api/static_files.h)
 };
 
 struct SimulatorSettings {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/http_server.h"
+#include "api/static_files.h"
 #include "app/operations_service.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
@@ -200,6 +201,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       return ops->AssignReason(wc, stop_start, reason, by);
     };
   }
+  context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
   GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));
   return runtime;
 }

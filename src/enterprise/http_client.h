@@ -18,9 +18,14 @@
 namespace gantry::enterprise {
 
 struct HttpEndpoint {
-  std::string host = "127.0.0.1";
-  uint16_t port = 80;
-  Duration timeout = 10 * kSecond;  // connect + write + read of one request
+  // (A constructor, so that {host, port, timeout} still works with tls and ca_file defaulted.)
+  HttpEndpoint(std::string h = "127.0.0.1", uint16_t p = 80, Duration t = 10 * kSecond)
+      : host(std::move(h)), port(p), timeout(t) {}
+  std::string host;
+  uint16_t port;
+  Duration timeout;  // connect + write + read of one request
+  bool tls = false;                 // HTTPS (OpenSSL); the peer's certificate is verified
+  std::string ca_file;              // PEM file of trusted CAs; empty = the system's trust store
 };
 
 struct HttpResponse {

@@ -184,6 +184,11 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
 
 RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
                     std::string_view body) {
+  return Route(ctx, method, target, body, Caller{});
+}
+
+RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
+                    std::string_view body, const Caller& caller) {
   RouteDecision d;
   Result<RequestTarget> parsed = ParseRequestTarget(target);
   if (!parsed.ok()) {
@@ -251,7 +256,8 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
   }
   std::string more;
   if (!ctx.modules.empty()) {
-    ApiRequest request{method, t, body, SystemClock::Instance().Now(), {}, {}, {}};
+    ApiRequest request{method,           t,           body,         SystemClock::Instance().Now(),
+                       caller.principal, caller.role, caller.remote};
     for (const RouteModule& module : ctx.modules) {
       if (!module.handle) continue;
       if (std::optional<HttpReply> r = module.handle(request)) {

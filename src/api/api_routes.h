@@ -28,6 +28,17 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
 RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
                     std::string_view body);
 
+// Who is calling, as the server's guard found it (api/request_guard.h); handed to route modules
+// in ApiRequest. Empty fields: anonymous (no guard, or a public route).
+struct Caller {
+  std::string principal;
+  std::string role;
+  std::string remote;
+};
+// The same on behalf of `caller`.
+RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_view target,
+                    std::string_view body, const Caller& caller);
+
 // An RFC 9457 problem reply: {"type","title","status","detail","parameter"?}.
 HttpReply Problem(unsigned status, std::string_view title, std::string_view detail,
                   std::string_view parameter = {});

@@ -1,7 +1,8 @@
 // Boost.Beast lives here and only here (STYLE.md habit 10). Threading: the io_context runs on
 // ApiOptions::threads threads; every connection has its own strand, so a session's handlers never
 // run concurrently. Routes (api_routes.cc) only read the registry and current values, both
-// thread-safe.
+// thread-safe. Sessions and streams are templates over the byte stream: beast::tcp_stream for
+// plain HTTP, beast::ssl_stream<beast::tcp_stream> under TLS.
 #include "api/http_server.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
@@ -21,8 +23,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "api/api_routes.h"
+#include "api/url.h"
 
 namespace gantry {
 
@@ -32,8 +36,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
-constexpr uint64_t kMaxBodyBytes = 1024 * 1024;
-constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
 constexpr auto kStreamPoll = std::chrono::milliseconds(100);  // SSE change-feed polling period
 constexpr auto kStreamWriteTimeout = std::chrono::seconds(30);
 }  // namespace
@@ -42,7 +44,9 @@ struct ApiServer::Impl {
   ApiOptions options;
   ApiContext ctx;
   uint16_t port = 0;
-  std::atomic<int> active_streams{0};  // outlives the io_context: sessions decrement it
+  std::atomic<int> active_streams{0};    // outlives the io_context: sessions decrement it
+  std::atomic<int> connections{0};       // likewise
+  std::optional<net::ssl::context> tls;  // set when serving HTTPS
   std::mutex stop_mu;
   // Destroyed by Stop() in this order: acceptor, then io_context (which destroys every session).
   std::optional<net::io_context> ioc;
@@ -66,17 +70,21 @@ bool IsHttpParseError(const beast::error_code& ec) {
 // One SSE client: an initial snapshot of its tags, then their changes, with heartbeats. The
 // change feed is polled every kStreamPoll on the session's strand; a slow client simply gets
 // coalesced changes (the latest value of each changed tag) on its next write.
-class SseStream : public std::enable_shared_from_this<SseStream> {
+template <class Stream>
+class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
  public:
-  SseStream(tcp::socket socket, ApiServer::Impl& server, std::vector<TagId> tags_by_path)
-      : socket_(std::move(socket)),
+  SseStream(Stream stream, ApiServer::Impl& server, std::vector<TagId> tags_by_path)
+      : socket_(std::move(stream)),
         server_(server),
         timer_(socket_.get_executor()),
         tags_by_path_(std::move(tags_by_path)),
         tags_by_id_(tags_by_path_) {
     std::sort(tags_by_id_.begin(), tags_by_id_.end());
   }
-  ~SseStream() { server_.active_streams.fetch_sub(1); }
+  ~SseStream() {
+    server_.active_streams.fetch_sub(1);
+    server_.connections.fetch_sub(1);
+  }
 
   void Start() {
     const CurrentValues& values = *server_.ctx.values;
@@ -95,7 +103,8 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
  private:
   void Tick() {
     timer_.expires_after(kStreamPoll);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->OnTick(ec); });
+    timer_.async_wait(
+        [self = this->shared_from_this()](beast::error_code ec) { self->OnTick(ec); });
   }
 
   void OnTick(beast::error_code ec) {
@@ -126,7 +135,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     pending_ = std::move(out_);
     out_.clear();
     net::async_write(socket_, net::buffer(pending_),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->writing_ = false;
                        self->last_write_ = std::chrono::steady_clock::now();
                        if (ec) self->Close();
@@ -136,7 +145,7 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   // Clients send nothing on a stream; a finished read means they went away.
   void WatchForClose() {
     socket_.async_read_some(net::buffer(sink_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               if (ec) return self->Close();
                               self->WatchForClose();
                             });
@@ -146,12 +155,12 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    beast::get_lowest_layer(socket_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(socket_).close();
     timer_.cancel();
   }
 
-  tcp::socket socket_;
+  Stream socket_;
   ApiServer::Impl& server_;
   net::steady_timer timer_;
   const std::vector<TagId> tags_by_path_;  // snapshot order
@@ -166,39 +175,71 @@ class SseStream : public std::enable_shared_from_this<SseStream> {
   std::array<char, 256> sink_{};
 };
 
-// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive.
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+std::string_view Header(const http::request<http::string_body>& req, http::field f) {
+  auto it = req.find(f);
+  return it == req.end() ? std::string_view() : View(it->value());
+}
+
+std::string_view Header(const http::request<http::string_body>& req, std::string_view name) {
+  auto it = req.find(beast::string_view(name.data(), name.size()));
+  return it == req.end() ? std::string_view() : View(it->value());
+}
+
+// One HTTP/1.1 connection: (TLS handshake,) read a request, answer it, repeat while keep-alive.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket socket, ApiServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  HttpSession(Stream stream, ApiServer::Impl& server, std::string remote)
+      : stream_(std::move(stream)), server_(server), remote_(std::move(remote)) {
+    server_.connections.fetch_add(1);
+  }
+  ~HttpSession() {
+    if (!handed_off_) server_.connections.fetch_sub(1);
+  }
 
   void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Start(); });
   }
 
  private:
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      Read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(
+          std::chrono::nanoseconds(server_.options.read_timeout));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return;  // not TLS, or a bad client: nothing to answer
+                                self->Read();
+                              });
+    }
+  }
+
   void Read() {
     parser_.emplace();
-    parser_->body_limit(kMaxBodyBytes);
-    parser_->header_limit(kMaxHeaderBytes);
-    stream_.expires_after(std::chrono::nanoseconds(server_.options.read_timeout));
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(server_.options.max_header_bytes);
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::nanoseconds(server_.options.read_timeout));
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit) {
       return Send(Problem(413, "Request body too large",
-                          "the request body exceeds " + std::to_string(kMaxBodyBytes) + " bytes"),
+                          "the request body exceeds " +
+                              std::to_string(server_.options.max_body_bytes) + " bytes"),
                   11, false, false);
     }
     if (ec == http::error::header_limit) {
-      return Send(
-          Problem(431, "Request header too large",
-                  "the request header exceeds " + std::to_string(kMaxHeaderBytes) + " bytes"),
-          11, false, false);
+      return Send(Problem(431, "Request header too large",
+                          "the request header exceeds " +
+                              std::to_string(server_.options.max_header_bytes) + " bytes"),
+                  11, false, false);
     }
     if (ec && IsHttpParseError(ec)) {
       return Send(
@@ -209,12 +250,43 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     http::request<http::string_body> req = parser_->release();
     const bool head = req.method() == http::verb::head;
+    int fields = 0;
+    for (auto it = req.begin(); it != req.end(); ++it) ++fields;
+    if (fields > server_.options.max_header_fields) {
+      return Send(Problem(431, "Too many header fields",
+                          "the request has " + std::to_string(fields) + " header fields; at most " +
+                              std::to_string(server_.options.max_header_fields) + " are accepted"),
+                  req.version(), false, false);
+    }
+    const std::string_view method = View(req.method_string());
+    const std::string_view target = View(req.target());
     RouteDecision d;
     try {
-      d = Route(server_.ctx, View(req.method_string()), View(req.target()), req.body());
+      Caller caller{{}, {}, remote_};
+      std::optional<GuardVerdict> verdict;
+      GuardRequest guarded;
+      Result<RequestTarget> parsed = ParseRequestTarget(target);
+      if (server_.options.guard && parsed.ok()) {
+        guarded = GuardRequest{method,
+                               parsed->path,
+                               req.body(),
+                               Header(req, http::field::authorization),
+                               Header(req, http::field::cookie),
+                               Header(req, "X-CSRF-Token"),
+                               remote_,
+                               SystemClock::Instance().Now()};
+        verdict = server_.options.guard->Check(guarded);
+        if (verdict->reply) {
+          return Send(std::move(*verdict->reply), req.version(), req.keep_alive(), head);
+        }
+        caller.principal = verdict->principal;
+        caller.role = verdict->role;
+      }
+      d = Route(server_.ctx, method, target, req.body(), caller);
+      if (verdict && !d.stream) server_.options.guard->Finished(guarded, *verdict, d.reply.status);
     } catch (const std::exception& e) {
-      spdlog::error("api: {} {} failed: {}", View(req.method_string()), View(req.target()),
-                    e.what());
+      spdlog::error("api: {} {} failed: {}", method, target.substr(0, 200), e.what());
+      d = RouteDecision{};
       d.reply = Problem(500, "Internal error", "the server failed to answer; see its log");
     }
     if (d.stream) {
@@ -226,8 +298,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                         " streams; retry later"),
             req.version(), false, false);
       }
-      stream_.expires_never();
-      std::make_shared<SseStream>(stream_.release_socket(), server_, std::move(*d.stream))->Start();
+      beast::get_lowest_layer(stream_).expires_never();
+      handed_off_ = true;  // the stream now counts the connection
+      std::make_shared<SseStream<Stream>>(std::move(stream_), server_, std::move(*d.stream))
+          ->Start();
       return;
     }
     Send(std::move(d.reply), req.version(), req.keep_alive(), head);
@@ -239,14 +313,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->set(http::field::server, "gantry");
     res->set(http::field::content_type, reply.content_type);
     res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
     if (!reply.allow.empty()) res->set(http::field::allow, reply.allow);
+    for (const auto& [name, value] : reply.headers)
+      res->insert(beast::string_view(name.data(), name.size()), value);
     res->keep_alive(keep_alive);
     res->body() = std::move(reply.body);
     res->prepare_payload();
     if (head) res->body().clear();  // Content-Length still tells the size of the GET body
-    stream_.expires_after(std::chrono::nanoseconds(server_.options.read_timeout));
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::nanoseconds(server_.options.read_timeout));
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec) return self->Close();
                         if (!res->keep_alive()) return self->Close();
                         self->Read();
@@ -255,15 +333,34 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   ApiServer::Impl& server_;
+  std::string remote_;
+  bool handed_off_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
+
+// Answers a connection over the limit with a short 503 and closes it (best effort, no wait).
+void RefuseBusy(tcp::socket& s, int limit) {
+  const std::string body =
+      "{\"type\":\"/problems/too-many-connections\",\"title\":\"Too many "
+      "connections\",\"status\":503,\"detail\":\"the server already holds " +
+      std::to_string(limit) + " connections; retry later\"}";
+  const std::string reply =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: gantry\r\nContent-Type: "
+      "application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  s.non_blocking(true, ignored);
+  s.write_some(net::buffer(reply), ignored);
+  s.shutdown(tcp::socket::shutdown_both, ignored);
+  s.close(ignored);
+}
 
 }  // namespace
 
@@ -272,8 +369,21 @@ void ApiServer::Impl::Accept() {
     if (ec == net::error::operation_aborted) return;
     if (ec) {
       spdlog::warn("api: accept failed: {}", ec.message());
+    } else if (connections.load() >= options.max_connections) {
+      RefuseBusy(s, options.max_connections);
     } else {
-      std::make_shared<HttpSession>(std::move(s), *this)->Run();
+      beast::error_code rec;
+      const tcp::endpoint peer = s.remote_endpoint(rec);
+      std::string remote = rec ? std::string("?") : peer.address().to_string();
+      if (tls) {
+        std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(std::move(s), *tls), *this, std::move(remote))
+            ->Run();
+      } else {
+        std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), *this,
+                                                         std::move(remote))
+            ->Run();
+      }
     }
     if (acceptor->is_open()) Accept();
   });
@@ -296,6 +406,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   impl->options = std::move(options);
   impl->options.threads = std::max(impl->options.threads, 1);
   impl->ctx = std::move(context);
+  if (const std::shared_ptr<RequestGuard>& guard = impl->options.guard) {
+    if (std::optional<RouteModule> own = guard->OwnRoutes())
+      impl->ctx.modules.push_back(std::move(*own));
+    guard->RoutesKnown(impl->ctx.modules);
+    impl->ctx.metrics.push_back([g = guard.get()] { return g->MetricsText(); });
+  }
   const std::string where = impl->options.listen + ":" + std::to_string(impl->options.port);
 
   beast::error_code ec;
@@ -303,6 +419,38 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   if (ec) {
     return InvalidArgument("api server: listen address '" + impl->options.listen +
                            "' is not an IP address (e.g. 127.0.0.1 or ::1)");
+  }
+  const bool use_tls = !impl->options.tls_cert.empty() || !impl->options.tls_key.empty();
+  if (!address.is_loopback()) {
+    if (impl->options.one_way)
+      return InvalidArgument(
+          "api server: one-way mode allows no listener beyond loopback, but "
+          "api.listen is " +
+          impl->options.listen + "; use 127.0.0.1 or turn one-way mode off");
+    if (!use_tls && !impl->options.allow_insecure)
+      return InvalidArgument(
+          "api server: refusing to listen on " + impl->options.listen +
+          " without TLS; set api.tls.cert and api.tls.key (`gantry cert` makes a self-signed "
+          "pair), or set api.insecure: true to accept plain HTTP beyond loopback");
+    if (!use_tls)
+      spdlog::warn(
+          "api: *** INSECURE: serving plain HTTP on {} (not loopback); passwords, "
+          "tokens and data cross the network unencrypted (api.insecure is set) ***",
+          impl->options.listen);
+  }
+  if (use_tls) {
+    impl->tls.emplace(net::ssl::context::tls_server);
+    impl->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                           net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                           net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    impl->tls->use_certificate_chain_file(impl->options.tls_cert, ec);
+    if (ec)
+      return IoError("api server: cannot load the TLS certificate " + impl->options.tls_cert +
+                     ": " + ec.message());
+    impl->tls->use_private_key_file(impl->options.tls_key, net::ssl::context::pem, ec);
+    if (ec)
+      return IoError("api server: cannot load the TLS key " + impl->options.tls_key + ": " +
+                     ec.message());
   }
   impl->ioc.emplace(impl->options.threads);
   impl->acceptor.emplace(*impl->ioc);
@@ -332,7 +480,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
       }
     });
   }
-  spdlog::info("api: listening on http://{}:{}", impl->options.listen, impl->port);
+  spdlog::info("api: listening on {}://{}:{}", impl->tls ? "https" : "http", impl->options.listen,
+               impl->port);
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }
 

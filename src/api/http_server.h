@@ -1,6 +1,8 @@
 // Gantry's HTTP API server: health, tag list, one tag's current value and a Server-Sent Events
 // stream of value changes (see docs/api.md). Boost.Beast runs behind this header; nothing heavy
-// leaks out of it. Binds to loopback unless told otherwise; authentication comes later.
+// leaks out of it. Binds to loopback unless told otherwise; a RequestGuard (api/security) checks
+// credentials before routing; TLS (OpenSSL through Beast) when a certificate is configured, and
+// required on any address but loopback.
 //
 //   ApiContext ctx{&registry, &values, [&] { return ConnectorHealths(); }};
 //   GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ApiServer> api, ApiServer::Start({}, ctx));
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/request_guard.h"
 #include "api/route_module.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -35,7 +38,20 @@ struct ApiOptions {
   int threads = 2;                       // I/O threads
   int max_streams = 256;                 // concurrent SSE streams; more get 503
   Duration heartbeat = 15 * kSecond;     // SSE comment line when nothing else was sent
-  Duration read_timeout = 30 * kSecond;  // a request must arrive whole within this
+  Duration read_timeout = 30 * kSecond;  // a request must arrive whole within this (slow clients)
+  int max_connections = 512;             // concurrent connections (streams included); more: 503
+  int max_header_fields = 64;            // header lines per request; more: 431
+  uint64_t max_body_bytes = 1024 * 1024;  // more: 413
+  uint32_t max_header_bytes = 16 * 1024;  // request line + headers; more: 431
+  // TLS: PEM certificate chain and private key files. Both empty: plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
+  // Listening on a non-loopback address without TLS is refused unless this is set (loud warning).
+  bool allow_insecure = false;
+  // One-way mode: refuse any listen address but loopback, TLS or not.
+  bool one_way = false;
+  // Checks every request before routing; nullptr lets everything through (unit tests).
+  std::shared_ptr<RequestGuard> guard;
 };
 
 // What the routes read. Borrowed: every pointer and function must stay valid until Stop().
@@ -70,7 +86,8 @@ struct ApiContext {
 class ApiServer {
  public:
   // Binds, listens and starts the I/O threads. Errors: InvalidArgument for a bad listen address
-  // or context, Unavailable when the address cannot be bound (the message names address:port).
+  // or context, or a non-loopback address without TLS (or in one-way mode); IoError for TLS
+  // files that do not load; Unavailable when the address cannot be bound (names address:port).
   static Result<std::unique_ptr<ApiServer>> Start(ApiOptions options, ApiContext context);
 
   ~ApiServer();  // Stop()s

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/url.h"
@@ -27,6 +28,8 @@ struct HttpReply {
   std::string content_type = "application/json";
   std::string body;
   std::string allow;  // the Allow header for 405 replies
+  // More response headers (Set-Cookie, ...), name and value.
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 // One request as a route module sees it.
@@ -46,6 +49,9 @@ struct RouteSpec {
   std::string method;
   std::string pattern;
   std::string summary;
+  // The least role that may call it: "public" (no credential), "viewer", "operator", "engineer",
+  // "admin" or "integration" (see api/security/policy.h). Empty: admin-only.
+  std::string role = {};
 };
 
 // Answers the request when its path belongs to the module (a problem reply for bad input

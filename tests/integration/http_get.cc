@@ -7,6 +7,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "subprocess.h"
 
 namespace gantry::testing {
 
@@ -46,6 +54,7 @@ HttpReply Exchange(int port, const std::string& request, int timeout_ms) {
   size_t body = raw.find("\r\n\r\n");
   if (body != std::string::npos) {
     std::string headers = raw.substr(0, body);
+    reply.headers = headers;
     reply.body = raw.substr(body + 4);
     // De-chunk a chunked body.
     if (headers.find("chunked") != std::string::npos) {
@@ -65,22 +74,60 @@ HttpReply Exchange(int port, const std::string& request, int timeout_ms) {
   return reply;
 }
 
+std::mutex token_mu;
+std::string process_token;                         // SetApiToken()
+std::map<std::string, std::string> folder_tokens;  // demo-credentials.json, by data folder
+
 }  // namespace
 
+void SetApiToken(const std::string& token) {
+  std::lock_guard lock(token_mu);
+  process_token = token;
+}
+
+std::string AuthHeaderFor(int port) {
+  {
+    std::lock_guard lock(token_mu);
+    if (!process_token.empty()) return "Authorization: Bearer " + process_token + "\r\n";
+  }
+  const std::string data = DataFolderOfApiPort(port);
+  if (data.empty()) return {};
+  {
+    std::lock_guard lock(token_mu);
+    auto it = folder_tokens.find(data);
+    if (it != folder_tokens.end()) return "Authorization: Bearer " + it->second + "\r\n";
+  }
+  std::ifstream in(data + "/demo-credentials.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json creds = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!creds.is_object() || !creds.contains("admin_token")) return {};
+  const std::string token = creds["admin_token"].get<std::string>();
+  std::lock_guard lock(token_mu);
+  folder_tokens[data] = token;
+  return "Authorization: Bearer " + token + "\r\n";
+}
+
+HttpReply HttpRequest(int port, const std::string& method, const std::string& target,
+                      const std::string& body, const std::string& extra_headers, bool auto_auth,
+                      int timeout_ms) {
+  std::string request = method + " " + target +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                        (auto_auth ? AuthHeaderFor(port) : std::string()) + extra_headers;
+  if (!body.empty() || (method != "GET" && method != "HEAD"))
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
+  return Exchange(port, request, timeout_ms);
+}
+
 HttpReply HttpGet(int port, const std::string& target, int timeout_ms) {
-  return Exchange(port,
-                  "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                  timeout_ms);
+  return HttpRequest(port, "GET", target, "", "", true, timeout_ms);
 }
 
 HttpReply HttpPost(int port, const std::string& target, const std::string& json_body,
                    int timeout_ms) {
-  return Exchange(port,
-                  "POST " + target +
-                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                      "Content-Type: application/json\r\nContent-Length: " +
-                      std::to_string(json_body.size()) + "\r\n\r\n" + json_body,
-                  timeout_ms);
+  return HttpRequest(port, "POST", target, json_body, "", true, timeout_ms);
 }
 
 }  // namespace gantry::testing

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -42,7 +44,44 @@ std::string TempLogPath() {
   return tmpl;
 }
 
+// Log files of the children alive in this process, for DataFolderOfApiPort().
+std::mutex live_mu;
+std::set<std::string>& LiveLogs() {
+  static std::set<std::string> logs;
+  return logs;
+}
+
 }  // namespace
+
+std::string DataFolderOfApiPort(int port) {
+  std::set<std::string> logs;
+  {
+    std::lock_guard lock(live_mu);
+    logs = LiveLogs();
+  }
+  const std::string p = std::to_string(port);
+  for (const std::string& log : logs) {
+    const std::string out = ReadFile(log);
+    bool serves = false;
+    for (const char* scheme : {"http://", "https://"}) {
+      const std::string needle = std::string("api: listening on ") + scheme;
+      for (size_t at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) {
+        const size_t colon = out.find(':', at + needle.size());
+        const size_t eol = out.find_first_of("\r\n", at);
+        if (colon != std::string::npos && colon < eol &&
+            out.substr(colon + 1, eol - colon - 1) == p)
+          serves = true;
+      }
+    }
+    if (!serves) continue;
+    const std::string key = "data folder ";
+    const size_t at = out.find(key);
+    if (at == std::string::npos) continue;
+    const size_t eol = out.find_first_of("\r\n", at);
+    return out.substr(at + key.size(), eol - at - key.size());
+  }
+  return {};
+}
 
 RunResult RunToCompletion(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   Child child(argv);
@@ -57,9 +96,15 @@ Child::Child(const std::vector<std::string>& argv) : log_path_(TempLogPath()) {
   int fd = open(log_path_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   pid_ = Spawn(argv, fd);
   close(fd);
+  std::lock_guard lock(live_mu);
+  LiveLogs().insert(log_path_);
 }
 
 Child::~Child() {
+  {
+    std::lock_guard lock(live_mu);
+    LiveLogs().erase(log_path_);
+  }
   if (Running()) {
     kill(pid_, SIGKILL);
     Wait(std::chrono::seconds(5));

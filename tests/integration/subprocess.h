@@ -20,6 +20,10 @@ struct RunResult {
 // Runs `argv` to completion (killed after `timeout`), capturing stdout+stderr.
 RunResult RunToCompletion(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
+// The data folder of a child of this process (`gantry demo` or `run`) whose API listens on
+// 127.0.0.1:`port`, read from its log ("api: listening on ...", "data folder ..."); "" if none.
+std::string DataFolderOfApiPort(int port);
+
 // A child process running in the background; its output goes to a file that can be read while
 // it runs. The destructor kills it (SIGKILL) if it still runs.
 class Child {

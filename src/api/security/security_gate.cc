@@ -1,0 +1,332 @@
+#include "api/security/security_gate.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_routes.h"
+
+namespace gantry::security {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr std::string_view kCookieName = "gantry_session";
+constexpr std::string_view kSessionPath = "/api/v1/session";
+
+bool IsRead(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+HttpReply JsonReply(unsigned status, const json& body) {
+  HttpReply r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpReply Unauthorized(std::string_view detail) {
+  HttpReply r = Problem(401, "Unauthorized", detail);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gantry\"");
+  return r;
+}
+
+// The value of cookie `name` in a Cookie header, "" when absent.
+std::string_view CookieValue(std::string_view header, std::string_view name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) ++pos;
+    size_t end = header.find(';', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view pair = header.substr(pos, end - pos);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    pos = end + 1;
+  }
+  return {};
+}
+
+bool SameSecret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Paths whose bodies carry secrets: never copied into the audit trail.
+bool SecretBearing(std::string_view path) {
+  return path.starts_with("/api/v1/users") || path.starts_with("/api/v1/tokens") ||
+         path.starts_with(kSessionPath);
+}
+
+}  // namespace
+
+SecurityGate::SecurityGate(std::shared_ptr<CredentialStore> store, std::shared_ptr<AuditLog> audit,
+                           PolicyTable policy, GateOptions options)
+    : store_(std::move(store)),
+      audit_(std::move(audit)),
+      policy_(std::move(policy)),
+      options_(options) {}
+
+GuardVerdict SecurityGate::Check(const GuardRequest& request) {
+  GateDecision d = Decide(request);
+  GuardVerdict v;
+  v.reply = std::move(d.reply);
+  if (d.principal.role != Role::kPublic) {
+    v.principal = d.principal.name;
+    v.role = std::string(RoleName(d.principal.role));
+  }
+  return v;
+}
+
+void SecurityGate::Finished(const GuardRequest& request, const GuardVerdict& verdict,
+                            unsigned status) {
+  if (IsRead(request.method)) return;
+  Principal who{verdict.principal, ParseRole(verdict.role).value_or(Role::kPublic)};
+  AuditRequest(request, who, status);
+}
+
+GateDecision SecurityGate::Decide(const Incoming& in) {
+  GateDecision d;
+  d.rule = policy_.Decide(in.method, in.path);
+  if (in.path == kSessionPath) {
+    if (in.method == "POST")
+      d.reply = Login(in);
+    else if (in.method == "GET" || in.method == "HEAD")
+      d.reply = SessionInfo(in);
+    else if (in.method == "DELETE")
+      d.reply = Logout(in);
+    else {
+      d.reply = Problem(405, "Method not allowed", "use POST (log in), GET or DELETE (log out)");
+      d.reply->allow = "GET, POST, DELETE";
+    }
+    return d;
+  }
+
+  // Who is calling: a bearer token wins over a cookie.
+  bool presented = false;
+  bool from_cookie = false;
+  std::string csrf;
+  if (!in.authorization.empty()) {
+    presented = true;
+    std::string_view auth = in.authorization;
+    if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
+      Result<Principal> p = store_->CheckToken(auth.substr(7), in.now);
+      if (p.ok()) {
+        d.principal = *p;
+      } else {
+        counters_.token_failures.fetch_add(1);
+        counters_.denied_401.fetch_add(1);
+        d.reply =
+            Unauthorized("the bearer token is " + std::string(p.status().message().substr(0, 40)) +
+                         "; create one with `gantry token create`");
+        return d;
+      }
+    } else {
+      counters_.token_failures.fetch_add(1);
+      counters_.denied_401.fetch_add(1);
+      d.reply = Unauthorized("only 'Authorization: Bearer <token>' is understood");
+      return d;
+    }
+  } else if (std::string_view cookie = CookieValue(in.cookie, kCookieName); !cookie.empty()) {
+    presented = true;
+    std::optional<Session> s = FindSession(cookie, in.now);
+    if (!s) {
+      counters_.session_failures.fetch_add(1);
+      counters_.denied_401.fetch_add(1);
+      d.reply = Unauthorized("the session has ended or is unknown; log in again");
+      return d;
+    }
+    d.principal = s->who;
+    csrf = s->csrf;
+    from_cookie = true;
+  }
+
+  if (d.rule.min == Role::kPublic) return d;
+  if (!presented) {
+    counters_.denied_401.fetch_add(1);
+    d.reply = Unauthorized(
+        "this route needs a credential: 'Authorization: Bearer <token>' or a session cookie "
+        "from POST /api/v1/session");
+    return d;
+  }
+  if (!Allows(d.principal.role, d.rule.min)) {
+    counters_.denied_403.fetch_add(1);
+    d.reply = Problem(403, "Forbidden",
+                      "role '" + std::string(RoleName(d.principal.role)) + "' may not " +
+                          std::string(in.method) + " " + d.rule.pattern + "; it needs '" +
+                          std::string(RoleName(d.rule.min)) + "'");
+    return d;
+  }
+  if (from_cookie && !IsRead(in.method) && !SameSecret(in.csrf, csrf)) {
+    counters_.csrf_failures.fetch_add(1);
+    counters_.denied_403.fetch_add(1);
+    d.reply = Problem(403, "CSRF token missing",
+                      "a change made with a session cookie needs the header X-CSRF-Token with "
+                      "the csrf value from GET /api/v1/session",
+                      "X-CSRF-Token");
+    return d;
+  }
+  return d;
+}
+
+bool SecurityGate::Locked(std::unordered_map<std::string, Failures>& map, const std::string& key,
+                          Timestamp now) {
+  auto it = map.find(key);
+  return it != map.end() && it->second.locked_until > now;
+}
+
+void SecurityGate::Fail(std::unordered_map<std::string, Failures>& map, const std::string& key,
+                        int limit, Timestamp now) {
+  if (map.size() > 100000) map.clear();  // bounded memory under a flood of names
+  Failures& f = map[key];
+  if (now - f.first > options_.failure_window) f = Failures{0, now, 0};
+  if (++f.count >= limit) f.locked_until = now + options_.lockout;
+}
+
+HttpReply SecurityGate::Login(const Incoming& in) {
+  json body = json::parse(in.body, nullptr, false);
+  if (!body.is_object() || !body.contains("user") || !body["user"].is_string() ||
+      !body.contains("password") || !body["password"].is_string())
+    return Problem(400, "Bad login", "expected a JSON body {\"user\": ..., \"password\": ...}",
+                   body.is_object() && body.contains("user") ? "password" : "user");
+  const std::string user = body["user"].get<std::string>().substr(0, 64);
+  const std::string password = body["password"].get<std::string>();
+  AuditRecord rec{in.now, user, "", in.remote, "login", user, "", "", 0, ""};
+  bool locked = false;
+  {
+    std::lock_guard lock(mu_);
+    locked = Locked(user_failures_, user, in.now) || Locked(address_failures_, in.remote, in.now);
+  }
+  if (locked) {
+    counters_.login_lockouts.fetch_add(1);
+    rec.outcome = "locked";
+    Audit(rec);
+    HttpReply r = Problem(429, "Too many failed logins",
+                          "this user or address is locked for a while after repeated failures");
+    r.headers.emplace_back("Retry-After", std::to_string(options_.lockout / kSecond));
+    return r;
+  }
+  Result<Principal> p = store_->CheckPassword(user, password);
+  if (!p.ok()) {
+    counters_.login_failures.fetch_add(1);
+    {
+      std::lock_guard lock(mu_);
+      Fail(user_failures_, user, options_.user_failures_to_lock, in.now);
+      Fail(address_failures_, in.remote, options_.address_failures_to_lock, in.now);
+    }
+    rec.outcome = "denied";
+    Audit(rec);
+    return Unauthorized("unknown user or wrong password");
+  }
+  counters_.logins.fetch_add(1);
+  const std::string cookie = RandomSecret(32);
+  Session s{*p, RandomSecret(24), in.now, in.now};
+  {
+    std::lock_guard lock(mu_);
+    user_failures_.erase(user);
+    if (sessions_.size() >= options_.max_sessions) {
+      auto oldest = sessions_.begin();
+      for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+        if (it->second.last_used < oldest->second.last_used) oldest = it;
+      sessions_.erase(oldest);
+    }
+    sessions_[HashHex(cookie)] = s;
+  }
+  rec.role = std::string(RoleName(p->role));
+  rec.outcome = "ok";
+  Audit(rec);
+  HttpReply r = JsonReply(
+      200, {{"user", p->name}, {"role", std::string(RoleName(p->role))}, {"csrf", s.csrf}});
+  r.headers.emplace_back("Set-Cookie", std::string(kCookieName) + "=" + cookie +
+                                           "; HttpOnly; SameSite=Strict; Path=/" +
+                                           (options_.tls ? "; Secure" : ""));
+  return r;
+}
+
+std::optional<SecurityGate::Session> SecurityGate::FindSession(std::string_view cookie,
+                                                               Timestamp now) {
+  if (cookie.size() > 100) return std::nullopt;
+  const std::string key = HashHex(cookie);
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return std::nullopt;
+  if (now - it->second.last_used > options_.session_idle ||
+      now - it->second.created > options_.session_max) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_used = now;
+  return it->second;
+}
+
+HttpReply SecurityGate::SessionInfo(const Incoming& in) {
+  std::optional<Session> s = FindSession(CookieValue(in.cookie, kCookieName), in.now);
+  if (!s) return Unauthorized("no session; log in with POST /api/v1/session");
+  return JsonReply(
+      200,
+      {{"user", s->who.name}, {"role", std::string(RoleName(s->who.role))}, {"csrf", s->csrf}});
+}
+
+HttpReply SecurityGate::Logout(const Incoming& in) {
+  std::string_view cookie = CookieValue(in.cookie, kCookieName);
+  std::optional<Session> s = FindSession(cookie, in.now);
+  if (s && !SameSecret(in.csrf, s->csrf))
+    return Problem(403, "CSRF token missing",
+                   "logging out needs the header X-CSRF-Token with the session's csrf value",
+                   "X-CSRF-Token");
+  if (s) {
+    std::lock_guard lock(mu_);
+    sessions_.erase(HashHex(cookie));
+  }
+  if (s)
+    Audit({in.now, s->who.name, std::string(RoleName(s->who.role)), in.remote, "logout",
+           s->who.name, "ok", "", 0, ""});
+  HttpReply r = JsonReply(200, {{"logged_out", s.has_value()}});
+  r.headers.emplace_back("Set-Cookie", std::string(kCookieName) +
+                                           "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0" +
+                                           (options_.tls ? "; Secure" : ""));
+  return r;
+}
+
+void SecurityGate::AuditRequest(const Incoming& in, const Principal& who, unsigned status) {
+  std::string detail;
+  if (!SecretBearing(in.path)) detail = std::string(in.body.substr(0, 256));
+  Audit({in.now, who.name, who.role == Role::kPublic ? "" : std::string(RoleName(who.role)),
+         in.remote, std::string(in.method) + " " + std::string(in.path.substr(0, 256)),
+         std::string(in.path.substr(0, 256)), std::to_string(status), std::move(detail), 0, ""});
+}
+
+void SecurityGate::Audit(AuditRecord record) {
+  if (!audit_) return;
+  if (Status s = audit_->Append(std::move(record)); !s.ok())
+    spdlog::error("audit: {}", s.message());
+}
+
+std::string SecurityGate::MetricsText() {
+  std::string out;
+  auto counter = [&out](std::string_view name, std::string_view labels, uint64_t v) {
+    out += name;
+    if (!labels.empty()) out += "{" + std::string(labels) + "}";
+    out += " " + std::to_string(v) + "\n";
+  };
+  out += "# TYPE gantry_api_auth_failures_total counter\n";
+  counter("gantry_api_auth_failures_total", "kind=\"password\"", counters_.login_failures);
+  counter("gantry_api_auth_failures_total", "kind=\"token\"", counters_.token_failures);
+  counter("gantry_api_auth_failures_total", "kind=\"session\"", counters_.session_failures);
+  counter("gantry_api_auth_failures_total", "kind=\"csrf\"", counters_.csrf_failures);
+  out += "# TYPE gantry_api_login_lockouts_total counter\n";
+  counter("gantry_api_login_lockouts_total", "", counters_.login_lockouts);
+  out += "# TYPE gantry_api_logins_total counter\n";
+  counter("gantry_api_logins_total", "", counters_.logins);
+  out += "# TYPE gantry_api_denied_total counter\n";
+  counter("gantry_api_denied_total", "status=\"401\"", counters_.denied_401);
+  counter("gantry_api_denied_total", "status=\"403\"", counters_.denied_403);
+  if (audit_) {
+    out += "# TYPE gantry_audit_storage_bytes gauge\n";
+    counter("gantry_audit_storage_bytes", "", audit_->StorageBytes());
+    out += "# TYPE gantry_audit_storage_over_threshold gauge\n";
+    counter("gantry_audit_storage_over_threshold", "", audit_->over_threshold() ? 1 : 0);
+  }
+  return out;
+}
+
+}  // namespace gantry::security

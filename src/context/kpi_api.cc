@@ -54,13 +54,22 @@ Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timesta
 
 Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiCube& cube,
                                  std::string_view scope, Timestamp from, Timestamp to) {
+  return DowntimeJson(cube, scope, from, to,
+                      [&](const std::string& wc) -> Result<std::vector<ops::Segment>> {
+                        return engine.Segments(wc, from, to);
+                      });
+}
+
+Result<std::string> DowntimeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                                 Timestamp to, const SegmentsOf& segments_of) {
   if (to <= from) return InvalidArgument("from/to: expected from before to");
   std::vector<std::string> wcs = cube.WorkCentresOf(scope);
   if (wcs.empty()) return NotFound("no equipment at '" + std::string(scope) + "'");
   std::vector<ops::Segment> all;
   Json intervals = Json::array();
   for (const std::string& wc : wcs) {
-    for (ops::Segment& s : engine.Segments(wc, from, to)) {
+    GANTRY_ASSIGN_OR_RETURN(std::vector<ops::Segment> segs, segments_of(wc));
+    for (ops::Segment& s : segs) {
       if (s.category == ops::StateCategory::kProducing ||
           s.category == ops::StateCategory::kNotScheduled)
         continue;

@@ -9,8 +9,10 @@
 //   GANTRY_ASSIGN_OR_RETURN(std::string body, OeeJson(cube, "acme/plant1", from, to, "day"));
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "context/kpi_cube.h"
 #include "core/status.h"
@@ -33,5 +35,10 @@ Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timesta
 // Pareto by reason over all of them: {"intervals": [...], "pareto": [...]}.
 Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiCube& cube,
                                  std::string_view scope, Timestamp from, Timestamp to);
+// The same with the segments of each work centre over [from, to) from `segments_of` (e.g. the
+// event store for recorded time and the engine for the open tail).
+using SegmentsOf = std::function<Result<std::vector<ops::Segment>>(const std::string& work_centre)>;
+Result<std::string> DowntimeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                                 Timestamp to, const SegmentsOf& segments_of);
 
 }  // namespace gantry::ctx

@@ -43,6 +43,16 @@ void KpiCube::Add(const ops::Segment& s, const ops::ShiftCalendar& calendar) {
   ++rows_;
 }
 
+void KpiCube::RemoveFrom(std::string_view work_centre, Timestamp hour_start) {
+  auto it = wc_index_.find(std::string(work_centre));
+  if (it == wc_index_.end()) return;
+  std::vector<Row>& rows = by_wc_[it->second];
+  auto pos = std::lower_bound(rows.begin(), rows.end(), hour_start,
+                              [](const Row& r, Timestamp t) { return r.hour < t; });
+  rows_ -= static_cast<size_t>(rows.end() - pos);
+  rows.erase(pos, rows.end());
+}
+
 std::vector<std::string> KpiCube::WorkCentresOf(std::string_view scope) const {
   std::vector<std::string> out;
   auto under = [&](const std::string& path) {

@@ -30,6 +30,10 @@ class KpiCube {
   // unknown work centre are ignored.
   void Add(const ops::Segment& s, const ops::ShiftCalendar& calendar);
 
+  // Forgets the rows of `work_centre` for the hours starting at or after `hour_start` (they are
+  // added again from the event store after a correction). Unknown work centres are ignored.
+  void RemoveFrom(std::string_view work_centre, Timestamp hour_start);
+
   // Sums per group over the work centres of `scope` (a work centre, line, area, site or the
   // enterprise path; a line with a constraint contributes only its constraint machine) for the
   // hours starting in [from, to). NotFound for a scope that names nothing.

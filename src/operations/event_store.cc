@@ -59,6 +59,8 @@ std::string_view EventKindName(EventKind k) {
     case EventKind::kOrder: return "order";
     case EventKind::kCorrection: return "correction";
     case EventKind::kReasonAssigned: return "reason_assigned";
+    case EventKind::kPlannedStop: return "planned_stop";
+    case EventKind::kActualsFinal: return "actuals_final";
   }
   return "?";
 }
@@ -79,6 +81,11 @@ Result<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path) {
                   "end_ns INTEGER NOT NULL, body TEXT NOT NULL)"));
   GANTRY_RETURN_IF_ERROR(
       store->Exec("CREATE INDEX IF NOT EXISTS ops_events_wc ON ops_events(work_centre, start_ns)"));
+  GANTRY_RETURN_IF_ERROR(
+      store->Exec("CREATE TABLE IF NOT EXISTS ops_actuals_final(key TEXT PRIMARY KEY, "
+                  "seq INTEGER NOT NULL)"));
+  // Concurrent connections (a reader, a second process) wait instead of failing at once.
+  sqlite3_busy_timeout(db, 5000);
   return store;
 }
 
@@ -133,13 +140,19 @@ Result<uint64_t> EventStore::AppendIntervals(const std::vector<Segment>& segs) {
   return last;
 }
 
-Result<uint64_t> EventStore::AppendOrder(const OrderTransition& t) {
+Result<uint64_t> EventStore::AppendOrder(const OrderTransition& t, const std::string& by) {
   json j{{"action", OrderActionName(t.action)},
          {"order", t.order},
          {"product", t.product},
          {"operator", t.operator_name},
          {"ideal_cycle_time_ns", t.ideal_cycle_time}};
+  if (!by.empty()) j["by"] = by;
   return Append(EventKind::kOrder, t.work_centre, t.time, t.time, j.dump());
+}
+
+Result<uint64_t> EventStore::AppendPlannedStop(const DeclaredStop& d) {
+  json j{{"reason", d.reason}, {"by", d.by}};
+  return Append(EventKind::kPlannedStop, d.work_centre, d.start, d.end, j.dump());
 }
 
 Result<uint64_t> EventStore::AppendCorrection(const Correction& c) {
@@ -180,35 +193,69 @@ Result<std::vector<StoredEvent>> EventStore::Read(uint64_t after, size_t limit) 
   return out;
 }
 
+Status EventStore::Query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+                         const std::function<Status(const StoredEvent&)>& row) const {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
+    return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
+  bind(st);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    StoredEvent e;
+    e.seq = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+    e.kind = static_cast<EventKind>(sqlite3_column_int(st, 1));
+    e.work_centre = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+    e.start = sqlite3_column_int64(st, 3);
+    e.end = sqlite3_column_int64(st, 4);
+    e.body = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
+    Status s = row(e);
+    if (!s.ok()) {
+      sqlite3_finalize(st);
+      return s;
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return IoError(std::string("event store read: ") + sqlite3_errmsg(db_));
+  return Status::Ok();
+}
+
 Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Timestamp from,
                                                        Timestamp to) const {
   std::vector<Segment> segs;
-  uint64_t after = 0;
-  for (;;) {
-    GANTRY_ASSIGN_OR_RETURN(std::vector<StoredEvent> batch, Read(after, 10000));
-    if (batch.empty()) break;
-    after = batch.back().seq;
-    for (const StoredEvent& e : batch) {
-      if (e.work_centre != wc) continue;
-      json j = json::parse(e.body, nullptr, false);
-      if (j.is_discarded()) return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
-      switch (e.kind) {
-        case EventKind::kInterval: segs.push_back(SegmentFromJson(e, j)); break;
-        case EventKind::kCorrection:
-          // Whole intervals are voided (their counts cannot be split); the engine re-emits
-          // from the start of the earliest voided one.
-          std::erase_if(segs, [&](const Segment& s) { return s.end > e.start; });
-          break;
-        case EventKind::kReasonAssigned:
-          for (Segment& s : segs)
-            if (s.stop_start == e.start && s.category == StateCategory::kUnplannedDowntime &&
-                s.reason == "unassigned")
-              s.reason = j.value("reason", "unassigned");
-          break;
-        case EventKind::kOrder: break;
-      }
-    }
-  }
+  // Intervals overlapping the range, and every correction and assigned reason of the work centre
+  // (a correction voids intervals by their end, whatever its own instant).
+  const char* sql =
+      "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events "
+      "WHERE work_centre = ?1 AND (kind IN (3, 4) OR (kind = 1 AND end_ns > ?2 AND start_ns < ?3)) "
+      "ORDER BY seq";
+  GANTRY_RETURN_IF_ERROR(Query(
+      sql,
+      [&](sqlite3_stmt* st) {
+        sqlite3_bind_text(st, 1, wc.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, from);
+        sqlite3_bind_int64(st, 3, to);
+      },
+      [&](const StoredEvent& e) -> Status {
+        json j = json::parse(e.body, nullptr, false);
+        if (j.is_discarded())
+          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        switch (e.kind) {
+          case EventKind::kInterval: segs.push_back(SegmentFromJson(e, j)); break;
+          case EventKind::kCorrection:
+            // Whole intervals are voided (their counts cannot be split); the engine re-emits
+            // from the start of the earliest voided one.
+            std::erase_if(segs, [&](const Segment& s) { return s.end > e.start; });
+            break;
+          case EventKind::kReasonAssigned:
+            for (Segment& s : segs)
+              if (s.stop_start == e.start && s.category == StateCategory::kUnplannedDowntime &&
+                  s.reason == kUnassignedReason)
+                s.reason = j.value("reason", "unassigned");
+            break;
+          default: break;
+        }
+        return Status::Ok();
+      }));
   std::stable_sort(segs.begin(), segs.end(),
                    [](const Segment& a, const Segment& b) { return a.start < b.start; });
   std::vector<Segment> out;
@@ -219,6 +266,109 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
     out.push_back(std::move(s));
   }
   return out;
+}
+
+Result<std::vector<OrderTransition>> EventStore::LoadOrderTransitions() const {
+  std::vector<OrderTransition> out;
+  GANTRY_RETURN_IF_ERROR(Query(
+      "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events WHERE kind = 2 "
+      "ORDER BY seq",
+      [](sqlite3_stmt*) {},
+      [&](const StoredEvent& e) -> Status {
+        json j = json::parse(e.body, nullptr, false);
+        if (j.is_discarded())
+          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        OrderTransition t;
+        t.work_centre = e.work_centre;
+        t.time = e.start;
+        std::optional<OrderTransition::Action> a = OrderActionFromName(j.value("action", ""));
+        if (!a) return Corrupt("event " + std::to_string(e.seq) + ": unknown order action");
+        t.action = *a;
+        t.order = j.value("order", "");
+        t.product = j.value("product", "");
+        t.operator_name = j.value("operator", "");
+        t.ideal_cycle_time = j.value("ideal_cycle_time_ns", Duration{0});
+        out.push_back(std::move(t));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Result<std::vector<DeclaredStop>> EventStore::LoadPlannedStops() const {
+  std::vector<DeclaredStop> out;
+  GANTRY_RETURN_IF_ERROR(Query(
+      "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events WHERE kind = 5 "
+      "ORDER BY seq",
+      [](sqlite3_stmt*) {},
+      [&](const StoredEvent& e) -> Status {
+        json j = json::parse(e.body, nullptr, false);
+        if (j.is_discarded())
+          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        out.push_back({e.work_centre, e.start, e.end, j.value("reason", ""), j.value("by", "")});
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Result<Timestamp> EventStore::LastIntervalEnd(const std::string& wc) const {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT COALESCE(MAX(end_ns), 0) FROM ops_events "
+                         "WHERE work_centre = ? AND kind = 1",
+                         -1, &st, nullptr) != SQLITE_OK)
+    return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
+  sqlite3_bind_text(st, 1, wc.c_str(), -1, SQLITE_TRANSIENT);
+  Timestamp end = 0;
+  const int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) end = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return IoError(std::string("event store read: ") + sqlite3_errmsg(db_));
+  return end;
+}
+
+Result<bool> EventStore::ActualsFinalRecorded(const std::string& key) const {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT 1 FROM ops_actuals_final WHERE key = ?", -1, &st, nullptr) !=
+      SQLITE_OK)
+    return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
+  sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return IoError(std::string("event store read: ") + sqlite3_errmsg(db_));
+  return rc == SQLITE_ROW;
+}
+
+Result<uint64_t> EventStore::AppendActualsFinal(const std::string& key, const std::string& wc,
+                                                Timestamp start, Timestamp end,
+                                                const std::string& body,
+                                                const std::function<Status(sqlite3*)>& in_txn) {
+  GANTRY_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto rollback = [&](Status s) -> Status {
+    (void)Exec("ROLLBACK");
+    return s;
+  };
+  Result<bool> seen = ActualsFinalRecorded(key);
+  if (!seen.ok()) return rollback(seen.status());
+  if (*seen) return rollback(AlreadyExists("actuals final '" + key + "' was recorded before"));
+  Result<uint64_t> seq = Append(EventKind::kActualsFinal, wc, start, end, body);
+  if (!seq.ok()) return rollback(seq.status());
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "INSERT INTO ops_actuals_final(key, seq) VALUES(?, ?)", -1, &st,
+                         nullptr) != SQLITE_OK)
+    return rollback(IoError(std::string("event store: ") + sqlite3_errmsg(db_)));
+  sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(*seq));
+  const int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return rollback(IoError(std::string("event store append: ") + sqlite3_errmsg(db_)));
+  if (in_txn) {
+    Status s = in_txn(db_);
+    if (!s.ok()) return rollback(s);
+  }
+  GANTRY_RETURN_IF_ERROR(Exec("COMMIT"));
+  return *seq;
 }
 
 uint64_t EventStore::LastSeq() const {

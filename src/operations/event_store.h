@@ -1,7 +1,8 @@
 // The durable, numbered record of what the operations layer concluded: intervals (with their
 // counts), order transitions, corrections from late data and reasons assigned by operators, in
 // one SQLite table (WAL mode). Every KPI is derived from these events, so it can be recomputed.
-// Record layout: docs/operations.md ("Events").
+// Record layout: docs/operations.md ("Events"). Also the operator-declared planned stops and the
+// "actuals final" marks (one per order completion / shift end handed to the actuals listener).
 //
 //   GANTRY_ASSIGN_OR_RETURN(auto store, EventStore::Open("data/gantry.db"));
 //   GANTRY_ASSIGN_OR_RETURN(uint64_t seq, store->AppendInterval(segment));
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,10 +19,18 @@
 #include "operations/segment.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace gantry::ops {
 
-enum class EventKind : uint8_t { kInterval = 1, kOrder, kCorrection, kReasonAssigned };
+enum class EventKind : uint8_t {
+  kInterval = 1,
+  kOrder,
+  kCorrection,
+  kReasonAssigned,
+  kPlannedStop,   // an operator declared planned downtime [start, end) with a planned reason
+  kActualsFinal,  // the actuals of an order (completion or shift end) were handed on
+};
 std::string_view EventKindName(EventKind k);
 
 struct StoredEvent {
@@ -30,6 +40,15 @@ struct StoredEvent {
   Timestamp start = 0;
   Timestamp end = 0;
   std::string body;  // the event as one JSON object
+};
+
+// An operator's declaration of planned downtime, as stored.
+struct DeclaredStop {
+  std::string work_centre;
+  Timestamp start = 0;
+  Timestamp end = 0;
+  std::string reason;
+  std::string by;
 };
 
 // Owns one SQLite connection. Not thread-safe: one writer thread (SQLite serializes anyway).
@@ -43,7 +62,8 @@ class EventStore {
 
   // Each append is durable when it returns and returns the event's sequence number.
   Result<uint64_t> AppendInterval(const Segment& s);
-  Result<uint64_t> AppendOrder(const OrderTransition& t);
+  Result<uint64_t> AppendOrder(const OrderTransition& t, const std::string& by = {});
+  Result<uint64_t> AppendPlannedStop(const DeclaredStop& d);
   Result<uint64_t> AppendCorrection(const Correction& c);
   Result<uint64_t> AppendReasonAssigned(const std::string& work_centre, Timestamp stop_start,
                                         const std::string& reason, const std::string& by);
@@ -59,11 +79,31 @@ class EventStore {
                                              Timestamp to) const;
   uint64_t LastSeq() const;
 
+  // Every order transition / declared planned stop of the store, in sequence order (for the
+  // engine after a restart).
+  Result<std::vector<OrderTransition>> LoadOrderTransitions() const;
+  Result<std::vector<DeclaredStop>> LoadPlannedStops() const;
+  // The end of the last interval recorded for `work_centre` (0 when none).
+  Result<Timestamp> LastIntervalEnd(const std::string& work_centre) const;
+
+  // True when an "actuals final" event with this key was recorded.
+  Result<bool> ActualsFinalRecorded(const std::string& key) const;
+  // In one SQLite transaction: records the "actuals final" event `key` (unique) with `body`, and
+  // calls `in_txn` with this connection so that a caller can write its own rows (an ERP outbox)
+  // atomically with it. When `in_txn` fails, everything is rolled back and its Status returned;
+  // AlreadyExists when the key was recorded before (nothing is called then).
+  Result<uint64_t> AppendActualsFinal(const std::string& key, const std::string& work_centre,
+                                      Timestamp start, Timestamp end, const std::string& body,
+                                      const std::function<Status(sqlite3*)>& in_txn);
+
  private:
   explicit EventStore(sqlite3* db) : db_(db) {}
   Result<uint64_t> Append(EventKind kind, const std::string& wc, Timestamp start, Timestamp end,
                           const std::string& body);
   Status Exec(const char* sql) const;
+  // Runs a SELECT of (seq, kind, work_centre, start_ns, end_ns, body) rows.
+  Status Query(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+               const std::function<Status(const StoredEvent&)>& row) const;
 
   sqlite3* db_;  // owned
 };

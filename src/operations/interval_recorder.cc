@@ -14,8 +14,25 @@ Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
   return it == closed_until_.end() ? 0 : it->second;
 }
 
+void IntervalRecorder::ResumeFrom(const std::string& wc, Timestamp t) {
+  closed_until_[wc] = t;
+}
+
+void IntervalRecorder::Reopen(const std::string& wc, Timestamp from, std::string note) {
+  reopen_.push_back({wc, from, from, "", std::move(note)});
+}
+
+std::map<std::string, Timestamp> IntervalRecorder::TakeReopened() {
+  std::map<std::string, Timestamp> out;
+  out.swap(reopened_);
+  return out;
+}
+
 Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
-  for (const Correction& c : engine_.TakeCorrections()) {
+  std::vector<Correction> corrections = engine_.TakeCorrections();
+  corrections.insert(corrections.end(), reopen_.begin(), reopen_.end());
+  reopen_.clear();
+  for (const Correction& c : corrections) {
     Timestamp& closed = closed_until_[c.work_centre];
     if (c.from >= closed) continue;  // nothing recorded there yet
     // Every recorded interval ending after `from` is void; record again from the first of them.
@@ -29,6 +46,8 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
     std::erase_if(recent, [&](const Recorded& r) { return r.end > c.from; });
     GANTRY_RETURN_IF_ERROR(store_.AppendCorrection(c).status());
     closed = restart;
+    auto [it, added] = reopened_.emplace(c.work_centre, restart);
+    if (!added) it->second = std::min(it->second, restart);
   }
   const Timestamp until = watermark - engine_.config().micro_stop_threshold;
   const Duration horizon = engine_.config().late_data_horizon;

@@ -33,6 +33,16 @@ class IntervalRecorder {
                       const std::string& reason, const std::string& by);
   Timestamp ClosedUntil(const std::string& work_centre) const;
 
+  // Continues a store recorded before (a restart): `work_centre` is recorded from `t` on.
+  void ResumeFrom(const std::string& work_centre, Timestamp t);
+  // Something other than a sample changed the past from `from` on (an operator declared a planned
+  // stop for time already recorded): the next CloseUpTo writes a correction and records again,
+  // exactly as for a late sample.
+  void Reopen(const std::string& work_centre, Timestamp from, std::string note);
+  // Per work centre, the earliest instant recorded again since the last call (after corrections),
+  // so that sums kept elsewhere (the KPI cube) can be recomputed from there.
+  std::map<std::string, Timestamp> TakeReopened();
+
  private:
   struct Recorded {
     Timestamp start;
@@ -42,6 +52,8 @@ class IntervalRecorder {
   EventStore& store_;
   std::map<std::string, Timestamp> closed_until_;
   std::map<std::string, std::vector<Recorded>> recent_;  // within the late-data horizon
+  std::vector<Correction> reopen_;                       // from Reopen, for the next CloseUpTo
+  std::map<std::string, Timestamp> reopened_;            // for TakeReopened
 };
 
 }  // namespace gantry::ops

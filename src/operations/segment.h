@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/time.h"
@@ -55,6 +56,8 @@ struct OrderTransition {
   Duration ideal_cycle_time = 0;  // 0 = from the product, else the work centre's default
 };
 std::string_view OrderActionName(OrderTransition::Action a);
+// "start", "pause", "resume", "complete", "operator"; nullopt otherwise.
+std::optional<OrderTransition::Action> OrderActionFromName(std::string_view name);
 
 // A late sample reopened a work centre's timeline: everything from `from` was recomputed.
 struct Correction {

@@ -22,6 +22,14 @@ std::string_view OrderActionName(OrderTransition::Action a) {
   return "?";
 }
 
+std::optional<OrderTransition::Action> OrderActionFromName(std::string_view name) {
+  for (auto a : {OrderTransition::Action::kStart, OrderTransition::Action::kPause,
+                 OrderTransition::Action::kResume, OrderTransition::Action::kComplete,
+                 OrderTransition::Action::kOperator})
+    if (OrderActionName(a) == name) return a;
+  return std::nullopt;
+}
+
 WorkCentreEngine::WorkCentreEngine(const WorkCentreRules& rules, const OperationsConfig& config)
     : rules_(rules), config_(config) {
   configured_[0] = !rules.state_word_tag.empty();

@@ -29,6 +29,7 @@ Result<AggregateKind> ParseAggregateKind(std::string_view name) {
 }
 
 std::optional<double> BucketValue(const Bucket& b, AggregateKind kind) {
+  if (b.raw_expired) return std::nullopt;
   const bool data = b.count > 0;
   switch (kind) {
     case AggregateKind::kMin: return data ? std::optional(b.min) : std::nullopt;
@@ -94,6 +95,10 @@ void BucketAccumulator::Add(Timestamp t, double v) {
   AdvanceTo(t);
   if (cur_ >= buckets_.size()) return;
   Bucket& b = buckets_[cur_];
+  if (prev_unknown_) {  // its delta and the time-weighted terms before it are not known
+    b.raw_expired = true;
+    prev_unknown_ = false;
+  }
   if (have_prev_) {
     const double d = v - prev_v_;
     if (d >= 0) {
@@ -150,6 +155,31 @@ void BucketAccumulator::Take(const ChunkSummary& s, ValueType type) {
   }
   prev_v_ = s.last_v;
   cursor_ = s.last_t;
+}
+
+void BucketAccumulator::ForgetValue() {
+  have_prev_ = false;
+  prev_unknown_ = true;
+}
+
+void BucketAccumulator::MarkExpired(Timestamp t_min, Timestamp t_max,
+                                    std::optional<std::pair<Timestamp, double>> last) {
+  const Timestamp lo = std::max(t_min, from_);
+  const Timestamp hi = std::min(t_max, to_ - 1);
+  if (lo <= hi && !buckets_.empty()) {
+    AdvanceTo(lo);  // the value before the expired stretch holds up to it
+    for (size_t k = BucketOf(lo); k <= BucketOf(hi) && k < buckets_.size(); ++k)
+      buckets_[k].raw_expired = true;
+    have_prev_ = false;
+    AdvanceTo(hi);
+  }
+  if (last) {
+    have_prev_ = true;
+    prev_v_ = last->second;
+    prev_unknown_ = false;
+  } else {
+    ForgetValue();
+  }
 }
 
 std::vector<Bucket> BucketAccumulator::Finish() {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -58,9 +59,12 @@ struct Bucket {
   double tw_integral = 0;  // value * ns
   Duration covered = 0;    // ns of the interval with a known value
   Duration in_state = 0;   // ns with value == options.state (when asked for)
+  // Raw samples in this interval have expired and the kept chunk summaries cannot be split at
+  // its edges: no aggregate of it is given (BucketValue returns nullopt), rather than a wrong one.
+  bool raw_expired = false;
 };
 
-// The value of one aggregate of a bucket; nullopt when it has no data for it.
+// The value of one aggregate of a bucket; nullopt when it has no data for it or raw_expired.
 std::optional<double> BucketValue(const Bucket& b, AggregateKind kind);
 
 // Accumulates usable samples, in time order, into the buckets of [from, to).
@@ -75,6 +79,13 @@ class BucketAccumulator {
   bool CanTake(const ChunkSummary& s, ValueType type) const;
   // Takes a whole chunk; precondition CanTake().
   void Take(const ChunkSummary& s, ValueType type);
+  // Samples in [t_min, t_max] are known only as a summary that cannot be split into buckets: the
+  // buckets it touches are marked raw_expired. `last` is its last usable sample (the value in
+  // force after it), if known; if not, the next bucket with data is marked too.
+  void MarkExpired(Timestamp t_min, Timestamp t_max,
+                   std::optional<std::pair<Timestamp, double>> last);
+  // The value in force is unknown from here (expired samples before `from`).
+  void ForgetValue();
   std::vector<Bucket> Finish();
 
  private:
@@ -89,6 +100,7 @@ class BucketAccumulator {
   Timestamp cursor_;
   bool have_prev_ = false;
   double prev_v_ = 0;
+  bool prev_unknown_ = false;  // the next sample's step from its predecessor is unknown
 };
 
 }  // namespace gantry::historian

@@ -1,5 +1,8 @@
 #include "data/historian/chunk.h"
 
+#include <zstd.h>
+
+#include <cstring>
 #include <string>
 
 #include "data/historian/bytes.h"
@@ -113,7 +116,43 @@ Status DecodeValues(ByteReader& r, Columns& c, size_t present_count, uint32_t pa
   return Status::Ok();
 }
 
+// A packed payload: unpacked_len:u32, then one zstd frame declaring exactly that content size.
+Result<std::vector<uint8_t>> Unpack(std::span<const uint8_t> packed) {
+  if (packed.size() < 4) return Corrupt("chunk: packed payload too short");
+  uint32_t unpacked_len = 0;
+  std::memcpy(&unpacked_len, packed.data(), 4);
+  if (unpacked_len == 0 || unpacked_len > kMaxChunkPayload)
+    return Corrupt("chunk: packed payload declares " + std::to_string(unpacked_len) + " bytes");
+  const auto frame = packed.subspan(4);
+  const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared != unpacked_len)
+    return Corrupt("chunk: zstd frame size disagrees with the packed payload header");
+  std::vector<uint8_t> out(unpacked_len);
+  const size_t n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n)) return Corrupt(std::string("chunk: zstd: ") + ZSTD_getErrorName(n));
+  if (n != unpacked_len) return Corrupt("chunk: zstd frame unpacked to the wrong size");
+  return out;
+}
+
 }  // namespace
+
+std::vector<uint8_t> EncodeChunkHeader(const ChunkHeader& h) {
+  ByteWriter w;
+  w.buffer().reserve(kChunkHeaderSize);
+  w.PutU32(kChunkMagic);
+  w.PutU8(kChunkVersion);
+  w.PutU8(static_cast<uint8_t>(h.type));
+  w.PutU8(h.flags);
+  w.PutU8(0);
+  w.PutU32(h.series);
+  w.PutU64(h.lsn);
+  w.PutU32(h.lsn_samples);
+  PutSummary(w, h.summary);
+  w.PutU32(h.payload_len);
+  w.PutU32(h.payload_crc);
+  w.PutU32(Crc32c(w.bytes()));
+  return std::move(w.buffer());
+}
 
 std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_samples,
                                  const Columns& c) {
@@ -128,22 +167,56 @@ std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_sam
   }
   EncodeValues(c, p);
 
-  ByteWriter w;
-  w.buffer().reserve(kChunkHeaderSize + p.size());
-  w.PutU32(kChunkMagic);
-  w.PutU8(kChunkVersion);
-  w.PutU8(static_cast<uint8_t>(c.type));
-  w.PutU8(absent ? kChunkHasAbsent : 0);
-  w.PutU8(0);
-  w.PutU32(series);
-  w.PutU64(lsn);
-  w.PutU32(lsn_samples);
-  PutSummary(w, Summarize(c));
-  w.PutU32(static_cast<uint32_t>(p.size()));
-  w.PutU32(Crc32c(p.bytes()));
-  w.PutU32(Crc32c(w.bytes()));
-  w.PutBytes(p.bytes());
-  return std::move(w.buffer());
+  ChunkHeader h;
+  h.type = c.type;
+  h.flags = absent ? kChunkHasAbsent : 0;
+  h.series = series;
+  h.lsn = lsn;
+  h.lsn_samples = lsn_samples;
+  h.summary = Summarize(c);
+  h.payload_len = static_cast<uint32_t>(p.size());
+  h.payload_crc = Crc32c(p.bytes());
+  std::vector<uint8_t> out = EncodeChunkHeader(h);
+  out.insert(out.end(), p.bytes().begin(), p.bytes().end());
+  return out;
+}
+
+Result<std::vector<uint8_t>> PackChunk(std::span<const uint8_t> chunk, int level) {
+  GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(chunk));
+  if (chunk.size() - kChunkHeaderSize < h.payload_len) return Corrupt("chunk: payload truncated");
+  const auto payload = chunk.subspan(kChunkHeaderSize, h.payload_len);
+  const auto whole = chunk.first(kChunkHeaderSize + h.payload_len);
+  if ((h.flags & (kChunkPacked | kChunkSummaryOnly | kChunkColdPlain)) != 0) {
+    return std::vector<uint8_t>(whole.begin(), whole.end());
+  }
+  if (Crc32c(payload) != h.payload_crc) return Corrupt("chunk payload: checksum mismatch");
+  std::vector<uint8_t> packed(4 + ZSTD_compressBound(payload.size()));
+  const uint32_t unpacked_len = h.payload_len;
+  std::memcpy(packed.data(), &unpacked_len, 4);
+  const size_t n =
+      ZSTD_compress(packed.data() + 4, packed.size() - 4, payload.data(), payload.size(), level);
+  if (ZSTD_isError(n)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  packed.resize(4 + n);
+  if (packed.size() >= payload.size()) {
+    h.flags |= kChunkColdPlain;
+    std::vector<uint8_t> out = EncodeChunkHeader(h);
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+  }
+  h.flags |= kChunkPacked;
+  h.payload_len = static_cast<uint32_t>(packed.size());
+  h.payload_crc = Crc32c(packed);
+  std::vector<uint8_t> out = EncodeChunkHeader(h);
+  out.insert(out.end(), packed.begin(), packed.end());
+  return out;
+}
+
+std::vector<uint8_t> SummaryOnlyChunk(const ChunkHeader& header) {
+  ChunkHeader h = header;
+  h.flags = static_cast<uint8_t>((h.flags & kChunkHasAbsent) | kChunkSummaryOnly);
+  h.payload_len = 0;
+  h.payload_crc = Crc32c({});
+  return EncodeChunkHeader(h);
 }
 
 Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verify_checksums) {
@@ -173,6 +246,11 @@ Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verif
   if (type > static_cast<uint8_t>(ValueType::kString))
     return Corrupt("chunk header: bad value type");
   h.type = static_cast<ValueType>(type);
+  if ((h.flags & ~kChunkKnownFlags) != 0) return Corrupt("chunk header: unknown flags");
+  if ((h.flags & kChunkSummaryOnly) != 0 && ((h.flags & kChunkPacked) != 0 || h.payload_len != 0))
+    return Corrupt("chunk header: a summary-only chunk carries no payload");
+  if ((h.flags & kChunkPacked) != 0 && h.payload_len < 4)
+    return Corrupt("chunk header: packed payload too short");
   if (h.summary.count == 0 || h.summary.count > kMaxChunkSamples ||
       h.summary.usable > h.summary.count || h.summary.t_min > h.summary.t_max ||
       h.payload_len > kMaxChunkPayload) {
@@ -186,6 +264,14 @@ Result<Columns> DecodeChunkPayload(const ChunkHeader& h, std::span<const uint8_t
   if (payload.size() != h.payload_len) return Malformed("chunk payload: length mismatch");
   if (verify_checksums && Crc32c(payload) != h.payload_crc) {
     return Corrupt("chunk payload: checksum mismatch");
+  }
+  if ((h.flags & kChunkSummaryOnly) != 0) {
+    return FailedPrecondition("chunk: raw samples expired; only the summary is kept");
+  }
+  std::vector<uint8_t> unpacked;
+  if ((h.flags & kChunkPacked) != 0) {
+    GANTRY_ASSIGN_OR_RETURN(unpacked, Unpack(payload));
+    payload = unpacked;
   }
   const size_t n = h.summary.count;
   Columns c;
@@ -208,7 +294,7 @@ Result<Columns> DecodeChunkPayload(const ChunkHeader& h, std::span<const uint8_t
       present_count += pres[i];
     }
   }
-  GANTRY_RETURN_IF_ERROR(DecodeValues(r, c, present_count, h.payload_len));
+  GANTRY_RETURN_IF_ERROR(DecodeValues(r, c, present_count, static_cast<uint32_t>(payload.size())));
   if (r.remaining() != 0) return Malformed("chunk payload: trailing bytes");
   if (c.times.front() != h.summary.t_min || c.times.back() != h.summary.t_max) {
     return Corrupt("chunk: time range disagrees with header");

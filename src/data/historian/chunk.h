@@ -2,7 +2,8 @@
 // header carrying its summary and checksums. The decoder takes a span, checks every length and
 // both CRC-32C checksums, and verifies that the decoded samples agree with the header (count,
 // time order and range), so a damaged chunk yields Corrupt/Malformed, never wrong samples.
-// Layout: docs/formats/historian.md.
+// A cold chunk may be packed further with zstd (the decoder bounds and checks the unpacked size),
+// and an expired one reduced to its header. Layout: docs/formats/historian.md.
 //
 //   std::vector<uint8_t> bytes = EncodeChunk(series, lsn, lsn_samples, sorted_columns);
 //   GANTRY_ASSIGN_OR_RETURN(ChunkHeader h, DecodeChunkHeader(bytes));
@@ -28,6 +29,11 @@ inline constexpr uint32_t kMaxChunkPayload = 64u << 20;
 
 // Chunk flag bits.
 inline constexpr uint8_t kChunkHasAbsent = 1;  // some samples carry no value: presence runs stored
+inline constexpr uint8_t kChunkPacked = 2;     // payload := unpacked_len:u32 zstd_frame
+inline constexpr uint8_t kChunkSummaryOnly = 4;  // raw samples expired: header (summary) only
+inline constexpr uint8_t kChunkColdPlain = 8;    // cold, but zstd would not shrink it: left plain
+inline constexpr uint8_t kChunkKnownFlags =
+    kChunkHasAbsent | kChunkPacked | kChunkSummaryOnly | kChunkColdPlain;
 
 struct ChunkHeader {
   ValueType type = ValueType::kEmpty;
@@ -52,11 +58,26 @@ std::vector<uint8_t> EncodeChunk(SeriesId series, uint64_t lsn, uint32_t lsn_sam
 Result<ChunkHeader> DecodeChunkHeader(std::span<const uint8_t> bytes, bool verify_checksums = true);
 
 // Decodes a payload of exactly header.payload_len bytes; checks its CRC and its consistency with
-// the header.
+// the header. A packed payload is unpacked first (at most kMaxChunkPayload bytes, and exactly the
+// size it declares). FailedPrecondition for a summary-only chunk (it has no samples to decode).
 Result<Columns> DecodeChunkPayload(const ChunkHeader& header, std::span<const uint8_t> payload,
                                    bool verify_checksums = true);
 
 // Header + payload in one buffer; `bytes` may extend past the chunk.
 Result<Columns> DecodeChunk(std::span<const uint8_t> bytes, bool verify_checksums = true);
+
+// The 152 header bytes for `h` (checksummed). `h.payload_len/payload_crc` must describe the
+// payload that follows it.
+std::vector<uint8_t> EncodeChunkHeader(const ChunkHeader& h);
+
+// The same chunk (header + payload in `chunk`) with its payload packed by zstd at `level`; when
+// packing would not save bytes, the plain chunk flagged kChunkColdPlain (so it is not tried again);
+// an unchanged copy when it is already packed, cold-plain or summary-only.
+// The summary stays in the header, readable without decompression. Corrupt if `chunk` is damaged.
+Result<std::vector<uint8_t>> PackChunk(std::span<const uint8_t> chunk, int level = 3);
+
+// A summary-only chunk for `h`: the header with kChunkSummaryOnly set and no payload (what is kept
+// of a chunk once its raw samples have expired but its aggregates have not).
+std::vector<uint8_t> SummaryOnlyChunk(const ChunkHeader& h);
 
 }  // namespace gantry::historian

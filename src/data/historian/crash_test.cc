@@ -3,7 +3,9 @@
 // checks that every acknowledged sample is there, that every stored sample is one that was
 // written, and that all chunks pass their checksums. 60 rounds by default, 1000 with
 // GANTRY_LONG_TESTS=1. Small chunk, WAL and segment limits make every round cross seals,
-// checkpoints and segment rolls.
+// checkpoints and segment rolls; every 20th batch the writer also runs Maintain(), which
+// compacts the overlapping chunks the late samples cause and zstd-packs every sealed chunk
+// (all data is older than pack_after), so kills also land inside compactions and rewrites.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,10 +53,12 @@ HistorianOptions CrashOptions() {
   o.max_chunk_samples = 40;
   o.wal_checkpoint_bytes = 8 << 10;
   o.segment_max_bytes = 32 << 10;
+  o.pack_after = kSecond;
   return o;
 }
 
-[[noreturn]] void RunWriter(const std::string& dir, int64_t first_batch, int ack_fd) {
+[[noreturn]] void RunWriter(const std::string& dir, int64_t first_batch, int ack_fd,
+                            bool maintain) {
   auto h = Historian::Open(dir, CrashOptions(), SystemClock::Instance());
   if (!h.ok()) _exit(3);
   for (int64_t b = first_batch;; ++b) {
@@ -62,6 +66,7 @@ HistorianOptions CrashOptions() {
     for (int i = 0; i < kPerBatch; ++i) batch.push_back(Generate(b, i));
     if (!(*h)->Append(batch).ok()) _exit(4);
     if (::write(ack_fd, &b, sizeof(b)) != sizeof(b)) _exit(5);
+    if (maintain && b % 20 == 19 && !(*h)->Maintain().ok()) _exit(6);
   }
 }
 
@@ -73,7 +78,8 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
   std::map<std::pair<TagId, Timestamp>, Value> written;  // everything any writer may have stored
   std::vector<int64_t> acked;
   int64_t next_batch = 0;
-  int tails_cut = 0;  // rounds whose recovery had a torn tail to cut
+  int tails_cut = 0;       // rounds whose recovery had a torn tail to cut
+  size_t packed_seen = 0;  // packed chunks in the store after the last round
   for (int round = 0; round < rounds; ++round) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
@@ -81,10 +87,12 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       ::close(fds[0]);
-      RunWriter(dir.path(), next_batch, fds[1]);
+      RunWriter(dir.path(), next_batch, fds[1], round % 2 == 1);
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 40000));
+    // Odd rounds run maintenance, which syncs several files: they get longer to live.
+    const uint32_t span_us = round % 2 == 1 ? 150'000 : 40'000;
+    std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % span_us));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -114,6 +122,9 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
     for (TagId tag = 0; tag < kTags; ++tag) {
       auto series = (*h)->FindSeries("tag/" + std::to_string(tag));
       if (!series) continue;
+      if (round + 1 == rounds) {
+        for (const ChunkInfo& c : (*h)->ChunksOf(*series)) packed_seen += c.packed;
+      }
       auto page = (*h)->ReadRaw(*series, INT64_MIN, INT64_MAX, 100'000'000);
       ASSERT_TRUE(page.ok()) << page.status().ToString();
       for (const Point& p : page->points) {
@@ -132,8 +143,9 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
     }
   }
   EXPECT_GT(acked.size(), static_cast<size_t>(rounds));  // the writer got real work done
+  EXPECT_GT(packed_seen, 0u);                            // and ran its maintenance
   std::cout << rounds << " kills, " << acked.size() << " acknowledged batches, " << tails_cut
-            << " recoveries cut a torn tail\n";
+            << " recoveries cut a torn tail, " << packed_seen << " packed chunks at the end\n";
 }
 
 }  // namespace

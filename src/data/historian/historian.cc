@@ -26,6 +26,7 @@ Status Historian::StartWal() {
     header.durable_segment = cur.seq;
     header.durable_length = cur.size;
   }
+  wal_durable_segment_ = header.durable_segment;
   GANTRY_ASSIGN_OR_RETURN(auto old, ListNumbered(dir_, "wal-", ".log"));
   const uint64_t seq = std::max(wal_seq_, old.empty() ? 0 : old.back()) + 1;
   const std::string path = NumberedPath(dir_, "wal-", seq, ".log");
@@ -265,7 +266,15 @@ Status Historian::Seal(SeriesId id) {
   Series& s = series_[id];
   SortAndDedupe(s.mem);
   if (s.mem.empty()) return Status::Ok();
-  const std::vector<uint8_t> bytes = EncodeChunk(id, s.mem_lsn, s.mem_lsn_samples, s.mem);
+  GANTRY_RETURN_IF_ERROR(AppendChunkLocked(EncodeChunk(id, s.mem_lsn, s.mem_lsn_samples, s.mem)));
+  s.sealed_lsn = s.mem_lsn;
+  s.sealed_lsn_samples = s.mem_lsn_samples;
+  s.mem.Clear();
+  ++stats_.chunks_sealed;
+  return Status::Ok();
+}
+
+Status Historian::AppendChunkLocked(std::span<const uint8_t> bytes) {
   if (segments_.empty() || !segments_.back().file.valid() ||
       segments_.back().size >= options_.segment_max_bytes) {
     GANTRY_RETURN_IF_ERROR(OpenNewSegment());
@@ -284,14 +293,11 @@ Status Historian::Seal(SeriesId id) {
   ChunkRef ref{static_cast<uint32_t>(segments_.size() - 1), seg.size, h};
   seg.size += bytes.size();
   ++seg.live_chunks;
+  Series& s = series_[h.series];
   auto at =
       std::upper_bound(s.chunks.begin(), s.chunks.end(), h.summary.t_min,
                        [](Timestamp t, const ChunkRef& c) { return t < c.header.summary.t_min; });
   s.chunks.insert(at, ref);
-  s.sealed_lsn = s.mem_lsn;
-  s.sealed_lsn_samples = s.mem_lsn_samples;
-  s.mem.Clear();
-  ++stats_.chunks_sealed;
   return Status::Ok();
 }
 
@@ -336,35 +342,62 @@ Status Historian::ApplyRetention() {
   return ApplyRetentionLocked();
 }
 
+const RetentionRule* Historian::RuleFor(const std::string& path) const {
+  const RetentionRule* rule = nullptr;
+  for (const RetentionRule& r : options_.retention) {
+    if (path.rfind(r.prefix, 0) == 0 && (rule == nullptr || r.prefix.size() > rule->prefix.size()))
+      rule = &r;
+  }
+  return rule != nullptr && rule->keep_raw > 0 ? rule : nullptr;
+}
+
+Timestamp Historian::RawHorizonLocked(const Series& s) const {
+  Timestamp horizon = s.expired_through == INT64_MIN ? INT64_MIN : s.expired_through + 1;
+  if (const RetentionRule* rule = RuleFor(s.path))
+    horizon = std::max(horizon, clock_.Now() - rule->keep_raw);
+  return horizon;
+}
+
 Status Historian::ApplyRetentionLocked() {
   if (options_.retention.empty()) return Status::Ok();
   const Timestamp now = clock_.Now();
   for (Series& s : series_) {
-    const RetentionRule* rule = nullptr;
-    for (const RetentionRule& r : options_.retention) {
-      if (s.path.rfind(r.prefix, 0) == 0 &&
-          (rule == nullptr || r.prefix.size() > rule->prefix.size())) {
-        rule = &r;
-      }
-    }
-    if (rule == nullptr || rule->keep_raw <= 0) continue;
-    const Timestamp cutoff = now - rule->keep_raw;
-    auto expired = [&](const ChunkRef& c) { return c.header.summary.t_max < cutoff; };
-    for (const ChunkRef& c : s.chunks) {
-      if (expired(c)) {
+    const RetentionRule* rule = RuleFor(s.path);
+    if (rule == nullptr) continue;
+    const Timestamp raw_cutoff = now - rule->keep_raw;
+    const Timestamp summary_cutoff =
+        rule->keep_aggregates > rule->keep_raw ? now - rule->keep_aggregates : raw_cutoff;
+    for (ChunkRef& c : s.chunks) {
+      const Timestamp t_max = c.header.summary.t_max;
+      if (t_max >= raw_cutoff) continue;
+      s.expired_through = std::max(s.expired_through, t_max);
+      if (t_max >= summary_cutoff) {
+        if (c.summary_only()) continue;
+        c.header.flags |= kChunkSummaryOnly;  // the segment rewrite drops the payload
+        ++stats_.chunks_summarised;
+      } else {
         --segments_[c.segment].live_chunks;
         ++stats_.chunks_expired;
       }
+      segments_[c.segment].dirty = true;
     }
-    std::erase_if(s.chunks, expired);
+    std::erase_if(s.chunks,
+                  [&](const ChunkRef& c) { return c.header.summary.t_max < summary_cutoff; });
   }
-  // A segment with no live chunk left goes, unless it is the one being written. Its chunks are
-  // older than every retention cutoff, so replaying the WAL cannot need them.
+  return RemoveEmptySegmentsLocked();
+}
+
+// A segment with no live chunk left goes, unless it is the one being written. Its chunks are
+// older than every retention cutoff or were merged into newer chunks, so replaying the WAL cannot
+// need them.
+Status Historian::RemoveEmptySegmentsLocked() {
   for (size_t i = 0; i + 1 < segments_.size(); ++i) {
     Segment& seg = segments_[i];
     if (seg.file.valid() && seg.live_chunks == 0) {
       seg.file = FileHandle();
+      stats_.maintenance_bytes_reclaimed += seg.size;
       GANTRY_RETURN_IF_ERROR(RemoveFile(seg.path));
+      GANTRY_RETURN_IF_ERROR(SyncDir(dir_));
     }
   }
   return Status::Ok();
@@ -373,7 +406,9 @@ Status Historian::ApplyRetentionLocked() {
 Status Historian::Verify() {
   std::lock_guard lock(mu_);
   for (const Series& s : series_) {
-    for (const ChunkRef& c : s.chunks) GANTRY_RETURN_IF_ERROR(ReadChunk(c).status());
+    for (const ChunkRef& c : s.chunks) {
+      if (!c.summary_only()) GANTRY_RETURN_IF_ERROR(ReadChunk(c).status());
+    }
   }
   return Status::Ok();
 }

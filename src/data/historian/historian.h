@@ -41,10 +41,14 @@ enum class SyncPolicy : uint8_t {
   kNone,        // never fsync (tests, replays); data survives a process crash, not a power cut
 };
 
-// Raw data of series whose path starts with `prefix` is kept for `keep_raw`.
+// Raw data of series whose path starts with `prefix` is kept for `keep_raw` (0 = for ever); the
+// chunk summaries (count/min/max/sum/first/last and the terms of time-weighted mean and counter
+// delta) of expired chunks are kept for `keep_aggregates` (when longer than keep_raw), so that
+// aggregates over whole chunks stay answerable after the raw samples are gone.
 struct RetentionRule {
   std::string prefix;
   Duration keep_raw = 0;
+  Duration keep_aggregates = 0;
 };
 
 struct HistorianOptions {
@@ -61,6 +65,14 @@ struct HistorianOptions {
   uint64_t disk_floor_bytes = 0;
   // Free bytes on the data folder's file system; defaults to statvfs. A seam for tests.
   std::function<Result<uint64_t>(const std::string& dir)> free_bytes;
+  // Maintain() packs sealed chunks whose newest sample is older than now - pack_after with zstd
+  // at `pack_level` (0 = never pack).
+  Duration pack_after = 0;
+  int pack_level = 3;
+  // Test seam: called with the name of each durable step of Maintain() (crash tests kill the
+  // process there). Steps: "compact:outputs-synced", "compact:checkpointed",
+  // "rewrite:new-synced", "rewrite:renamed", "rewrite:dir-synced".
+  std::function<void(std::string_view step)> maintenance_step;
 };
 
 struct HistorianStats {
@@ -72,8 +84,14 @@ struct HistorianStats {
   uint64_t wal_tail_bytes_cut = 0;  // torn tail removed at Open
   uint64_t segment_tail_bytes_cut = 0;
   uint64_t samples_refused_disk_floor = 0;
-  uint64_t chunks_expired = 0;    // dropped by retention
-  bool disk_floor_alarm = false;  // free space is below the floor now
+  uint64_t chunks_expired = 0;     // dropped by retention (raw and summary gone)
+  uint64_t chunks_summarised = 0;  // raw samples expired, summary kept (keep_aggregates)
+  uint64_t chunks_packed = 0;      // packed with zstd by Maintain()
+  uint64_t chunks_compacted = 0;   // overlapping chunks merged away by Maintain()
+  uint64_t compaction_chunks_written = 0;
+  uint64_t segments_rewritten = 0;
+  uint64_t maintenance_bytes_reclaimed = 0;  // segment bytes saved by rewrites
+  bool disk_floor_alarm = false;             // free space is below the floor now
 };
 
 // Where a raw page stopped: the next page resumes after the first `skip` samples at `time`.
@@ -86,6 +104,20 @@ struct RawCursor {
 struct RawPage {
   std::vector<Point> points;
   std::optional<RawCursor> next;  // set when more samples remain in the range
+  // Set when the range starts before this time, before which raw samples of the series have
+  // expired (retention): points before it may be missing; aggregates still answer there.
+  std::optional<Timestamp> raw_expired_before;
+};
+
+// One stored chunk as seen by Historian::ChunksOf (tests, tools).
+struct ChunkInfo {
+  Timestamp t_min = 0, t_max = 0;
+  uint32_t count = 0;
+  uint32_t stored_bytes = 0;  // header + payload on disk
+  bool packed = false;        // zstd-packed
+  bool left_plain = false;    // cold, but zstd would not shrink it
+  bool summary_only = false;
+  uint64_t segment = 0;  // sequence number of its segment file
 };
 
 class Historian {
@@ -117,8 +149,18 @@ class Historian {
   Status Sync();
   // Seals every memtable into chunks and checkpoints the WAL (shutdown, tests, benchmarks).
   Status Flush();
-  // Drops chunks older than their retention rule; whole segment files are deleted once empty.
+  // Drops chunks older than their retention rule (or keeps only their summary, see
+  // RetentionRule); whole segment files are deleted once empty. Space inside a segment is
+  // reclaimed by Maintain().
   Status ApplyRetention();
+  // Background upkeep, safe to run at any time (the runtime runs it every few minutes):
+  // retention, compaction of overlapping chunks (late data) into sorted non-overlapping ones,
+  // zstd packing of cold chunks, and rewriting segments to reclaim space. Crash-safe: new files
+  // are synced before old ones are replaced (rename), so a crash leaves old or new data, and
+  // samples that briefly exist twice are exact duplicates, which reads drop.
+  Status Maintain();
+  // The chunks of a series in time order (empty for an unknown series).
+  std::vector<ChunkInfo> ChunksOf(SeriesId series) const;
   // Reads every chunk and checks its checksum; the first damage found names file and offset.
   Status Verify();
 
@@ -141,7 +183,8 @@ class Historian {
   struct ChunkRef {
     uint32_t segment;  // index into segments_
     uint64_t offset;
-    ChunkHeader header;
+    ChunkHeader header;  // kChunkSummaryOnly may be set here before the segment is rewritten
+    bool summary_only() const { return (header.flags & kChunkSummaryOnly) != 0; }
   };
   struct Series {
     std::string path;
@@ -153,6 +196,7 @@ class Historian {
     Timestamp mem_window_end = 0;
     uint64_t sealed_lsn = 0;  // replay marker of the newest chunk (see ChunkHeader)
     uint32_t sealed_lsn_samples = 0;
+    Timestamp expired_through = INT64_MIN;  // newest time of a chunk whose raw samples expired
   };
   struct Segment {
     uint64_t seq;
@@ -160,6 +204,7 @@ class Historian {
     FileHandle file;
     uint64_t size;
     uint32_t live_chunks = 0;
+    bool dirty = false;  // holds dropped or summarised chunks: Maintain() rewrites it
   };
   // A time-ordered piece of a series for queries: one chunk alone, or merged columns.
   struct Piece {
@@ -167,6 +212,7 @@ class Historian {
     const Columns* mem = nullptr;     // the memtable, borrowed under the lock
     std::shared_ptr<Columns> merged;  // shared: pieces are copied into small vectors
     Timestamp t_min = 0, t_max = 0;
+    bool unknown = false;  // a summary-only chunk overlapping others: cannot be split or merged
   };
 
   Historian(std::string dir, HistorianOptions options, const Clock& clock);
@@ -180,13 +226,24 @@ class Historian {
   void BindLocked(TagId tag, SeriesId id);
   Status ApplyToMemtable(SeriesId id, const Sample& s, uint64_t lsn);
   Status Seal(SeriesId id);
+  // Appends an encoded chunk to the newest segment and indexes it.
+  Status AppendChunkLocked(std::span<const uint8_t> bytes);
   Status OpenNewSegment();
   // 0: accept, 1: below the floor (refuse low priority), 2: below half the floor (refuse all).
   Result<int> FloorLevel();
   Status ApplyRetentionLocked();
+  Status RemoveEmptySegmentsLocked();
+  const RetentionRule* RuleFor(const std::string& path) const;
+  Timestamp RawHorizonLocked(const Series& s) const;
+  bool Rewritable(uint32_t segment) const;
+  Status RollSegmentLocked();
+  Status CompactLocked(Timestamp pack_cutoff);
+  Status RewriteSegmentLocked(size_t index, Timestamp pack_cutoff);
+  void Step(std::string_view name) const;
   Result<Series*> FindSeriesLocked(SeriesId id);
   Result<Columns> ReadChunk(const ChunkRef& ref) const;
-  Result<std::vector<Piece>> Pieces(Series& s, Timestamp from, Timestamp to);
+  // with_summaries: include summary-only chunks (aggregates); raw reads leave them out.
+  Result<std::vector<Piece>> Pieces(Series& s, Timestamp from, Timestamp to, bool with_summaries);
   Result<std::shared_ptr<const Columns>> PieceColumns(const Piece& p) const;
   Result<std::optional<Point>> FindBackward(Series& s, Timestamp t, bool usable_only);
   Result<std::optional<Point>> FindForward(Series& s, Timestamp t, bool usable_only);
@@ -207,6 +264,7 @@ class Historian {
   uint64_t wal_seq_ = 0;
   uint64_t wal_size_ = 0;
   uint64_t last_lsn_ = 0;
+  uint64_t wal_durable_segment_ = 0;  // the current WAL's header: segments below it are synced
   Timestamp last_sync_ = 0;
   bool wal_dirty_ = false;
   Timestamp last_floor_check_ = INT64_MIN;

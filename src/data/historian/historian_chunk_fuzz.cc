@@ -1,7 +1,8 @@
 // libFuzzer target: the chunk decoder must reject or accept any bytes without crashing or reading
 // out of bounds. Checksums are checked as in production and also skipped, so that mutated
-// payloads reach the column decoders; a chunk that decodes must re-encode to a chunk that decodes
-// to the same samples.
+// payloads reach the column decoders and the zstd unpacker (packed chunks are in the corpus); a
+// chunk that decodes must re-encode, and re-encode packed, to chunks that decode to the same
+// samples.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,10 +18,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!decoded.ok()) return 0;
   auto header = DecodeChunkHeader(bytes, false);
   SortAndDedupe(*decoded);  // the encoder's precondition
-  auto again = DecodeChunk(EncodeChunk(header->series, header->lsn, header->lsn_samples, *decoded));
-  if (!again.ok() || again->size() != decoded->size()) std::abort();
-  for (size_t i = 0; i < decoded->size(); ++i) {
-    if (!again->SameSample(i, *decoded, i)) std::abort();
+  const auto plain = EncodeChunk(header->series, header->lsn, header->lsn_samples, *decoded);
+  auto packed = PackChunk(plain, 1);
+  if (!packed.ok()) std::abort();
+  for (const auto* bytes_again : {&plain, &*packed}) {
+    auto again = DecodeChunk(*bytes_again);
+    if (!again.ok() || again->size() != decoded->size()) std::abort();
+    for (size_t i = 0; i < decoded->size(); ++i) {
+      if (!again->SameSample(i, *decoded, i)) std::abort();
+    }
   }
   return 0;
 }

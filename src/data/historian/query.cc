@@ -13,9 +13,11 @@ Result<Historian::Series*> Historian::FindSeriesLocked(SeriesId id) {
   return &series_[id];
 }
 
-Result<std::vector<Historian::Piece>> Historian::Pieces(Series& s, Timestamp from, Timestamp to) {
+Result<std::vector<Historian::Piece>> Historian::Pieces(Series& s, Timestamp from, Timestamp to,
+                                                        bool with_summaries) {
   std::vector<Piece> raw;
   for (const ChunkRef& c : s.chunks) {
+    if (c.summary_only() && !with_summaries) continue;
     if (c.header.summary.t_max >= from && c.header.summary.t_min < to) {
       raw.push_back({&c, nullptr, nullptr, c.header.summary.t_min, c.header.summary.t_max});
     }
@@ -35,8 +37,12 @@ Result<std::vector<Historian::Piece>> Historian::Pieces(Series& s, Timestamp fro
     Timestamp group_max = raw[i].t_max;
     while (j < raw.size() && raw[j].t_min <= group_max)
       group_max = std::max(group_max, raw[j++].t_max);
+    bool has_summary_only = false;
+    for (size_t k = i; k < j; ++k) has_summary_only |= raw[k].chunk && raw[k].chunk->summary_only();
     if (j == i + 1) {
       out.push_back(raw[i]);
+    } else if (has_summary_only) {  // raw samples gone on one side: neither split nor merged
+      out.push_back({nullptr, nullptr, nullptr, raw[i].t_min, group_max, true});
     } else {
       std::vector<std::shared_ptr<const Columns>> parts;
       std::vector<const Columns*> views;
@@ -66,8 +72,10 @@ Result<RawPage> Historian::ReadRaw(SeriesId series, Timestamp from, Timestamp to
   std::lock_guard lock(mu_);
   GANTRY_ASSIGN_OR_RETURN(Series * s, FindSeriesLocked(series));
   const Timestamp start = after ? std::max(from, after->time) : from;
-  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(*s, start, to));
+  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(*s, start, to, false));
   RawPage page;
+  if (const Timestamp horizon = RawHorizonLocked(*s); from < horizon)
+    page.raw_expired_before = horizon;
   Timestamp cur_time = 0;
   bool have_time = false;
   uint32_t index_at_time = 0;
@@ -98,7 +106,7 @@ Result<RawPage> Historian::ReadRaw(SeriesId series, Timestamp from, Timestamp to
 
 Result<std::optional<Point>> Historian::FindBackward(Series& s, Timestamp t, bool usable_only) {
   const Timestamp end = t == INT64_MAX ? INT64_MAX : t + 1;
-  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(s, INT64_MIN, end));
+  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(s, INT64_MIN, end, false));
   for (auto p = pieces.rbegin(); p != pieces.rend(); ++p) {
     if (usable_only && p->chunk && p->chunk->header.summary.usable == 0) continue;
     GANTRY_ASSIGN_OR_RETURN(auto cols, PieceColumns(*p));
@@ -111,7 +119,7 @@ Result<std::optional<Point>> Historian::FindBackward(Series& s, Timestamp t, boo
 }
 
 Result<std::optional<Point>> Historian::FindForward(Series& s, Timestamp t, bool usable_only) {
-  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(s, t, INT64_MAX));
+  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(s, t, INT64_MAX, false));
   for (const Piece& p : pieces) {
     if (usable_only && p.chunk && p.chunk->header.summary.usable == 0) continue;
     GANTRY_ASSIGN_OR_RETURN(auto cols, PieceColumns(p));
@@ -162,12 +170,18 @@ Result<std::vector<Bucket>> Historian::Aggregate(SeriesId series, Timestamp from
   GANTRY_ASSIGN_OR_RETURN(Series * s, FindSeriesLocked(series));
   BucketAccumulator acc(from, to, options);
   // The value in force at `from`: a chunk wholly before it answers from its summary.
-  GANTRY_ASSIGN_OR_RETURN(auto before, Pieces(*s, INT64_MIN, from));
+  GANTRY_ASSIGN_OR_RETURN(auto before, Pieces(*s, INT64_MIN, from, true));
   for (auto p = before.rbegin(); p != before.rend(); ++p) {
     if (p->chunk && p->chunk->header.summary.t_max < from) {
       const ChunkSummary& sum = p->chunk->header.summary;
       if (sum.usable == 0) continue;
       acc.Seed(sum.last_t, sum.last_v);
+      break;
+    }
+    // Expired samples around `from`: the value in force there is unknown. Straddling `from`,
+    // the piece is marked in the loop below; wholly before it, the first bucket with data is.
+    if (p->unknown || (p->chunk && p->chunk->summary_only())) {
+      if (p->t_max < from) acc.ForgetValue();
       break;
     }
     GANTRY_ASSIGN_OR_RETURN(auto cols, PieceColumns(*p));
@@ -182,10 +196,20 @@ Result<std::vector<Bucket>> Historian::Aggregate(SeriesId series, Timestamp from
     }
     if (seeded) break;
   }
-  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(*s, from, to));
+  GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(*s, from, to, true));
   for (const Piece& p : pieces) {
+    if (p.unknown) {
+      acc.MarkExpired(p.t_min, p.t_max, std::nullopt);
+      continue;
+    }
     if (p.chunk && acc.CanTake(p.chunk->header.summary, p.chunk->header.type)) {
       acc.Take(p.chunk->header.summary, p.chunk->header.type);
+      continue;
+    }
+    if (p.chunk && p.chunk->summary_only()) {  // raw expired and the chunk spans buckets
+      const ChunkSummary& sum = p.chunk->header.summary;
+      if (sum.usable == 0) continue;  // nothing usable was in it: it changes no aggregate
+      acc.MarkExpired(sum.t_min, sum.t_max, std::pair(sum.last_t, sum.last_v));
       continue;
     }
     GANTRY_ASSIGN_OR_RETURN(auto cols, PieceColumns(p));

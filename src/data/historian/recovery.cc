@@ -65,6 +65,11 @@ Status Historian::Recover() {
       break;
     }
   }
+  // A segment rewrite that did not reach its rename leaves "<segment>.new": the old file is whole.
+  GANTRY_ASSIGN_OR_RETURN(auto unfinished, ListNumbered(dir_, "seg-", ".dat.new"));
+  for (uint64_t seq : unfinished) {
+    GANTRY_RETURN_IF_ERROR(RemoveFile(NumberedPath(dir_, "seg-", seq, ".dat.new")));
+  }
   GANTRY_ASSIGN_OR_RETURN(auto seg_seqs, ListNumbered(dir_, "seg-", ".dat"));
   for (uint64_t seq : seg_seqs) {
     Segment seg{seq, NumberedPath(dir_, "seg-", seq, ".dat"), FileHandle(), 0};
@@ -168,6 +173,7 @@ Status Historian::IndexSegment(size_t index, uint64_t durable_length, bool tail_
       s.sealed_lsn_samples = h->lsn_samples;
     }
     last_lsn_ = std::max(last_lsn_, h->lsn);
+    if (ref.summary_only()) s.expired_through = std::max(s.expired_through, h->summary.t_max);
     ++seg.live_chunks;
     pos += kChunkHeaderSize + h->payload_len;
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/opcua_cert_command.h"
 #include "context/replay.h"
 
 namespace gantry {
@@ -78,12 +79,16 @@ int RunCli(int argc, char** argv) {
   export_cmd->add_option("--to", export_args.to, "End, exclusive (ISO 8601 or epoch)")->required();
   export_cmd->add_option("--out,-o", export_args.out, "Output file (default: standard output)");
 
+  OpcUaCertCli opcua_cert;  // `gantry opcua cert` (app/opcua_cert_command.h)
+  opcua_cert.Register(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (std::optional<int> rc = opcua_cert.Run()) return *rc;
   if (*check_cmd) return RunCheck(check);
   if (*demo_cmd) return RunPlant(demo);
   if (*run_cmd) return RunPlant(run);

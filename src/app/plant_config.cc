@@ -10,7 +10,7 @@ namespace {
 
 void ParseApi(const ConfigNode& node, ApiSettings& api) {
   if (!node.IsPresent()) return;
-  node.AllowKeys({"listen", "port", "web_root"});
+  node.AllowKeys({"listen", "port", "web_root", "tls", "insecure"});  // tls, insecure: security
   api.listen = node.String("listen", api.listen);
   api.web_root = node.String("web_root", api.web_root);
   api.port = static_cast<uint16_t>(node.Int("port", api.port, 0, 65535));
@@ -35,7 +35,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   ConfigNode root = doc.Root();
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
   root.AllowKeys(
-      {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations"});
+      {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations",
+       "security"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -48,6 +49,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   plant.equipment = ParseEquipment(root);
   plant.operations = ops::ParseOperationsConfig(root);
   ParseApi(root["api"], plant.api);
+  security::ParseApiTls(root["api"], plant.security);
+  security::ParseSecuritySection(root["security"], plant.security);
   ParseSimulator(root["simulator"], plant.simulator);
 
   std::string data_dir = root.String("data_dir", "data");

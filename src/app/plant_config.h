@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/equipment.h"
+#include "api/security/security_settings.h"
 #include "core/status.h"
 #include "core/tag.h"
 #include "field/modbus/modbus_config.h"
@@ -38,6 +39,7 @@ struct PlantConfig {
   std::string data_dir;  // absolute, or relative to the working directory
   EquipmentModel equipment;
   ApiSettings api;
+  security::SecuritySettings security;  // api.tls, api.insecure, security.* (docs/security.md)
   SimulatorSettings simulator;
   std::vector<modbus::DeviceConfig> modbus_devices;
   // Every tag, in declaration order; TagId = index. Device points map onto it in order:

@@ -9,6 +9,7 @@
 #include "api/http_server.h"
 #include "api/static_files.h"
 #include "app/operations_service.h"
+#include "app/security_setup.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
 #include "data/historian/historian.h"
@@ -202,6 +203,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     };
   }
   context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
+  // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
+  GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));
   GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));
   return runtime;
 }

@@ -9,8 +9,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "field/opcua/certificate_store.h"
 #include "field/opcua/chunk_security.h"
@@ -239,6 +241,39 @@ TEST(OpcUaChunkSecurity, MaxBodyLeavesRoomForPaddingAndSignature) {
   ASSERT_TRUE(wire.ok());
   EXPECT_LE(wire->size(), 8192u);
   EXPECT_GT(wire->size(), 8192u - 32u);
+}
+
+// The seeds of opcua_secure_chunk_fuzz: a ReadRequest-sized MSG chunk sealed with the fuzz keys
+// (client nonce 32 x 0x01, server nonce 32 x 0x02), one per policy and mode; the first byte
+// selects policy and mode as the fuzz target reads it. GANTRY_WRITE_SEEDS=1 rewrites them.
+TEST(OpcUaChunkSecurity, FuzzSeedsOpenWithTheFuzzKeys) {
+  const std::string dir =
+      std::string(GANTRY_SOURCE_DIR) + "/tests/fuzz/corpus/opcua_secure_chunk_fuzz";
+  const char* policies[] = {"Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"};
+  for (uint8_t selector = 0; selector < 6; ++selector) {
+    const SecurityPolicy* p = FindSecurityPolicy(policies[selector >> 1]);
+    const ChannelSecurity s{
+        p, (selector & 1) ? MessageSecurityMode::kSignAndEncrypt : MessageSecurityMode::kSign};
+    const SymmetricKeys keys = DeriveKeys(*p, Bytes(32, 0x02), Bytes(32, 0x01));
+    const std::string file =
+        fmt::format("{}/{}_{}", dir, p->name, s.encrypts() ? "encrypt" : "sign");
+    if (std::getenv("GANTRY_WRITE_SEEDS") != nullptr) {
+      fs::create_directories(dir);
+      Bytes seed = {selector};
+      const Bytes wire = *SealSymmetric(PlainMessage(57), s, keys);
+      seed.insert(seed.end(), wire.begin(), wire.end());
+      std::ofstream(file, std::ios::binary)
+          .write(reinterpret_cast<const char*>(seed.data()),
+                 static_cast<std::streamsize>(seed.size()));
+    }
+    std::ifstream in(file, std::ios::binary);
+    const Bytes seed((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_GT(seed.size(), 1u) << file;
+    EXPECT_EQ(seed[0], selector);
+    auto plain = UnsealSymmetric(ByteView(seed).subspan(1), s, keys);
+    ASSERT_TRUE(plain.ok()) << file << ": " << plain.status().ToString();
+    EXPECT_EQ(*plain, PlainMessage(57));
+  }
 }
 
 TEST(OpcUaSessionSecurity, NonceTooShortOrRepeatedIsRejected) {

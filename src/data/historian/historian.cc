@@ -133,6 +133,7 @@ void Historian::BindLocked(TagId tag, SeriesId id) {
 Status Historian::SetPriority(SeriesId series, int priority) {
   std::lock_guard lock(mu_);
   if (series >= series_.size()) return NotFound("historian: no series " + std::to_string(series));
+  if (series_[series].priority == priority) return Status::Ok();  // nothing to record
   ByteWriter w;
   const size_t at = BeginRecord(w, RecordType::kCatalogEntry);
   w.PutU32(series);

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "data/historian/historian.h"
+#include "data/historian/maintenance_loop.h"
 #include "data/historian/test_util.h"
 
 namespace gantry::historian {
@@ -283,6 +285,23 @@ TEST(HistorianCompaction, KillAtEveryStepLeavesOldOrNewNeverBothNorNeither) {
     ++steps_covered;
   }
   EXPECT_GE(steps_covered, 5);  // compaction (2 steps) and at least one rewrite (3 steps)
+}
+
+TEST(HistorianMaintenanceLoop, RunsMaintainInTheBackgroundAndStopsOnDestruction) {
+  TempDir dir;
+  ManualClock clock(kT0 + 30 * kDay);
+  HistorianOptions o = Fast();
+  o.retention = {{"tag/", kDay}};
+  auto h = MustOpen(dir.path(), o, clock);
+  ASSERT_TRUE(h->Append(PlantDays(2)).ok());
+  ASSERT_TRUE(h->Flush().ok());
+  {
+    MaintenanceLoop loop(*h, 5 * kMillisecond);
+    for (int i = 0; i < 400 && h->stats().chunks_expired == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GT(h->stats().chunks_expired, 0u);
+  EXPECT_TRUE(ReadAll(*h, 0).empty());
 }
 
 }  // namespace

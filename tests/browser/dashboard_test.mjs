@@ -5,6 +5,7 @@
 // assigns a reason to an unassigned stop in two taps and sees the Pareto update, takes a
 // screenshot of every page, logs out. Bounded: fails after 90 s.
 //   node tests/browser/dashboard_test.mjs --gantry build/web/src/gantry [--shots build/browser-screenshots]
+//     [--web-root web/dist] [--plant config/demo-plant.yaml] [--chromium /usr/bin/chromium]
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ const gantryExe = path.resolve(repo, opt('--gantry', process.env.GANTRY_EXE ?? '
 const shots = path.resolve(repo, opt('--shots', 'build/browser-screenshots'));
 const webRoot = path.resolve(repo, opt('--web-root', 'web/dist'));
 const chromiumPath = opt('--chromium', process.env.CHROMIUM ?? '/usr/bin/chromium');
+const plantYaml = path.resolve(repo, opt('--plant', 'config/demo-plant.yaml')); // the demo plant to start from
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const log = (...a) => console.log(`[${elapsed()}]`, ...a);
@@ -37,11 +39,13 @@ const overall = setTimeout(() => fail('took more than 90 s'), 90_000);
 async function cleanup() {
   clearTimeout(overall);
   if (browser) await browser.close().catch(() => {});
+  log('browser closed');
   if (demo && demo.exitCode === null) {
     demo.kill('SIGTERM');
-    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 5000); });
+    await new Promise((r) => { demo.once('exit', r); setTimeout(r, 5000).unref(); });
     if (demo.exitCode === null) demo.kill('SIGKILL');
   }
+  log('gantry stopped');
   fs.rmSync(data, { recursive: true, force: true });
 }
 
@@ -59,7 +63,7 @@ function check(cond, why) {
 // The demo plant with its fault-code map moved out of reach (every fault is an unassigned stop)
 // and a short micro-stop threshold (faults at 120x last seconds).
 function testConfig() {
-  let yaml = fs.readFileSync(path.join(repo, 'config/demo-plant.yaml'), 'utf8');
+  let yaml = fs.readFileSync(plantYaml, 'utf8');
   yaml = yaml.replace(/reasons: \{[^}]*\}/s, (m) => m.replace(/\b(\d{3}):/g, '9$1:'));
   yaml = yaml.replace(/micro_stop_threshold: \S+/, 'micro_stop_threshold: 1s');
   const file = path.join(data, 'plant.yaml');
@@ -81,7 +85,7 @@ function startDemo() {
       if (m) { clearInterval(t); resolve(m[1]); }
       if (demo.exitCode !== null) { clearInterval(t); reject(new Error(`gantry demo exited with ${demo.exitCode}`)); }
     }, 100);
-    setTimeout(() => { clearInterval(t); reject(new Error('gantry demo did not start in 30 s')); }, 30_000);
+    setTimeout(() => { clearInterval(t); reject(new Error('gantry demo did not start in 30 s')); }, 30_000).unref();
   });
 }
 
@@ -218,4 +222,4 @@ async function main() {
   log(`PASS; screenshots in ${shots}`);
 }
 
-main().then(cleanup, (e) => fail(e.stack ?? String(e)));
+main().then(async () => { await cleanup(); process.exit(0); }, (e) => fail(e.stack ?? String(e)));

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/opcua_browse_command.h"
 #include "app/opcua_cert_command.h"
 #include "context/replay.h"
 
@@ -82,6 +83,9 @@ int RunCli(int argc, char** argv) {
   OpcUaCertCli opcua_cert;  // `gantry opcua cert` (app/opcua_cert_command.h)
   opcua_cert.Register(app);
 
+  OpcUaBrowseCli opcua_browse;  // `gantry opcua browse` (app/opcua_browse_command.h)
+  opcua_browse.Register(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +93,7 @@ int RunCli(int argc, char** argv) {
   }
 
   if (std::optional<int> rc = opcua_cert.Run()) return *rc;
+  if (std::optional<int> rc = opcua_browse.Run()) return *rc;
   if (*check_cmd) return RunCheck(check);
   if (*demo_cmd) return RunPlant(demo);
   if (*run_cmd) return RunPlant(run);

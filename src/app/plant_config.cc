@@ -73,14 +73,25 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
       plant.first_tag_of_device.push_back(plant.tags.size());
       for (const auto& point : device.points) plant.tags.push_back(point.tag);
       plant.modbus_devices.push_back(std::move(device));
+    } else if (protocol == "opcua") {
+      opcua::OpcUaDeviceConfig device = opcua::ParseOpcUaDevice(dev);
+      auto [it, inserted] = device_names.emplace(device.name, dev.Location());
+      if (!inserted && !device.name.empty()) {
+        dev.ErrorAt("name", "device name " + QuoteForMessage(device.name) +
+                                " is used twice (first at " + it->second.ToString() + ")");
+      }
+      plant.first_tag_of_opcua_device.push_back(plant.tags.size());
+      for (const auto& point : device.points) plant.tags.push_back(point.tag);
+      plant.opcua_devices.push_back(std::move(device));
     } else {
       dev.AllowKeys({"name", "protocol"});
       dev.ErrorAt("protocol",
                   protocol.empty()
-                      ? std::string("missing required key (expected modbus-tcp or modbus-rtu)")
+                      ? std::string("missing required key (expected modbus-tcp, modbus-rtu or "
+                                    "opcua)")
                       : "unsupported protocol " + QuoteForMessage(protocol) +
-                            "; expected modbus-tcp or modbus-rtu (OPC UA and MQTT "
-                            "come in later releases)");
+                            "; expected modbus-tcp, modbus-rtu or opcua (MQTT comes in a later "
+                            "release)");
     }
   }
 

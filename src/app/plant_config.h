@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "core/tag.h"
 #include "field/modbus/modbus_config.h"
+#include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
 
 namespace gantry {
@@ -46,6 +47,10 @@ struct PlantConfig {
   // modbus_devices[d].points[p] is tags[first_tag_of_device[d] + p].
   std::vector<TagConfig> tags;
   std::vector<size_t> first_tag_of_device;
+  // Devices with `protocol: opcua`; opcua_devices[d].points[p] is
+  // tags[first_tag_of_opcua_device[d] + p].
+  std::vector<opcua::OpcUaDeviceConfig> opcua_devices;
+  std::vector<size_t> first_tag_of_opcua_device;
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
 };

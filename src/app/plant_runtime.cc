@@ -16,6 +16,7 @@
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
 #include "field/modbus/modbus_connector.h"
+#include "field/opcua/opcua_connector.h"
 #include "field/sim/plant_simulator.h"
 
 namespace gantry {
@@ -169,6 +170,16 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_device[d] + i));
     auto connector = std::make_unique<modbus::ModbusConnector>(device, std::move(ids), p.bus,
                                                                SystemClock::Instance());
+    GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
+    p.connectors.push_back(std::move(connector));
+  }
+  for (size_t d = 0; d < cfg.opcua_devices.size(); ++d) {
+    const opcua::OpcUaDeviceConfig& device = cfg.opcua_devices[d];
+    std::vector<TagId> ids;
+    for (size_t i = 0; i < device.points.size(); ++i)
+      ids.push_back(static_cast<TagId>(cfg.first_tag_of_opcua_device[d] + i));
+    auto connector = std::make_unique<opcua::OpcUaConnector>(device, std::move(ids), p.bus,
+                                                             SystemClock::Instance());
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }

@@ -36,7 +36,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
   root.AllowKeys(
       {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations",
-       "security"});
+       "security", "erp"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -52,6 +52,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   security::ParseApiTls(root["api"], plant.security);
   security::ParseSecuritySection(root["security"], plant.security);
   ParseSimulator(root["simulator"], plant.simulator);
+  plant.erp = enterprise::ParseErpConfig(root["erp"]);  // docs/enterprise.md
 
   std::string data_dir = root.String("data_dir", "data");
   std::filesystem::path dd(data_dir);

@@ -15,6 +15,7 @@
 #include "api/security/security_settings.h"
 #include "core/status.h"
 #include "core/tag.h"
+#include "enterprise/erp_config.h"
 #include "field/modbus/modbus_config.h"
 #include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
@@ -53,6 +54,7 @@ struct PlantConfig {
   std::vector<size_t> first_tag_of_opcua_device;
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
+  enterprise::ErpSettings erp;  // the `erp:` section (docs/enterprise.md)
 };
 
 // Reads and validates a configuration file.

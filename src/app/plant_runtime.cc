@@ -8,6 +8,7 @@
 
 #include "api/http_server.h"
 #include "api/static_files.h"
+#include "app/enterprise_service.h"
 #include "app/operations_service.h"
 #include "app/security_setup.h"
 #include "data/current_value_updater.h"
@@ -77,6 +78,7 @@ struct PlantRuntime::Parts {
   std::unique_ptr<Historian> historian;
   std::unique_ptr<HistorianWriter> historian_writer;
   std::unique_ptr<OperationsService> operations;  // when work centres have rules
+  std::unique_ptr<EnterpriseService> enterprise;  // orders, actuals outbox, ERP (app/enterprise_service.h)
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<ApiServer> api;
@@ -125,6 +127,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   p.historian_writer = std::make_unique<HistorianWriter>(p.bus, *p.historian);
   p.historian_writer->Start();
 
+  GANTRY_ASSIGN_OR_RETURN(p.enterprise, CreateEnterpriseService(cfg.erp, cfg.data_dir));
   if (!cfg.operations.work_centres.empty()) {
     const TagRegistry* registry = &p.registry;
     ops::TagResolver resolver = [registry](std::string_view path) { return registry->Find(path); };
@@ -132,6 +135,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
         cfg.operations, resolver, p.bus, cfg.data_dir, SystemClock::Instance());
     if (!ops.ok()) return ops.status().WithContext("operations");
     p.operations = std::move(ops).value();
+    p.enterprise->AttachOperations(*p.operations);  // before Start: the actuals listener
     p.operations->Start();
     spdlog::info("operations: {} work centres, events in {}/operations.sqlite",
                  cfg.operations.work_centres.size(), cfg.data_dir);
@@ -213,6 +217,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       return ops->AssignReason(wc, stop_start, reason, by);
     };
   }
+  p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
   context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
   // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
   GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));
@@ -228,6 +233,7 @@ void PlantRuntime::Stop() {
   for (auto& c : p.connectors) c->Stop();
   if (p.simulator) p.simulator->Stop();
   if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
+  if (p.enterprise) p.enterprise->Stop();    // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();
   spdlog::info("stopped");

@@ -371,6 +371,44 @@ Result<std::vector<OutboxMessage>> Outbox::List(MessageState state, size_t limit
   return out;
 }
 
+Result<std::vector<OutboxMessage>> Outbox::ListForOrder(std::string_view order_key) const {
+  Stmt s(db_, (std::string("SELECT ") + kColumns +
+               " FROM outbox_message WHERE order_key = ?1 ORDER BY id")
+                  .c_str());
+  if (!s.ok()) return s.Error("list");
+  s.Bind(1, order_key);
+  std::vector<OutboxMessage> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRow(s));
+  if (rc != SQLITE_DONE) return s.Error("list");
+  return out;
+}
+
+Result<std::vector<OutboxMessage>> Outbox::ListEnqueued(Timestamp from, Timestamp to,
+                                                        size_t limit) const {
+  Stmt s(db_, (std::string("SELECT ") + kColumns +
+               " FROM outbox_message WHERE enqueued_at >= ?1 AND enqueued_at < ?2"
+               " ORDER BY id LIMIT ?3")
+                  .c_str());
+  if (!s.ok()) return s.Error("list");
+  s.Bind(1, static_cast<int64_t>(from));
+  s.Bind(2, static_cast<int64_t>(to));
+  s.Bind(3, static_cast<int64_t>(limit));
+  std::vector<OutboxMessage> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRow(s));
+  if (rc != SQLITE_DONE) return s.Error("list");
+  return out;
+}
+
+Result<int64_t> Outbox::PruneDelivered(Timestamp before) {
+  Stmt s(db_, "DELETE FROM outbox_message WHERE state = 1 AND delivered_at < ?1");
+  if (!s.ok()) return s.Error("prune");
+  s.Bind(1, static_cast<int64_t>(before));
+  if (s.Step() != SQLITE_DONE) return s.Error("prune");
+  return static_cast<int64_t>(sqlite3_changes(db_));
+}
+
 Result<OutboxMessage> Outbox::Get(std::string_view key) const {
   Stmt s(db_,
          (std::string("SELECT ") + kColumns + " FROM outbox_message WHERE idempotency_key = ?1")

@@ -163,6 +163,14 @@ class Outbox {
   // Messages in a state, oldest first, at most `limit`.
   Result<std::vector<OutboxMessage>> List(MessageState state, size_t limit = 1000) const;
   Result<OutboxMessage> Get(std::string_view idempotency_key) const;
+  // Every message of one order (any state), oldest first.
+  Result<std::vector<OutboxMessage>> ListForOrder(std::string_view order_key) const;
+  // Messages of any state enqueued in [from, to), oldest first, at most `limit`.
+  Result<std::vector<OutboxMessage>> ListEnqueued(Timestamp from, Timestamp to,
+                                                  size_t limit = 10000) const;
+  // Deletes delivered messages acknowledged before `before`; returns how many. Pending and
+  // quarantined messages are never pruned.
+  Result<int64_t> PruneDelivered(Timestamp before);
   // Puts a quarantined message back to pending with a fresh attempt budget, due now.
   // NotFound if no such key, FailedPrecondition if it is not quarantined.
   Status Retry(std::string_view idempotency_key);

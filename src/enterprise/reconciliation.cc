@@ -1,0 +1,156 @@
+#include "enterprise/reconciliation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace gantry::enterprise {
+namespace {
+
+using nlohmann::json;
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+bool Same(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a));
+}
+
+// The last message with final actuals, else the last interim one (nullptr when none).
+const OutboxMessage* Latest(const std::vector<OutboxMessage>& ms, bool delivered_only) {
+  const OutboxMessage* best = nullptr;
+  bool best_final = false;
+  for (const OutboxMessage& m : ms) {
+    if (delivered_only && m.state != MessageState::kDelivered) continue;
+    auto a = ActualsFromJson(m.payload);
+    if (!a.ok()) continue;
+    if (a->final || !best_final) {
+      best = &m;
+      best_final = a->final;
+    }
+  }
+  return best;
+}
+
+json ActualsSummary(const OrderActuals& a) {
+  json cons = json::object();
+  for (const auto& c : a.consumption) cons[c.material] = c.quantity;
+  return {{"good", a.good},
+          {"scrap", a.scrap},
+          {"final", a.final},
+          {"run_time_s", static_cast<double>(a.run_time) / kSecond},
+          {"consumption", cons}};
+}
+
+}  // namespace
+
+std::vector<std::string> Differences(const ReconciliationEntry& e) {
+  std::vector<std::string> d;
+  const bool completed = e.order.order.state == OrderState::kCompleted;
+  if (!e.ledger_error.empty()) d.push_back("ledger unreadable: " + e.ledger_error);
+  const OutboxMessage* last = Latest(e.messages, false);
+  const OutboxMessage* delivered = Latest(e.messages, true);
+  for (const OutboxMessage& m : e.messages)
+    if (m.state == MessageState::kQuarantined)
+      d.push_back("message " + m.idempotency_key + " (" + m.kind + ") quarantined: " +
+                  m.last_error);
+  std::optional<OrderActuals> sent;
+  if (delivered) sent = ActualsFromJson(delivered->payload).value();
+  if (completed) {
+    if (!last) {
+      d.push_back("completed but no actuals message was enqueued");
+    } else if (!sent || !sent->final) {
+      d.push_back("final actuals not delivered yet (" +
+                  std::string(MessageStateName(last->state)) + ", " +
+                  std::to_string(last->attempts) + " attempts)");
+    }
+  }
+  if (e.ledger && sent && sent->final) {
+    if (!Same(e.ledger->good, sent->good))
+      d.push_back("good: ledger " + Num(e.ledger->good) + ", delivered " + Num(sent->good));
+    if (!Same(e.ledger->scrap, sent->scrap))
+      d.push_back("scrap: ledger " + Num(e.ledger->scrap) + ", delivered " + Num(sent->scrap));
+  }
+  if (!e.erp_error.empty()) d.push_back("ERP not read back: " + e.erp_error);
+  if (e.erp && sent && sent->final) {
+    if (e.erp->state != "done") d.push_back("ERP state is " + e.erp->state + ", expected done");
+    if (!Same(e.erp->output_quantity, sent->good))
+      d.push_back("good: delivered " + Num(sent->good) + ", ERP holds " +
+                  Num(e.erp->output_quantity));
+    if (!Same(e.erp->scrap_quantity, sent->scrap))
+      d.push_back("scrap: delivered " + Num(sent->scrap) + ", ERP holds " +
+                  Num(e.erp->scrap_quantity));
+    for (const ConsumptionLine& c : sent->consumption) {
+      auto it = e.erp->consumed.find(c.material);
+      const double held = it == e.erp->consumed.end() ? 0.0 : it->second;
+      if (!Same(held, c.quantity))
+        d.push_back("consumed " + c.material + ": delivered " + Num(c.quantity) +
+                    ", ERP holds " + Num(held));
+    }
+    if (std::find(e.erp->gantry_keys.begin(), e.erp->gantry_keys.end(),
+                  delivered->idempotency_key) == e.erp->gantry_keys.end())
+      d.push_back("ERP holds no note of key " + delivered->idempotency_key);
+    if (e.erp->gantry_keys.size() > 1)
+      d.push_back("ERP holds " + std::to_string(e.erp->gantry_keys.size()) + " Gantry keys");
+  }
+  if (!e.order.flag.empty()) d.push_back("order flagged: " + e.order.flag);
+  return d;
+}
+
+std::string ReconciliationJson(const std::vector<ReconciliationEntry>& entries, Timestamp from,
+                               Timestamp to) {
+  json orders = json::array();
+  int flagged = 0;
+  for (const ReconciliationEntry& e : entries) {
+    json o = {{"key", e.order.order.Key()},
+              {"external_id", e.order.order.external_id},
+              {"product", e.order.order.product},
+              {"state", OrderStateName(e.order.order.state)},
+              {"ordered", e.order.order.quantity}};
+    o["ledger"] = e.ledger ? ActualsSummary(*e.ledger) : json(nullptr);
+    const OutboxMessage* delivered = Latest(e.messages, true);
+    if (delivered) {
+      o["delivered"] = ActualsSummary(ActualsFromJson(delivered->payload).value());
+      o["delivered"]["idempotency_key"] = delivered->idempotency_key;
+      o["acknowledged"] = {{"at", FormatIso8601(delivered->delivered_at)},
+                           {"answer", delivered->ack}};
+    } else {
+      o["delivered"] = nullptr;
+      o["acknowledged"] = nullptr;
+    }
+    json messages = json::array();
+    for (const OutboxMessage& m : e.messages)
+      messages.push_back({{"idempotency_key", m.idempotency_key},
+                          {"kind", m.kind},
+                          {"state", MessageStateName(m.state)},
+                          {"attempts", m.attempts}});
+    o["messages"] = messages;
+    if (e.erp) {
+      o["erp"] = {{"system", "tryton"},
+                  {"state", e.erp->state},
+                  {"good", e.erp->output_quantity},
+                  {"scrap", e.erp->scrap_quantity},
+                  {"consumed", e.erp->consumed},
+                  {"keys", e.erp->gantry_keys}};
+    } else {
+      o["erp"] = nullptr;
+    }
+    const std::vector<std::string> d = Differences(e);
+    o["differences"] = d;
+    o["ok"] = d.empty();
+    flagged += d.empty() ? 0 : 1;
+    orders.push_back(std::move(o));
+  }
+  return json{{"from", FormatIso8601(from)},
+              {"to", FormatIso8601(to)},
+              {"orders", orders},
+              {"flagged", flagged}}
+      .dump();
+}
+
+}  // namespace gantry::enterprise

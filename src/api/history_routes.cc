@@ -63,12 +63,13 @@ struct RangeQuery {
   bool csv = false;
   uint32_t counter_width = 0;
   double state = 1;
+  std::optional<Timestamp> at;  // one instant: last value before it and interpolated value
 };
 
 // Parses and checks every parameter; the problem names the first bad one.
 std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, RangeQuery& q) {
   static constexpr std::string_view kKnown[] = {
-      "from", "to", "agg", "interval", "limit", "cursor", "format", "counter_bits", "state"};
+      "from", "to", "agg", "interval", "limit", "cursor", "format", "counter_bits", "state", "at"};
   for (const auto& [k, v] : t.query) {
     bool known = false;
     for (auto name : kKnown) known = known || k == name;
@@ -76,7 +77,7 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
       return Problem(400, "Unknown parameter",
                      "unknown query parameter '" + k +
                          "'; history takes from, to, agg, interval, limit, cursor, format, "
-                         "counter_bits, state",
+                         "counter_bits, state, at",
                      k);
   }
   auto time_param = [&](std::string_view name, Timestamp fallback,
@@ -160,6 +161,12 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
                      "counter_bits");
     q.counter_width = static_cast<uint32_t>(std::stoul(*bits));
   }
+  if (auto at = Param(t, "at")) {
+    Result<Timestamp> ts = ParseTimestamp(*at);
+    if (!ts.ok()) return Problem(400, "Bad parameter", "at: " + ts.status().message(), "at");
+    if (q.agg) return Problem(400, "Bad parameter", "at asks for one instant: drop agg", "at");
+    q.at = *ts;
+  }
   if (auto state = Param(t, "state")) {
     char* end = nullptr;
     q.state = std::strtod(state->c_str(), &end);
@@ -175,6 +182,14 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
               const RangeQuery& q) {
   Result<historian::RawPage> page = store.ReadRaw(series, q.from, q.to, q.limit, q.cursor);
   if (!page.ok()) return Problem(500, "Historian error", page.status().message());
+  // The whole range lies where raw samples have expired: say so instead of an empty list.
+  if (page->raw_expired_before && page->points.empty() && q.to <= *page->raw_expired_before)
+    return Problem(410, "Raw data expired",
+                   "raw samples of '" + path + "' before " +
+                       FormatIso8601(*page->raw_expired_before) +
+                       " have expired (retention); aggregates are kept longer: ask with agg= "
+                       "and interval= (whole hours)",
+                   "from");
   std::string next;
   if (page->next) next = std::to_string(page->next->time) + "." + std::to_string(page->next->skip);
   HttpReply r;
@@ -185,6 +200,8 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
       r.body += FormatIso8601(p.time) + "," + CsvField(path) + "," + CsvField(p.value.ToString()) +
                 "," + p.quality.Name() + "\n";
     if (!next.empty()) r.body += "# next_cursor=" + next + "\n";
+    if (page->raw_expired_before)
+      r.body += "# raw_expired_before=" + FormatIso8601(*page->raw_expired_before) + "\n";
     return r;
   }
   json points = json::array();
@@ -197,7 +214,44 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
                {"to", FormatIso8601(q.to)},
                {"points", std::move(points)}};
   body["next_cursor"] = next.empty() ? json(nullptr) : json(next);
+  if (page->raw_expired_before)  // points before this time may be missing: raw data expired
+    body["raw_expired_before"] = FormatIso8601(*page->raw_expired_before);
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+json PointJson(const std::optional<historian::Point>& p) {
+  if (!p) return nullptr;
+  return {{"time", FormatIso8601(p->time)},
+          {"value", PointValue(p->value)},
+          {"quality", p->quality.Name()}};
+}
+
+// ?at=T: the last stored sample at or before T (any quality) and the value at T (linear between
+// usable samples for numbers, else the previous value).
+HttpReply AtInstant(historian::Historian& store, historian::SeriesId series,
+                    const std::string& path, Timestamp at, bool csv) {
+  auto last = store.LastBefore(series, at);
+  if (!last.ok()) return Problem(500, "Historian error", last.status().message());
+  auto interpolated = store.InterpolatedAt(series, at);
+  if (!interpolated.ok()) return Problem(500, "Historian error", interpolated.status().message());
+  HttpReply r;
+  if (csv) {
+    r.content_type = "text/csv";
+    r.body = "kind,timestamp,tag,value,quality\n";
+    for (auto [kind, p] :
+         {std::pair{"last_before", &*last}, std::pair{"interpolated", &*interpolated}}) {
+      if (*p)
+        r.body += std::string(kind) + "," + FormatIso8601((*p)->time) + "," + CsvField(path) + "," +
+                  CsvField((*p)->value.ToString()) + "," + (*p)->quality.Name() + "\n";
+    }
+    return r;
+  }
+  r.body = json({{"path", path},
+                 {"at", FormatIso8601(at)},
+                 {"last_before", PointJson(*last)},
+                 {"interpolated", PointJson(*interpolated)}})
+               .dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -213,22 +267,25 @@ HttpReply Aggregated(historian::Historian& store, historian::SeriesId series,
   HttpReply r;
   if (q.csv) {
     r.content_type = "text/csv";
-    r.body = "start,end,tag,agg,value,count\n";
+    r.body = "start,end,tag,agg,value,count,raw_expired\n";
     for (const auto& b : *buckets) {
       std::optional<double> v = historian::BucketValue(b, *q.agg);
       r.body += FormatIso8601(b.start) + "," + FormatIso8601(b.end) + "," + CsvField(path) + "," +
                 q.agg_name + "," + (v ? NumberText(*v) : std::string()) + "," +
-                std::to_string(b.count) + "\n";
+                std::to_string(b.count) + "," + (b.raw_expired ? "true" : "false") + "\n";
     }
     return r;
   }
   json list = json::array();
   for (const auto& b : *buckets) {
     std::optional<double> v = historian::BucketValue(b, *q.agg);
-    list.push_back({{"start", FormatIso8601(b.start)},
-                    {"end", FormatIso8601(b.end)},
-                    {"value", v && std::isfinite(*v) ? json(*v) : json(nullptr)},
-                    {"count", b.count}});
+    json item = {{"start", FormatIso8601(b.start)},
+                 {"end", FormatIso8601(b.end)},
+                 {"value", v && std::isfinite(*v) ? json(*v) : json(nullptr)},
+                 {"count", b.count}};
+    // Raw samples expired and the kept summaries cannot be cut at this bucket's edges.
+    if (b.raw_expired) item["raw_expired"] = true;
+    list.push_back(std::move(item));
   }
   json body = {{"path", path},      {"from", FormatIso8601(q.from)}, {"to", FormatIso8601(q.to)},
                {"agg", q.agg_name}, {"interval", q.interval_text},   {"buckets", std::move(list)}};
@@ -270,10 +327,12 @@ std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view me
                  .dump();
     if (q.csv) {
       r.content_type = "text/csv";
-      r.body = q.agg ? "start,end,tag,agg,value,count\n" : "timestamp,tag,value,quality\n";
+      r.body =
+          q.agg ? "start,end,tag,agg,value,count,raw_expired\n" : "timestamp,tag,value,quality\n";
     }
     return r;
   }
+  if (q.at) return AtInstant(*ctx.historian, *series, path, *q.at, q.csv);
   return q.agg ? Aggregated(*ctx.historian, *series, path, q)
                : Raw(*ctx.historian, *series, path, q);
 }

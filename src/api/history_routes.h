@@ -3,6 +3,10 @@
 //
 //   /api/v1/tags/acme/.../filler/speed/history?from=2026-11-22T06:00:00Z&to=...&agg=mean&interval=1h
 //   /api/v1/tags/acme/.../filler/speed/history?from=...&limit=1000&cursor=...&format=csv
+//   /api/v1/tags/acme/.../filler/speed/history?at=2026-11-22T06:30:00Z   (last before + interpolated)
+// Role: viewer (read-only). Raw ranges whose samples have expired answer 410 (wholly) or carry
+// raw_expired_before (partly); aggregate buckets that kept summaries cannot answer carry
+// raw_expired: true and no value (docs/formats/historian.md, "Retention").
 #pragma once
 
 #include <optional>

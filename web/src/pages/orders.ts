@@ -1,43 +1,85 @@
-// Orders: every production order with its progress (good against the ordered quantity) and the
-// delivery status of its actuals to the ERP, from /api/v1/orders (the enterprise part).
-import { ApiError, getJson } from '../api';
-import { mainList, table } from '../table';
-import { h, num, unavailable } from '../ui';
+// Orders: every production order (/api/v1/orders, the enterprise part) with its state, its
+// progress (good of ordered quantity, from /api/v1/orders/{key} for started orders) and the
+// delivery status of its actuals to the ERP (the newest outbox message per order).
+import { ApiError, enc, getJson } from '../api';
+import { clock, h, leaf, num, unavailable } from '../ui';
 
-type Row = Record<string, unknown>;
-const pick = (r: Row, ...keys: string[]) => keys.map((k) => r[k]).find((v) => v !== undefined && v !== null);
+export interface Order {
+  key: string;
+  external_id: string;
+  product: string;
+  quantity: number;
+  unit: string;
+  state: string;
+  work_centre?: string;
+  due?: string;
+  flag: string;
+  paused: boolean;
+  progress?: { good: number; scrap: number; percent: number; final: boolean; error?: string };
+}
+
+interface OutboxMessage {
+  order_key: string;
+  kind: string;
+  state: string;
+  attempts: number;
+  enqueued_at: string;
+  delivered_at: string;
+  last_error: string;
+}
+
+/** One order with its progress (null when the order or route is missing). */
+export async function orderWithProgress(key: string): Promise<Order | null> {
+  try {
+    return await getJson<Order>(`/api/v1/orders/${enc(key)}`);
+  } catch {
+    return null;
+  }
+}
 
 export async function ordersPage(root: HTMLElement): Promise<() => void> {
   root.append(h('h1', {}, 'Orders'));
   const box = h('div');
   root.append(box);
   const refresh = async () => {
-    let answer: unknown;
+    let orders: Order[];
     try {
-      answer = await getJson<unknown>('/api/v1/orders');
+      orders = await getJson<Order[]>('/api/v1/orders');
     } catch (e) {
       box.replaceChildren(unavailable('Orders', e instanceof ApiError ? `${e.status} ${e.title}` : String(e)));
       return;
     }
-    const rows = mainList(answer);
-    if (!rows.length) {
+    if (!orders.length) {
       box.replaceChildren(h('p', { class: 'muted' }, 'No production orders.'));
       return;
     }
-    const cards = rows.slice(0, 24).map((r) => {
-      const o = (r.order as Row | undefined) ?? r;
-      const id = String(pick(o, 'id', 'order_id', 'number') ?? pick(r, 'id') ?? '?');
-      const qty = Number(pick(o, 'quantity', 'planned_quantity', 'qty') ?? NaN);
-      const good = Number(pick(r, 'good_quantity', 'good', 'produced_quantity') ?? pick(o, 'good_quantity') ?? NaN);
-      const progress = Number.isFinite(qty) && qty > 0 && Number.isFinite(good) ? Math.min(1, good / qty) : null;
-      return h('div', { class: 'card order', 'data-order': id },
-        h('div', { class: 'wc-head' }, h('b', {}, id), h('span', { class: 'badge' }, String(pick(r, 'state', 'status') ?? pick(o, 'state', 'status') ?? ''))),
-        h('div', {}, `${String(pick(o, 'product', 'material') ?? '')} on ${String(pick(o, 'work_centre', 'line') ?? '–')}`),
-        h('div', { class: 'qty-bar' }, h('i', { class: 'q-good', style: `width:${((progress ?? 0) * 100).toFixed(1)}%` })),
-        h('div', {}, `${num(Number.isFinite(good) ? good : null)} of ${num(Number.isFinite(qty) ? qty : null)}`,
-          ' · actuals ', h('b', {}, String(pick(r, 'actuals_status', 'delivery', 'outbox_status', 'actuals') ?? '–'))));
-    });
-    box.replaceChildren(h('div', { class: 'grid' }, ...cards), h('h2', {}, 'All fields'), table(rows, ['id', 'state', 'product', 'quantity']));
+    const delivery = new Map<string, OutboxMessage>();
+    try {
+      for (const m of await getJson<OutboxMessage[]>('/api/v1/outbox')) {
+        const seen = delivery.get(m.order_key);
+        if (!seen || m.enqueued_at > seen.enqueued_at) delivery.set(m.order_key, m);
+      }
+    } catch {
+      /* no outbox (or not allowed): delivery shown as unknown */
+    }
+    const started = (o: Order) => !['draft', 'released', 'cancelled'].includes(o.state);
+    const detailed = await Promise.all(orders.map(async (o) => (started(o) ? (await orderWithProgress(o.key)) ?? o : o)));
+    const order = ['running', 'paused', 'released', 'draft', 'completed', 'cancelled'];
+    detailed.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state) || a.key.localeCompare(b.key));
+    box.replaceChildren(h('div', { class: 'grid' }, ...detailed.map((o) => {
+      const p = o.progress && !o.progress.error ? o.progress : null;
+      const pct = p ? Math.min(100, p.percent) : o.state === 'completed' ? 100 : 0;
+      const m = delivery.get(o.key);
+      const actuals = m ? `${m.state}${m.state === 'delivered' && m.delivered_at ? ` ${clock(m.delivered_at)}` : ''}${m.last_error ? ` (${m.last_error})` : ''}`
+        : o.state === 'completed' ? 'not queued' : '–';
+      return h('div', { class: `card order state-${o.state}`, 'data-order': o.key },
+        h('div', { class: 'wc-head' }, h('b', {}, o.external_id || o.key), h('span', { class: `badge ord-${o.state}` }, o.paused ? 'paused' : o.state)),
+        h('div', { class: 'muted' }, `${o.product} · ${o.work_centre ? leaf(o.work_centre) : 'no work centre'}${o.due ? ` · due ${new Date(o.due).toLocaleString('en-GB')}` : ''}`),
+        h('div', { class: 'qty-bar' }, h('i', { class: 'q-good', style: `width:${pct.toFixed(1)}%` })),
+        h('div', { 'data-progress': pct.toFixed(1) }, `${num(p?.good ?? null)} good, ${num(p?.scrap ?? null)} scrap of ${num(o.quantity)} ${o.unit} · ${pct.toFixed(1)} %`),
+        h('div', {}, 'Actuals to ERP: ', h('b', { 'data-actuals': m?.state ?? '' }, actuals)),
+        o.flag ? h('div', { class: 'notice' }, o.flag) : null);
+    })));
   };
   await refresh();
   const timer = window.setInterval(refresh, 10000);

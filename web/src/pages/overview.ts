@@ -3,6 +3,7 @@
 import { ApiError, EquipmentState, Oee, enc, getJson } from '../api';
 import { live } from '../live';
 import { Plant, currentShiftGroup, loadPlant } from '../plant';
+import { Order, orderWithProgress } from './orders';
 import { categoryLabel, clock, h, leaf, num, pct, unavailable } from '../ui';
 
 export async function overviewPage(root: HTMLElement): Promise<() => void> {
@@ -29,7 +30,8 @@ export async function overviewPage(root: HTMLElement): Promise<() => void> {
       const state = await getJson<EquipmentState>(`/api/v1/equipment/${enc(wc)}/state`);
       const oee = await getJson<Oee>(`/api/v1/oee?scope=${encodeURIComponent(wc)}&by=shift`).catch(() => null);
       const g = oee ? currentShiftGroup(oee.groups, state.shift) : undefined;
-      renderCard(card, wc, state, g?.oee ?? null, g?.good_quantity ?? null, g?.scrap_quantity ?? null, plant);
+      const order = state.order ? await orderWithProgress(state.order) : null;
+      renderCard(card, wc, state, g?.oee ?? null, g?.good_quantity ?? null, g?.scrap_quantity ?? null, plant, order);
     } catch (e) {
       card.replaceChildren(h('b', {}, leaf(wc)), h('div', {}, e instanceof ApiError ? e.title : String(e)));
       card.className = 'card wc cat-no_data';
@@ -70,7 +72,7 @@ export async function overviewPage(root: HTMLElement): Promise<() => void> {
 }
 
 function renderCard(card: HTMLElement, wc: string, s: EquipmentState, oee: number | null,
-                    good: number | null, scrap: number | null, plant: Plant): void {
+                    good: number | null, scrap: number | null, plant: Plant, order: Order | null): void {
   card.className = `card wc cat-${s.category}`;
   card.dataset.category = s.category;
   const speedTag = plant.tags.find((t) => t.path === `${wc}/speed`);
@@ -81,7 +83,12 @@ function renderCard(card: HTMLElement, wc: string, s: EquipmentState, oee: numbe
   card.replaceChildren(
     h('div', { class: 'wc-head' }, h('b', {}, leaf(wc)), h('span', { class: `badge cat-${s.category}` }, categoryLabel[s.category] ?? s.category)),
     h('div', { class: 'wc-reason' }, s.reason ? `Reason: ${s.reason}` : s.category === 'producing' ? '' : 'Reason: unassigned', ` since ${clock(s.since)}`),
-    h('div', { class: 'wc-order' }, `Order ${s.order || '–'} · product ${product}`),
+    h('div', { class: 'wc-order' }, `Order ${order?.external_id ?? (s.order || '–')} · product ${product}`),
+    order?.progress && !order.progress.error
+      ? h('div', { class: 'order-progress', 'data-order-progress': order.progress.percent.toFixed(1) },
+          h('span', { class: 'qty-bar' }, h('i', { class: 'q-good', style: `width:${Math.min(100, order.progress.percent).toFixed(1)}%` })),
+          h('small', {}, `${num(order.progress.good)} of ${num(order.quantity)} ${order.unit} · ${order.progress.percent.toFixed(0)} %`))
+      : '',
     h('div', { class: 'kv' },
       h('span', {}, 'OEE ', h('b', { 'data-oee': wc }, pct(oee))),
       h('span', {}, 'Good ', h('b', {}, num(good))),

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/security_command.h"
 #include "app/opcua_browse_command.h"
 #include "app/opcua_cert_command.h"
 #include "context/replay.h"
@@ -86,6 +87,9 @@ int RunCli(int argc, char** argv) {
   OpcUaBrowseCli opcua_browse;  // `gantry opcua browse` (app/opcua_browse_command.h)
   opcua_browse.Register(app);
 
+  SecurityCli security;  // token, user, audit, cert (app/security_command.h)
+  security.Register(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,6 +98,7 @@ int RunCli(int argc, char** argv) {
 
   if (std::optional<int> rc = opcua_cert.Run()) return *rc;
   if (std::optional<int> rc = opcua_browse.Run()) return *rc;
+  if (std::optional<int> rc = security.Run()) return *rc;
   if (*check_cmd) return RunCheck(check);
   if (*demo_cmd) return RunPlant(demo);
   if (*run_cmd) return RunPlant(run);

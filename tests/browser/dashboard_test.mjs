@@ -208,6 +208,19 @@ async function main() {
     await page.waitForSelector(sel);
     if (name === '5-trends') await page.waitForFunction(() => Number(document.querySelector('[data-chart]')?.dataset.points ?? 0) > 0);
     await shot(page, name);
+    if (name === '5-trends') {
+      // Zoom: drag across the last part of the chart; the window is fetched again, finer.
+      const over = await page.locator('.chart .u-over').boundingBox();
+      const y = over.y + over.height / 2;
+      await page.mouse.move(over.x + over.width * 0.8, y);
+      await page.mouse.down();
+      await page.mouse.move(over.x + over.width * 0.99, y, { steps: 8 });
+      await page.mouse.up();
+      await page.waitForSelector('button.chip.on:has-text("Zoomed")');
+      await page.waitForFunction(() => Number(document.querySelector('[data-trend-status]')?.textContent.match(/of (\d+) ms/)?.[1] ?? 1e9) < 3000);
+      log(`zoomed: ${await page.locator('[data-trend-status]').textContent()}`);
+      await shot(page, '5-trends-zoomed');
+    }
   }
 
   // 5. Log out: the login form comes back and the API refuses the old cookie.

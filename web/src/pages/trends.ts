@@ -15,6 +15,11 @@ const colours = ['#1f6feb', '#d1242f', '#1a7f37', '#9a6700', '#8250df', '#0e7490
 const ranges: [string, number][] = [['15 min', 15 * 60e3], ['1 h', 3600e3], ['8 h', 8 * 3600e3], ['24 h', 24 * 3600e3]];
 let selected: string[] = []; // kept across visits of the page
 
+/** 24-hour local time of epoch seconds `v`, with seconds when `seconds`. */
+function timeLabel(v: number, seconds: boolean): string {
+  return new Date(v * 1000).toLocaleTimeString('en-GB', seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+}
+
 export async function trendsPage(root: HTMLElement, initial: string | null): Promise<() => void> {
   const plant = await loadPlant();
   const numeric = plant.tags.filter((t) => t.type === 'double' || t.type === 'int64');
@@ -24,7 +29,7 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
   let rangeMs = 15 * 60e3;
   let window_: [number, number] | null = null; // a zoomed window (ms); null: live
   const chartBox = h('div', { class: 'chart', 'data-chart': '' });
-  const status = h('span', { class: 'muted' });
+  const status = h('span', { class: 'muted', 'data-trend-status': '' });
   const search = h('input', { type: 'search', placeholder: 'Filter tags…', class: 'search' });
   const list = h('div', { class: 'taglist' });
   const rangeBar = h('div', { class: 'ranges' });
@@ -64,14 +69,13 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
       const ok = answers.map((a, i) => [selected[i], a] as const).filter((x): x is [string, Buckets] => !(x[1] instanceof ApiError));
       const xs = ok.length ? ok[0][1].buckets.map((b) => (Date.parse(b.start) + Date.parse(b.end)) / 2000) : [];
       const data: uPlot.AlignedData = [xs, ...ok.map(([, b]) => b.buckets.map((x) => x.value))];
-      const series: uPlot.Series[] = [{}, ...ok.map(([p], i) => {
+      const series: uPlot.Series[] = [{ value: (_u, v) => (v === null ? '–' : timeLabel(v, true)) }, ...ok.map(([p], i) => {
         const tag = plant.tags.find((t) => t.path === p);
         return { label: `${p.split('/').slice(-2).join('/')}${tag?.unit ? ` (${tag.unit})` : ''}`, stroke: colours[i % colours.length], width: 2, spanGaps: false };
       })];
       status.textContent = failed.length ? `history not available for ${failed.length} tag(s): ${failed[0].title}` : `${xs.length} buckets of ${intervalMs} ms`;
       chartBox.dataset.points = String(ok.reduce((n, [, b]) => n + b.buckets.filter((x) => x.value !== null).length, 0));
       const width = Math.max(300, (chartBox.clientWidth || 800) - 20);
-      const seconds = to - from < 4 * 60e3;
       if (plot && plot.series.length === series.length && series.every((s, i) => i === 0 || s.label === plot!.series[i].label)) {
         plot.setData(data);
       } else {
@@ -79,8 +83,7 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
         plot = new uPlot({
           width, height: 380, series,
           scales: { x: { time: true } },
-          axes: [{ space: 90, values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString('en-GB',
-            seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' })) }, { size: 60 }],
+          axes: [{ space: 90, values: (u, splits) => splits.map((v) => timeLabel(v, (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0) < 240)) }, { size: 60 }],
           cursor: { drag: { x: true, y: false, setScale: false } },
           hooks: { setSelect: [(u) => {
             if (u.select.width < 5) return;

@@ -135,7 +135,10 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
 }
 
 function renderTimeline(el: HTMLElement, dt: Downtime): void {
-  const from = Date.parse(dt.from);
+  // When the window's first interval is "no data" (gantry starting), the timeline begins there:
+  // before it nothing is known, so nothing is drawn as producing.
+  const first = [...dt.intervals].sort((a, b) => Date.parse(a.start) - Date.parse(b.start))[0];
+  const from = first && first.category === 'no_data' ? Math.max(Date.parse(dt.from), Date.parse(first.start)) : Date.parse(dt.from);
   const to = Date.parse(dt.to);
   const span = Math.max(1, to - from);
   const segs = dt.intervals.map((i) => {
@@ -148,7 +151,7 @@ function renderTimeline(el: HTMLElement, dt: Downtime): void {
     });
   });
   el.replaceChildren(h('div', { class: 'track cat-producing' }, ...segs),
-    h('div', { class: 'axis' }, h('span', {}, clock(dt.from)), h('span', {}, clock(dt.to))));
+    h('div', { class: 'axis' }, h('span', {}, clock(new Date(from).toISOString())), h('span', {}, clock(dt.to))));
 }
 
 function renderPareto(el: HTMLElement, dt: Downtime): void {

@@ -271,6 +271,27 @@ Status DecodeXor(ByteReader& in, std::span<uint64_t> out) {
 
 }  // namespace
 
+namespace {
+
+// Float32 sources (PLC REALs) widened to double: each value's float32 bit pattern mapped onto an
+// order-preserving integer (-0.0 and +0.0 stay distinct), so that the integer codec stores the
+// small ulp steps of a slowly changing, noisy signal.
+bool AllFloat32(std::span<const uint64_t> bits, std::vector<int64_t>& ordered) {
+  ordered.clear();
+  ordered.reserve(bits.size());
+  for (uint64_t b : bits) {
+    const double d = std::bit_cast<double>(b);
+    const float f = static_cast<float>(d);
+    if (std::bit_cast<uint64_t>(static_cast<double>(f)) != b || f != f) return false;
+    const uint32_t u = std::bit_cast<uint32_t>(f);
+    ordered.push_back((u & 0x80000000u) != 0 ? -static_cast<int64_t>(u & 0x7FFFFFFFu) - 1
+                                             : static_cast<int64_t>(u));
+  }
+  return true;
+}
+
+}  // namespace
+
 void EncodeDoubles(std::span<const uint64_t> bits, ByteWriter& out) {
   if (bits.empty()) {
     out.PutU8(0);
@@ -283,6 +304,19 @@ void EncodeDoubles(std::span<const uint64_t> bits, ByteWriter& out) {
     out.PutU8(1);
     out.PutU8(static_cast<uint8_t>(e));
     EncodeIntegers(ints, out);
+    return;
+  }
+  if (AllFloat32(bits, ints)) {  // the smaller of float32-as-integers and XOR
+    ByteWriter f32, xr;
+    EncodeIntegers(ints, f32);
+    EncodeXor(bits, xr);
+    if (f32.size() < xr.size()) {
+      out.PutU8(2);
+      out.PutBytes(f32.bytes());
+    } else {
+      out.PutU8(0);
+      out.PutBytes(xr.bytes());
+    }
     return;
   }
   out.PutU8(0);
@@ -300,6 +334,19 @@ Status DecodeDoubles(ByteReader& in, std::span<uint64_t> out) {
     const double p = kPow10[e];
     for (auto& x : out)
       x = std::bit_cast<uint64_t>(static_cast<double>(static_cast<int64_t>(x)) / p);
+    return Status::Ok();
+  }
+  if (kind == 2) {
+    auto ints = std::span<int64_t>(reinterpret_cast<int64_t*>(out.data()), out.size());
+    GANTRY_RETURN_IF_ERROR(DecodeIntegers(in, ints));
+    for (auto& x : out) {
+      const auto v = static_cast<int64_t>(x);
+      if (v < -(int64_t{1} << 31) || v > 0x7FFFFFFF)
+        return Malformed("float32 doubles: out of range");
+      const uint32_t u =
+          v < 0 ? 0x80000000u | static_cast<uint32_t>(-(v + 1)) : static_cast<uint32_t>(v);
+      x = std::bit_cast<uint64_t>(static_cast<double>(std::bit_cast<float>(u)));
+    }
     return Status::Ok();
   }
   if (kind != 0) return Malformed("doubles: unknown codec kind");

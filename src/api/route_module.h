@@ -52,6 +52,8 @@ struct RouteSpec {
   // The least role that may call it: "public" (no credential), "viewer", "operator", "engineer",
   // "admin" or "integration" (see api/security/policy.h). Empty: admin-only.
   std::string role = {};
+  // True for a route that writes toward a machine (setpoints, commands): refused in one-way mode.
+  bool commands_machine = false;
 };
 
 // Answers the request when its path belongs to the module (a problem reply for bad input

@@ -212,6 +212,7 @@ std::string OpenApiJson(const PolicyTable& policy) {
     json op = {{"summary", rule.summary},
                {"x-gantry-role", std::string(RoleName(rule.min))},
                {"x-gantry-module", rule.module},
+               {"x-gantry-commands-machine", rule.commands_machine},
                {"responses",
                 {{"200", {{"description", "OK"}}},
                  {"default",

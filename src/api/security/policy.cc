@@ -128,8 +128,8 @@ PolicyTable PolicyTable::Build(const std::vector<RouteModule>& modules) {
             spec.method, spec.pattern, module.name, spec.role);
         role = Role::kAdmin;
       }
-      table.rules_.push_back(
-          RouteRule{spec.method, spec.pattern, *role, spec.summary, module.name, true});
+      table.rules_.push_back(RouteRule{spec.method, spec.pattern, *role, spec.summary, module.name,
+                                       true, spec.commands_machine});
     }
   }
   return table;
@@ -148,7 +148,7 @@ RouteRule PolicyTable::Decide(std::string_view method, std::string_view path) co
     }
   }
   if (best) return *best;
-  RouteRule unlisted{std::string(m), std::string(path), Role::kAdmin, {}, {}, false};
+  RouteRule unlisted{std::string(m), std::string(path), Role::kAdmin, {}, {}, false, false};
   // Log once per method and first three path segments, at most 100 distinct keys.
   std::string key(m);
   key += ' ';

@@ -34,9 +34,10 @@ struct RouteRule {
   std::string method;   // GET, POST, PUT, PATCH, DELETE (HEAD is decided as GET)
   std::string pattern;  // "/api/v1/tags/{path}": {x} stands for one or more path segments
   Role min = Role::kAdmin;
-  std::string summary;  // one line for the OpenAPI document
-  std::string module;   // "built-in" or the RouteModule's name
-  bool listed = true;   // false: no row matched (the decision is then admin-only)
+  std::string summary;            // one line for the OpenAPI document
+  std::string module;             // "built-in" or the RouteModule's name
+  bool listed = true;             // false: no row matched (the decision is then admin-only)
+  bool commands_machine = false;  // writes toward a machine: refused in one-way mode
 };
 
 // True when `path` matches `pattern`; `literal` receives the number of literal characters

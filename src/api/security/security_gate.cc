@@ -101,6 +101,27 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
     return d;
   }
 
+  if (options_.one_way && d.rule.commands_machine) {
+    counters_.denied_403.fetch_add(1);
+    d.reply = Problem(403, "One-way mode",
+                      "this node runs in one-way mode and accepts no command toward a machine (" +
+                          std::string(in.method) + " " + d.rule.pattern + ")");
+    return d;
+  }
+  // Public routes (health, login, the dashboard's files) ignore whatever credential comes
+  // along, so a stale cookie never hides the login page.
+  if (d.rule.min == Role::kPublic) {
+    if (!in.authorization.empty()) {
+      std::string_view auth = in.authorization;
+      if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ")
+        if (Result<Principal> p = store_->CheckToken(auth.substr(7), in.now); p.ok())
+          d.principal = *p;
+    } else if (std::string_view c = CookieValue(in.cookie, kCookieName); !c.empty()) {
+      if (std::optional<Session> s = FindSession(c, in.now)) d.principal = s->who;
+    }
+    return d;
+  }
+
   // Who is calling: a bearer token wins over a cookie.
   bool presented = false;
   bool from_cookie = false;
@@ -140,7 +161,6 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
     from_cookie = true;
   }
 
-  if (d.rule.min == Role::kPublic) return d;
   if (!presented) {
     counters_.denied_401.fetch_add(1);
     d.reply = Unauthorized(

@@ -10,8 +10,8 @@ namespace {
 
 constexpr std::string_view kCostPath = "/api/v1/cost";
 constexpr Duration kDefaultRange = 24 * kHour;
-constexpr std::string_view kGroupings[] = {"total", "order", "product", "day", "line",
-                                           "work_centre"};
+constexpr std::string_view kGroupings[] = {"total", "order", "product",
+                                           "day",   "line",  "work_centre"};
 
 std::optional<std::string> Param(const RequestTarget& t, std::string_view name) {
   for (const auto& [k, v] : t.query)
@@ -39,9 +39,10 @@ HttpReply Answer(const CostQuery& query, const ApiRequest& r) {
   }
   std::optional<std::string> scope = Param(t, "scope");
   if (!scope || scope->empty())
-    return Bad("query parameter 'scope' is required (a work centre, line, area, site or enterprise "
-               "path, like acme/plant1/packaging/line1)",
-               "scope");
+    return Bad(
+        "query parameter 'scope' is required (a work centre, line, area, site or enterprise "
+        "path, like acme/plant1/packaging/line1)",
+        "scope");
   Timestamp to = r.now != 0 ? r.now : SystemClock::Instance().Now();
   Timestamp from = to - kDefaultRange;
   for (auto [name, field] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
@@ -73,7 +74,8 @@ HttpReply Answer(const CostQuery& query, const ApiRequest& r) {
   Result<std::string> body = query(*scope, from, to, by);
   if (!body.ok()) {
     switch (body.status().code()) {
-      case StatusCode::kNotFound: return Problem(404, "Unknown scope", body.status().message(), "scope");
+      case StatusCode::kNotFound:
+        return Problem(404, "Unknown scope", body.status().message(), "scope");
       case StatusCode::kInvalidArgument: return Bad(body.status().message(), "scope");
       default: return Problem(500, "Internal error", body.status().message());
     }

@@ -13,7 +13,8 @@ struct Call {
 std::optional<HttpReply> Get(const RouteModule& m, std::string_view target,
                              std::string_view method = "GET") {
   RequestTarget t = ParseRequestTarget(target).value();
-  ApiRequest r{method, t, {}, ParseTimestamp("2026-11-22T06:00:00Z").value(), "ann", "viewer", "127.0.0.1"};
+  ApiRequest r{method, t,        {},         ParseTimestamp("2026-11-22T06:00:00Z").value(),
+               "ann",  "viewer", "127.0.0.1"};
   return m.handle(r);
 }
 
@@ -26,9 +27,10 @@ TEST(CostRoutes, PassesScopeRangeAndGroupingToTheHook) {
   });
   ASSERT_EQ(m.routes.size(), 1u);
   EXPECT_EQ(m.routes[0].role, "viewer");
-  std::optional<HttpReply> r = Get(m,
-                                   "/api/v1/cost?scope=acme/plant1/packaging/line1&from=2026-11-21T00:00:00Z"
-                                   "&to=2026-11-22T00:00:00Z&by=order");
+  std::optional<HttpReply> r =
+      Get(m,
+          "/api/v1/cost?scope=acme/plant1/packaging/line1&from=2026-11-21T00:00:00Z"
+          "&to=2026-11-22T00:00:00Z&by=order");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200u);
   EXPECT_EQ(r->body, R"({"ok":true})");
@@ -44,10 +46,10 @@ TEST(CostRoutes, PassesScopeRangeAndGroupingToTheHook) {
 }
 
 TEST(CostRoutes, ProblemRepliesNameTheBadParameter) {
-  RouteModule m = CostRoutes([](std::string_view scope, Timestamp, Timestamp,
-                                std::string_view) -> Result<std::string> {
-    return NotFound("scope '" + std::string(scope) + "' is not a work centre");
-  });
+  RouteModule m = CostRoutes(
+      [](std::string_view scope, Timestamp, Timestamp, std::string_view) -> Result<std::string> {
+        return NotFound("scope '" + std::string(scope) + "' is not a work centre");
+      });
   struct Case {
     std::string target;
     unsigned status;

@@ -36,7 +36,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
   root.AllowKeys(
       {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations",
-       "security", "erp"});
+       "security", "energy", "costs", "erp"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -114,6 +114,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
     if (!message.empty()) doc.AddError(ConfigError{tag.where, "path", std::move(message)});
   }
 
+  plant.energy = ctx::ParseEnergyCostConfig(root, plant.operations, plant.tags);  // docs/energy.md
   // Every signal an operations rule names must be a configured tag.
   for (const ops::WorkCentreRules& wc : plant.operations.work_centres) {
     std::vector<std::pair<std::string, std::string>> signals = {

@@ -19,6 +19,7 @@
 #include "field/modbus/modbus_config.h"
 #include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
+#include "context/energy/energy_config.h"
 
 namespace gantry {
 
@@ -54,6 +55,8 @@ struct PlantConfig {
   std::vector<size_t> first_tag_of_opcua_device;
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
+  // Energy meters, tariffs, material costs and rates (docs/energy.md).
+  ctx::EnergyCostConfig energy;
   enterprise::ErpSettings erp;  // the `erp:` section (docs/enterprise.md)
 };
 

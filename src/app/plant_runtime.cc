@@ -9,6 +9,7 @@
 #include "api/http_server.h"
 #include "api/static_files.h"
 #include "app/enterprise_service.h"
+#include "app/energy_service.h"
 #include "app/operations_service.h"
 #include "app/security_setup.h"
 #include "data/current_value_updater.h"
@@ -78,6 +79,7 @@ struct PlantRuntime::Parts {
   std::unique_ptr<Historian> historian;
   std::unique_ptr<HistorianWriter> historian_writer;
   std::unique_ptr<OperationsService> operations;  // when work centres have rules
+  std::unique_ptr<EnergyService> energy;          // when energy or costs are configured
   std::unique_ptr<EnterpriseService> enterprise;  // orders, actuals outbox, ERP (app/enterprise_service.h)
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
@@ -218,6 +220,9 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     };
   }
   p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
+  // GET /api/v1/cost (app/energy_service.h).
+  GANTRY_ASSIGN_OR_RETURN(
+      p.energy, StartEnergyService(cfg, *p.historian, p.operations.get(), context.modules));
   context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
   // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
   GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));

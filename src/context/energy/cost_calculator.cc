@@ -9,9 +9,8 @@ namespace {
 constexpr std::string_view kNone = "(none)";
 
 bool InScope(const std::string& path, std::string_view scope) {
-  return path == scope ||
-         (path.size() > scope.size() && path.compare(0, scope.size(), scope) == 0 &&
-          path[scope.size()] == '/');
+  return path == scope || (path.size() > scope.size() &&
+                           path.compare(0, scope.size(), scope) == 0 && path[scope.size()] == '/');
 }
 
 double Hours(Duration d) {
@@ -149,7 +148,8 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       counting.insert(segs.begin()->first);
     } else if (order) {
       auto out = segs.find(line.output);
-      if (out != segs.end() && !out->second.empty()) counting.insert(line.output);
+      if (out != segs.end() && !out->second.empty())
+        counting.insert(line.output);
       else
         for (const auto& [wc, list] : segs)
           if (!list.empty()) counting.insert(wc);
@@ -181,7 +181,8 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       const WorkCentreRates rates =
           rates_it != config_.rates.end() ? rates_it->second : WorkCentreRates{};
       if (rates_it == config_.rates.end())
-        notes.insert("work centre " + wc + " has no rates under costs.work_centres: machine and "
+        notes.insert("work centre " + wc +
+                     " has no rates under costs.work_centres: machine and "
                      "labour cost 0");
       const bool counts = counting.count(wc) > 0;
       for (const ops::Segment& s : list) {
@@ -221,8 +222,7 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       GANTRY_ASSIGN_OR_RETURN(std::vector<MeterReading> readings,
                               sources.readings(meter.tag, from, to));
       MeterDeltas deltas = ComputeMeterDeltas(meter, readings);
-      report.meters.push_back(
-          {wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible});
+      report.meters.push_back({wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible});
       size_t si = 0, bi = 0;
       for (const EnergyDelta& d : deltas.deltas) {
         const Timestamp a = std::max(d.start, from), b = std::min(d.end, to);
@@ -246,8 +246,10 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
           const double kwh = d.kwh * static_cast<double>(next - t) / span;
           if (seg || !order) {
             CostTotals piece;
-            if (seg) piece.energy_kwh[static_cast<int>(seg->category)] = kwh;
-            else piece.unallocated_kwh = kwh;
+            if (seg)
+              piece.energy_kwh[static_cast<int>(seg->category)] = kwh;
+            else
+              piece.unallocated_kwh = kwh;
             if (band) {
               piece.kwh_by_band[band->band] = kwh;
               piece.energy_cost = kwh * band->price_per_kwh;
@@ -274,13 +276,14 @@ Result<OrderEnergyCost> CostCalculator::ForOrder(const std::string& order, Times
   const CostTotals& t = r.total;
   bool seen = t.scheduled_time > 0 || t.good > 0 || t.scrap > 0 || t.EnergyKwh() > 0;
   if (!seen)
-    return NotFound("order '" + order + "' has no closed interval between " +
-                    FormatIso8601(from) + " and " + FormatIso8601(to));
+    return NotFound("order '" + order + "' has no closed interval between " + FormatIso8601(from) +
+                    " and " + FormatIso8601(to));
   OrderEnergyCost out;
   out.order = order;
   out.currency = r.currency;
   out.energy_kwh = t.EnergyKwh();
-  for (int c = 0; c < ops::kStateCategoryCount; ++c) out.energy_kwh_by_category[c] = t.energy_kwh[c];
+  for (int c = 0; c < ops::kStateCategoryCount; ++c)
+    out.energy_kwh_by_category[c] = t.energy_kwh[c];
   out.energy_cost = t.energy_cost;
   out.material_cost = t.material_cost;
   out.machine_cost = t.machine_cost;

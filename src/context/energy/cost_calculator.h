@@ -3,9 +3,9 @@
 // standard costs and machine/labour rates, summed per order, product, day, line or work centre
 // and only then divided by the good quantity. Model and rules: docs/energy.md.
 //
-//   GANTRY_ASSIGN_OR_RETURN(CostCalculator calc, CostCalculator::Create(cfg.energy, cfg.operations));
-//   GANTRY_ASSIGN_OR_RETURN(CostReport r, calc.Compute("acme/plant1", from, to, CostGrouping::kDay, sources));
-//   std::string body = CostReportJson(r);
+//   GANTRY_ASSIGN_OR_RETURN(CostCalculator calc, CostCalculator::Create(cfg.energy,
+//   cfg.operations)); GANTRY_ASSIGN_OR_RETURN(CostReport r, calc.Compute("acme/plant1", from, to,
+//   CostGrouping::kDay, sources)); std::string body = CostReportJson(r);
 #pragma once
 
 #include <functional>
@@ -105,8 +105,8 @@ class CostCalculator {
 
   // Costs of the work centres under `scope` (a work centre, line, area, site or the enterprise
   // path) over [from, to), grouped by `by`. NotFound for a scope with no work centre.
-  Result<CostReport> Compute(std::string_view scope, Timestamp from, Timestamp to,
-                             CostGrouping by, const CostSources& sources) const;
+  Result<CostReport> Compute(std::string_view scope, Timestamp from, Timestamp to, CostGrouping by,
+                             const CostSources& sources) const;
   // One order's energy and cost over [from, to) (the order's run, or any range containing it)
   // across every work centre it ran on. NotFound when no interval of the order is in the range.
   Result<OrderEnergyCost> ForOrder(const std::string& order, Timestamp from, Timestamp to,

@@ -84,7 +84,8 @@ std::string OrderEnergyCostJson(const OrderEnergyCost& c) {
   out["labour_cost"] = Round6(c.labour_cost);
   out["total_cost"] = Round6(c.total_cost);
   out["good_quantity"] = c.good_quantity;
-  out["cost_per_good_unit"] = c.cost_per_good_unit ? json(Round6(*c.cost_per_good_unit)) : json(nullptr);
+  out["cost_per_good_unit"] =
+      c.cost_per_good_unit ? json(Round6(*c.cost_per_good_unit)) : json(nullptr);
   return out.dump(2);
 }
 

@@ -57,9 +57,10 @@ std::string ResolveWorkCentre(const ConfigNode& item, const ops::OperationsConfi
       if (wc == given || wc.substr(wc.rfind('/') + 1) == given) matches.push_back(wc);
   if (matches.size() == 1) return matches.front();
   if (matches.empty())
-    item.ErrorAt("work_centre", "expected a work centre declared under sites (a full path like "
-                                "acme/plant1/area/line/wc, or its name), got " +
-                                    QuoteForMessage(given));
+    item.ErrorAt("work_centre",
+                 "expected a work centre declared under sites (a full path like "
+                 "acme/plant1/area/line/wc, or its name), got " +
+                     QuoteForMessage(given));
   else
     item.ErrorAt("work_centre", "the name " + QuoteForMessage(given) +
                                     " is used by several work centres; give the full path");
@@ -76,7 +77,7 @@ double KwhPerUnit(const std::string& unit) {
 
 void ParseMeters(const ConfigNode& node, const EnergyParseContext& pc, EnergyCostConfig& cfg) {
   for (const ConfigNode& m : node.Items()) {
-    m.AllowKeys({"work_centre", "tag", "width", "max_step", "unit"});
+    m.AllowKeys({"work_centre", "tag", "width", "max_step", "unit", "resolution"});
     EnergyMeter meter;
     meter.work_centre = ResolveWorkCentre(m, *pc.operations);
     std::string tag = m.RequiredString("tag");
@@ -101,13 +102,16 @@ void ParseMeters(const ConfigNode& node, const EnergyParseContext& pc, EnergyCos
                     "; expected Wh, kWh or MWh (set the tag's unit, or the meter's unit)");
       continue;
     }
-    if (t->scaling.gain <= 0) {
-      m.ErrorAt("tag", "the meter tag's scale gain must be above 0");
+    // One register count in the tag's unit: the tag's scale gain, unless the meter says (a float
+    // register publishing fractional kWh needs e.g. resolution: 0.001).
+    const double resolution = m.Double("resolution", t->scaling.gain);
+    if (resolution <= 0) {
+      m.ErrorAt("resolution", "expected the energy of one register count, above 0");
       continue;
     }
-    meter.gain = t->scaling.gain;
+    meter.gain = resolution;
     meter.offset = t->scaling.offset;
-    meter.kwh_per_count = t->scaling.gain * per_unit;
+    meter.kwh_per_count = resolution * per_unit;
     if (!cfg.meters.emplace(meter.work_centre, meter).second)
       m.ErrorAt("work_centre", "work centre " + QuoteForMessage(meter.work_centre) +
                                    " has a meter already (one meter per work centre)");
@@ -122,8 +126,8 @@ void ParseTariffs(const ConfigNode& node, const EnergyParseContext& pc, EnergyCo
     tariff.currency = t.RequiredString("currency");
     auto cal = pc.operations->calendars.find(tariff.site);
     if (!tariff.site.empty() && cal == pc.operations->calendars.end()) {
-      t.ErrorAt("site", "expected a site declared under sites, got " +
-                            QuoteForMessage(tariff.site));
+      t.ErrorAt("site",
+                "expected a site declared under sites, got " + QuoteForMessage(tariff.site));
       continue;
     }
     if (cal != pc.operations->calendars.end()) tariff.time_zone = cal->second.time_zone;
@@ -143,8 +147,10 @@ void ParseTariffs(const ConfigNode& node, const EnergyParseContext& pc, EnergyCo
         band.all_day = false;
         for (auto [key, field] : {std::pair{"start", &band.start}, std::pair{"end", &band.end}}) {
           std::optional<Duration> d = ParseClock(b.String(key));
-          if (!d) b.ErrorAt(key, "expected a local time \"HH:MM\" from 00:00 to 24:00");
-          else *field = *d;
+          if (!d)
+            b.ErrorAt(key, "expected a local time \"HH:MM\" from 00:00 to 24:00");
+          else
+            *field = *d;
         }
         if (band.start == band.end) b.ErrorAt("end", "expected an end different from the start");
       }
@@ -152,8 +158,9 @@ void ParseTariffs(const ConfigNode& node, const EnergyParseContext& pc, EnergyCo
       tariff.bands.push_back(std::move(band));
     }
     if (!has_base)
-      t.ErrorAt("bands", "expected a band without days, start and end (the base price of every "
-                         "hour no other band covers)");
+      t.ErrorAt("bands",
+                "expected a band without days, start and end (the base price of every "
+                "hour no other band covers)");
     if (!tariff.site.empty() && !cfg.tariffs.emplace(tariff.site, tariff).second)
       t.ErrorAt("site", "site " + QuoteForMessage(tariff.site) + " has a tariff already");
   }
@@ -230,7 +237,7 @@ EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const EnergyParse
                                     QuoteForMessage(cfg.currency) +
                                     "; expected one currency for the plant");
   }
-  if (cfg.currency.empty() && !cfg.empty()) {
+  if (cfg.currency.empty() && (!cfg.rates.empty() || !cfg.materials.empty())) {
     ConfigNode where = costs.IsPresent() ? costs : energy;
     where.ErrorAt("currency", "expected a currency (costs.currency or a tariff's currency)");
   }

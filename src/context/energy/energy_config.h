@@ -29,18 +29,18 @@ struct EnergyMeter {
   uint64_t max_step = 0;       // largest plausible rise in raw counts; 0 = range / 2
   double kwh_per_count = 1.0;  // energy of one raw count (from the tag's unit and scale gain)
   double offset = 0.0;         // the tag's scale offset (raw = (value - offset) / gain)
-  double gain = 1.0;           // the tag's scale gain
+  double gain = 1.0;           // one raw count in the tag's unit (`resolution`, default the gain)
 };
 
 // A time-of-use band: a price for the local hours [start, end) of the selected weekdays. A band
 // with no days and no hours covers every instant (the base price).
 struct TariffBand {
-  std::string name;               // "peak"
-  double price_per_kwh = 0;       // in the tariff's currency
-  uint8_t weekdays = 0x7f;        // bit d = local weekday d (0 Sunday .. 6 Saturday)
-  Duration start = 0;             // local time of day
-  Duration end = kDay;            // local time of day; end <= start runs past midnight
-  bool all_day = true;            // no start/end given
+  std::string name;          // "peak"
+  double price_per_kwh = 0;  // in the tariff's currency
+  uint8_t weekdays = 0x7f;   // bit d = local weekday d (0 Sunday .. 6 Saturday)
+  Duration start = 0;        // local time of day
+  Duration end = kDay;       // local time of day; end <= start runs past midnight
+  bool all_day = true;       // no start/end given
 };
 
 // A site's tariff; the first band (in configuration order) covering an instant prices it.
@@ -53,7 +53,7 @@ struct TariffConfig {
 
 struct MaterialConfig {
   std::string id;
-  std::string unit;         // "pcs", "kg" (for people, not checked)
+  std::string unit;          // "pcs", "kg" (for people, not checked)
   double standard_cost = 0;  // per unit of the material
 };
 
@@ -70,13 +70,15 @@ struct WorkCentreRates {
 };
 
 struct EnergyCostConfig {
-  std::string currency;                            // one currency for tariffs, materials, rates
-  std::map<std::string, EnergyMeter> meters;       // by work-centre path
-  std::map<std::string, TariffConfig> tariffs;     // by site name
+  std::string currency;                             // one currency for tariffs, materials, rates
+  std::map<std::string, EnergyMeter> meters;        // by work-centre path
+  std::map<std::string, TariffConfig> tariffs;      // by site name
   std::map<std::string, MaterialConfig> materials;  // by id
-  std::map<std::string, ProductCost> products;     // by product id
-  std::map<std::string, WorkCentreRates> rates;    // by work-centre path
-  bool empty() const { return meters.empty() && tariffs.empty() && rates.empty() && products.empty(); }
+  std::map<std::string, ProductCost> products;      // by product id
+  std::map<std::string, WorkCentreRates> rates;     // by work-centre path
+  bool empty() const {
+    return meters.empty() && tariffs.empty() && rates.empty() && products.empty();
+  }
 };
 
 // What the parser needs from the rest of the configuration.
@@ -93,7 +95,8 @@ struct EnergyParseContext {
 EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const EnergyParseContext& context);
 
 // The same against the plant's tag list (the one-line hook in app/plant_config.cc).
-EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const ops::OperationsConfig& operations,
+EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root,
+                                       const ops::OperationsConfig& operations,
                                        const std::vector<TagConfig>& tags);
 
 // The top-level keys this parser owns, for the root's AllowKeys.

@@ -1,4 +1,5 @@
 #include "context/energy/energy_config.h"
+#include "context/energy/energy_meter.h"
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,19 @@ TEST(EnergyConfig, ScaledWhRegisterGivesKwhPerCountFromTheTagsGain) {
   EXPECT_EQ(t.bands[0].start, 8 * kHour);
 }
 
+TEST(EnergyConfig, FloatRegisterInKwhNeedsItsResolutionToKeepFractions) {
+  Parsed p = Parse(R"(energy:
+  meters: [{work_centre: capper, tag: acme/p/a/l/filler/energy_kwh, resolution: 0.0001, unit: MWh}]
+)");
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  const EnergyMeter& m = p.config.meters.at("acme/p/a/l/capper");
+  EXPECT_DOUBLE_EQ(m.gain, 0.0001);
+  EXPECT_DOUBLE_EQ(m.kwh_per_count, 0.1);  // 0.0001 MWh
+  MeterDeltas d = ComputeMeterDeltas(m, {{0, 1.2345, false}, {kSecond, 1.2350, false}});
+  ASSERT_EQ(d.deltas.size(), 1u);
+  EXPECT_NEAR(d.deltas[0].kwh, 0.5, 1e-9);
+}
+
 TEST(EnergyConfig, UnknownMeterTagIsRejectedWithFileLineAndKey) {
   Parsed p = Parse(R"(energy:
   meters: [{work_centre: filler, tag: power_meter}]
@@ -102,8 +116,7 @@ costs:
   EXPECT_NE(m.find("energy.tariffs[0].bands: expected a band without days"), std::string::npos)
       << m;
   EXPECT_NE(m.find("bands[0].end: expected a local time"), std::string::npos) << m;
-  EXPECT_NE(m.find("costs.work_centres[0].work_centre: expected a work centre"),
-            std::string::npos)
+  EXPECT_NE(m.find("costs.work_centres[0].work_centre: expected a work centre"), std::string::npos)
       << m;
   EXPECT_NE(m.find("expected a material declared under costs.materials"), std::string::npos) << m;
   EXPECT_NE(m.find("expected one currency for the plant"), std::string::npos) << m;

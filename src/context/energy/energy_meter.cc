@@ -19,9 +19,8 @@ MeterDeltas ComputeMeterDeltas(const EnergyMeter& meter,
   for (const MeterReading& r : readings) {
     if (have_last && r.time < last_good) continue;  // out of order: the register cannot go back
     // Back to raw counts, so that the rollover arithmetic works on the register's own integers.
-    const double raw = r.bad || !std::isfinite(r.value)
-                           ? -1.0
-                           : std::round((r.value - meter.offset) / meter.gain);
+    const double raw =
+        r.bad || !std::isfinite(r.value) ? -1.0 : std::round((r.value - meter.offset) / meter.gain);
     ops::CounterStep step = tracker.UpdateRaw(raw, r.bad || raw < 0);
     if (step.event == ops::CounterEvent::kIgnoredBad) continue;
     if (step.event == ops::CounterEvent::kRollover) ++out.rollovers;

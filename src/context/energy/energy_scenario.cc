@@ -23,17 +23,16 @@ std::vector<std::vector<std::string>> CsvLines(const std::string& text) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = Trim(std::string_view(text).substr(
-        pos, nl == std::string::npos ? std::string::npos : nl - pos));
+    std::string_view line = Trim(
+        std::string_view(text).substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
     pos = nl == std::string::npos ? text.size() : nl + 1;
     if (line.empty() || line.front() == '#') continue;
     std::vector<std::string> fields;
     size_t start = 0;
     for (;;) {
       size_t comma = line.find(',', start);
-      fields.emplace_back(Trim(line.substr(start, comma == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : comma - start)));
+      fields.emplace_back(Trim(line.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }
@@ -107,8 +106,10 @@ Result<EnergyScenario> LoadEnergyScenario(std::string_view text, const std::stri
     query.order = q.String("order");
     for (auto [key, field] : {std::pair{"from", &query.from}, std::pair{"to", &query.to}}) {
       Result<Timestamp> t = ParseTimestamp(q.RequiredString(key));
-      if (t.ok()) *field = *t;
-      else q.ErrorAt(key, "expected a time (ISO 8601): " + t.status().message());
+      if (t.ok())
+        *field = *t;
+      else
+        q.ErrorAt(key, "expected a time (ISO 8601): " + t.status().message());
     }
     for (const auto& [path, value] : q["expected"].Entries())
       query.expected.emplace_back(path, value.AsString());
@@ -133,7 +134,8 @@ Result<EnergyScenario> LoadEnergyScenario(std::string_view text, const std::stri
     auto where = [&](const std::string& m) {
       return InvalidArgument(file_name + ": orders line " + std::to_string(line) + ": " + m);
     };
-    if (f.size() < 3) return where("expected timestamp,work_centre,action[,order,product,operator]");
+    if (f.size() < 3)
+      return where("expected timestamp,work_centre,action[,order,product,operator]");
     Result<Timestamp> t = ParseTimestamp(f[0]);
     if (!t.ok()) return where(t.status().message());
     std::string wc;
@@ -143,8 +145,8 @@ Result<EnergyScenario> LoadEnergyScenario(std::string_view text, const std::stri
     Result<ops::OrderTransition::Action> a = ActionFromName(f[2]);
     if (!a.ok()) return where(a.status().message());
     auto field = [&](size_t i) { return i < f.size() ? f[i] : std::string(); };
-    GANTRY_RETURN_IF_ERROR(s.engine->ApplyOrderTransition(
-        {wc, *t, *a, field(3), field(4), field(5), 0}));
+    GANTRY_RETURN_IF_ERROR(
+        s.engine->ApplyOrderTransition({wc, *t, *a, field(3), field(4), field(5), 0}));
   }
   std::map<std::string, const EnergyMeter*> meter_tags;
   for (const auto& [wc, m] : s.calculator->config().meters) meter_tags[m.tag] = &m;
@@ -192,7 +194,8 @@ CostSources ScenarioSources(const EnergyScenario& s) {
 Result<std::string> RunScenarioQuery(const EnergyScenario& s, const ScenarioQuery& q) {
   CostSources sources = ScenarioSources(s);
   if (!q.order.empty()) {
-    GANTRY_ASSIGN_OR_RETURN(OrderEnergyCost o, s.calculator->ForOrder(q.order, q.from, q.to, sources));
+    GANTRY_ASSIGN_OR_RETURN(OrderEnergyCost o,
+                            s.calculator->ForOrder(q.order, q.from, q.to, sources));
     return OrderEnergyCostJson(o);
   }
   std::optional<CostGrouping> by = CostGroupingFromName(q.by);

@@ -18,8 +18,23 @@ Result<std::vector<MeterReading>> HistorianMeterReadings(historian::Historian& s
   std::vector<MeterReading> out;
   std::optional<historian::SeriesId> series = store.FindSeries(tag);
   if (!series) return out;
-  GANTRY_ASSIGN_OR_RETURN(std::optional<historian::Point> before, store.LastBefore(*series, from));
-  if (before) out.push_back(FromPoint(*before));
+  // The last reading at or before `from`: looked for in growing windows with ReadRaw (one hour,
+  // a day, a month), which is cheap for a meter polled every few seconds. (Historian::LastBefore
+  // returned a garbage point for samples still in the memtable when this was written.)
+  for (Duration back : {kHour, kDay, 31 * kDay}) {
+    std::optional<historian::Point> last;
+    std::optional<historian::RawCursor> c;
+    do {
+      GANTRY_ASSIGN_OR_RETURN(historian::RawPage page,
+                              store.ReadRaw(*series, from - back, from + 1, 65536, c));
+      if (!page.points.empty()) last = page.points.back();
+      c = page.next;
+    } while (c);
+    if (last) {
+      out.push_back(FromPoint(*last));
+      break;
+    }
+  }
   std::optional<historian::RawCursor> cursor;
   do {
     GANTRY_ASSIGN_OR_RETURN(historian::RawPage page,

@@ -2,8 +2,9 @@
 // with bands in local wall-clock time of the site's IANA zone (DST included). A range is split
 // exactly at every band change, so energy in a stretch is priced piece by piece.
 //
-//   GANTRY_ASSIGN_OR_RETURN(TimeOfUseTariff tariff, TimeOfUseTariff::Create(config.tariffs["plant1"]));
-//   for (const TariffPiece& p : tariff.Split(from, to)) cost += p.price_per_kwh * kwh_in(p);
+//   GANTRY_ASSIGN_OR_RETURN(TimeOfUseTariff tariff,
+//   TimeOfUseTariff::Create(config.tariffs["plant1"])); for (const TariffPiece& p :
+//   tariff.Split(from, to)) cost += p.price_per_kwh * kwh_in(p);
 #pragma once
 
 #include <string>

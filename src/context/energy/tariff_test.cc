@@ -52,7 +52,8 @@ TEST(Tariff, NightBandRunsPastMidnightIntoTheNextDay) {
   TariffConfig c;
   c.site = "p";
   c.time_zone = "UTC";
-  c.bands = {TariffBand{"night", 0.10, 0x7f, 22 * kHour, 6 * kHour, false}, TariffBand{"day", 0.25}};
+  c.bands = {TariffBand{"night", 0.10, 0x7f, 22 * kHour, 6 * kHour, false},
+             TariffBand{"day", 0.25}};
   TimeOfUseTariff t = TimeOfUseTariff::Create(c).value();
   std::vector<TariffPiece> p = t.Split(T("2026-01-05T20:00:00Z"), T("2026-01-06T08:00:00Z"));
   ASSERT_EQ(p.size(), 3u);

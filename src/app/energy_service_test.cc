@@ -1,0 +1,175 @@
+// The running plant's energy answers end to end: samples through the operations service into its
+// event store, meter readings in a real historian, the cost calculator over both.
+#include "app/energy_service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "app/operations_service.h"
+#include "core/config_node.h"
+#include "data/historian/historian.h"
+
+namespace gantry {
+namespace {
+
+namespace fs = std::filesystem;
+using ops::OrderTransition;
+
+Timestamp T(const char* iso) {
+  return ParseTimestamp(iso).value();
+}
+
+constexpr const char* kWc = "acme/p/a/l/m";
+
+constexpr const char* kPlant = R"(enterprise: acme
+sites:
+  - name: p
+    timezone: UTC
+    areas:
+      - name: a
+        lines:
+          - name: l
+            work_centres:
+              - name: m
+                state: {word: state}
+                counters: {good: good, reject: reject}
+energy:
+  meters: [{work_centre: m, tag: energy_kwh, resolution: 0.001}]  # a float register in kWh
+  tariffs: [{site: p, currency: EUR, bands: [{name: flat, price: 0.20}]}]
+costs:
+  materials: [{id: preform, cost: 0.10}]
+  products: [{id: P-17, bom: [{material: preform, quantity: 1}]}]
+  work_centres: [{work_centre: m, machine_rate: 60}]
+)";
+
+class EnergyPlant : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gantry_energy_service_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
+    ops::OperationsConfig plant = ops::ParseOperationsConfig(doc.Root());
+    TagConfig meter;
+    meter.path = std::string(kWc) + "/energy_kwh";
+    meter.unit = "kWh";
+    ctx::EnergyCostConfig energy = ctx::ParseEnergyCostConfig(doc.Root(), plant, {meter});
+    ASSERT_TRUE(doc.Finish().ok()) << doc.Finish().ToString();
+    clock_.Set(T("2026-01-05T06:00:00Z"));
+    historian_ = historian::Historian::Open((dir_ / "historian").string(), {}, clock_).value();
+    ASSERT_TRUE(historian_->BindTag(kMeterId, meter.path).ok());
+    std::map<std::string, TagId> ids = {{std::string(kWc) + "/state", 0},
+                                        {std::string(kWc) + "/good", 1},
+                                        {std::string(kWc) + "/reject", 2}};
+    ops_ = OperationsService::Create(
+               plant,
+               [ids](std::string_view p) -> std::optional<TagId> {
+                 auto it = ids.find(std::string(p));
+                 if (it == ids.end()) return std::nullopt;
+                 return it->second;
+               },
+               bus_, dir_.string(), clock_)
+               .value();
+    energy_ = EnergyService::Create(energy, plant, *historian_, ops_.get()).value();
+  }
+  void TearDown() override {
+    energy_.reset();
+    ops_.reset();
+    historian_.reset();
+    fs::remove_all(dir_);
+  }
+  void Put(TagId id, const char* iso, double v) {
+    bus_.Publish({Sample{id, T(iso), Value(v), Quality::Good()}});
+  }
+  void Meter(const char* iso, double kwh) {
+    std::vector<Sample> s = {Sample{kMeterId, T(iso), Value(kwh), Quality::Good()}};
+    ASSERT_TRUE(historian_->Append(s).ok());
+  }
+  // Order 4711 (P-17) 06:00-06:45: producing 06:00-06:20 (12 kW), jam 06:20-06:30 (3 kW),
+  // producing 06:30-06:45 (12 kW); 250 good, 5 scrap.
+  void RunOrder4711() {
+    ASSERT_TRUE(ops_->ApplyOrder({kWc, T("2026-01-05T06:00:00Z"), OrderTransition::Action::kStart,
+                                  "4711", "P-17", "anna", 0},
+                                 "anna")
+                    .ok());
+    Put(0, "2026-01-05T06:00:00Z", 1);
+    Put(1, "2026-01-05T06:00:00Z", 0);
+    Put(2, "2026-01-05T06:00:00Z", 0);
+    Put(1, "2026-01-05T06:20:00Z", 100);
+    Put(0, "2026-01-05T06:20:00Z", 5);
+    Put(0, "2026-01-05T06:30:00Z", 1);
+    Put(1, "2026-01-05T06:45:00Z", 250);
+    Put(2, "2026-01-05T06:45:00Z", 5);
+    Meter("2026-01-05T06:00:00Z", 100.0);
+    Meter("2026-01-05T06:20:00Z", 104.0);
+    Meter("2026-01-05T06:30:00Z", 104.5);
+    Meter("2026-01-05T06:45:00Z", 107.5);
+    Meter("2026-01-05T07:00:00Z", 108.0);  // idle after the order: 2 kW
+    ops_->Pump();
+    clock_.Set(T("2026-01-05T06:40:00Z"));
+    ASSERT_TRUE(ops_->CloseUpTo(T("2026-01-05T06:40:00Z")).ok());
+    ASSERT_TRUE(ops_->ApplyOrder({kWc, T("2026-01-05T06:45:00Z"),
+                                  OrderTransition::Action::kComplete, "", "", "", 0},
+                                 "anna")
+                    .ok());
+    Put(0, "2026-01-05T06:45:00Z", 2);
+    ops_->Pump();
+    clock_.Set(T("2026-01-05T07:00:00Z"));
+    ASSERT_TRUE(ops_->CloseUpTo(T("2026-01-05T07:00:00Z")).ok());
+  }
+
+  static constexpr TagId kMeterId = 3;
+  fs::path dir_;
+  ManualClock clock_;
+  TagBus bus_;
+  std::unique_ptr<historian::Historian> historian_;
+  std::unique_ptr<OperationsService> ops_;
+  std::unique_ptr<EnergyService> energy_;
+};
+
+TEST_F(EnergyPlant, CompletedOrderCarriesItsEnergyAndCostPerGoodUnit) {
+  RunOrder4711();
+  // 7 kWh producing + 0.5 kWh jam = 7.5 kWh x 0.20 = 1.50 EUR; 255 produced x 0.10 = 25.50 EUR;
+  // 45 min x 60 EUR/h = 45 EUR. 72.00 EUR / 250 good = 0.288 EUR per bottle.
+  Result<ctx::OrderEnergyCost> o = energy_->ForOrder("4711");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_NEAR(o->energy_kwh, 7.5, 1e-9);
+  EXPECT_NEAR(o->energy_kwh_by_category[static_cast<int>(ops::StateCategory::kProducing)], 7.0,
+              1e-9);
+  EXPECT_NEAR(o->energy_kwh_by_category[static_cast<int>(ops::StateCategory::kUnplannedDowntime)],
+              0.5, 1e-9);
+  EXPECT_NEAR(o->energy_cost, 1.5, 1e-9);
+  EXPECT_NEAR(o->material_cost, 25.5, 1e-9);
+  EXPECT_NEAR(o->machine_cost, 45.0, 1e-9);
+  EXPECT_EQ(o->good_quantity, 250u);
+  ASSERT_TRUE(o->cost_per_good_unit);
+  EXPECT_NEAR(*o->cost_per_good_unit, 0.288, 1e-9);
+  EXPECT_EQ(o->currency, "EUR");
+  EXPECT_EQ(energy_->ForOrder("4712").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EnergyPlant, CostJsonByOrderSeparatesTheOrderFromTheIdleTailAfterIt) {
+  RunOrder4711();
+  Result<std::string> body =
+      energy_->CostJson("acme/p", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"), "order");
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  nlohmann::json j = nlohmann::json::parse(*body);
+  EXPECT_NEAR(j["groups"]["4711"]["energy_kwh"]["total"].get<double>(), 7.5, 1e-9);
+  EXPECT_NEAR(j["groups"]["(none)"]["energy_kwh"]["idle"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(j["groups"]["(none)"]["cost_per_good_unit"], nullptr);
+  EXPECT_NEAR(j["groups"]["(none)"]["machine_cost"].get<double>(), 15.0, 1e-9);
+  EXPECT_NEAR(j["total"]["energy_kwh"]["total"].get<double>(), 8.0, 1e-9);
+  EXPECT_NEAR(j["total"]["energy_cost"].get<double>(), 1.6, 1e-9);
+  EXPECT_EQ(energy_->CostJson("acme/q", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"), "day")
+                .status()
+                .code(),
+            StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gantry

@@ -1,11 +1,29 @@
-// OPC UA decode-only benchmark: data-change notifications per second out of a PublishResponse
+// OPC UA benchmarks. Decode-only: data-change notifications per second out of a PublishResponse
 // body, as the client receives it after chunk assembly. Target (issue #7): >= 5 M/s per core.
+// End to end (BM_EndToEnd/items/period_ms, needs node and tests/interop/node_modules): node-opcua
+// serves 10 000 Doubles that all change every period (100 ms or 1 s); Gantry's OpcUaConnector subscribes to all of them and
+// publishes samples to a counting sink. Reports notifications/s received, latency (receipt minus
+// the server's source timestamp), and CPU per notification of Gantry (this process) and of the
+// server (the node child).
 //   cmake --preset bench && cmake --build build/bench --target bench_opcua &&
 //   build/bench/bench/bench_opcua
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "field/opcua/interop_peer.h"
+#include "field/opcua/opcua_connector.h"
 #include "field/opcua/subscription_services.h"
 
 namespace gantry::opcua {
@@ -53,6 +71,151 @@ void BM_DecodeDataChanges(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(body.size()) * state.iterations());
 }
 BENCHMARK(BM_DecodeDataChanges)->Args({1000, 0})->Args({1000, 1})->Args({10000, 0});
+
+// Counts samples; keeps the latency of each Good one (receipt minus source timestamp).
+class CountingSink final : public SampleSink {
+ public:
+  void Publish(std::vector<Sample> batch) override {
+    const Timestamp now = SystemClock::Instance().Now();
+    std::lock_guard lock(mutex_);
+    for (const Sample& s : batch) {
+      if (!s.quality.IsGood()) continue;
+      ++good_;
+      if (s.tag < seen_.size() && !seen_[s.tag]) {
+        seen_[s.tag] = true;
+        ++distinct_;
+      }
+      if (recording_) latencies_.push_back(now - s.time);
+    }
+  }
+  explicit CountingSink(size_t tags) : seen_(tags, false) {}
+  size_t distinct() {
+    std::lock_guard lock(mutex_);
+    return distinct_;
+  }
+  uint64_t good() {
+    std::lock_guard lock(mutex_);
+    return good_;
+  }
+  void Record(bool on) {
+    std::lock_guard lock(mutex_);
+    recording_ = on;
+  }
+  std::vector<Duration> Latencies() {
+    std::lock_guard lock(mutex_);
+    return latencies_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<bool> seen_;
+  size_t distinct_ = 0;
+  uint64_t good_ = 0;
+  bool recording_ = false;
+  std::vector<Duration> latencies_;
+};
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds (user + system) of this process's child processes that are still running: the
+// node-opcua server.
+double ChildCpuSeconds() {
+  double total = 0;
+  std::ifstream children("/proc/self/task/" + std::to_string(getpid()) + "/children");
+  int pid = 0;
+  while (children >> pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string f;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14) utime = std::stoll(f);
+      if (i == 15) stime = std::stoll(f);
+    }
+    total += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return total;
+}
+
+void BM_EndToEnd(benchmark::State& state) {
+  const int items = static_cast<int>(state.range(0));
+  const int period_ms = static_cast<int>(state.range(1));
+  const int seconds = 10;
+  setenv("GANTRY_OPCUA_BENCH_ITEMS", std::to_string(items).c_str(), 1);
+  setenv("GANTRY_OPCUA_BENCH_PERIOD_MS", std::to_string(period_ms).c_str(), 1);
+  testing::OpcUaPeer peer(std::chrono::seconds(180));
+  if (!peer.ready()) {
+    state.SkipWithError(peer.why_not().c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
+  OpcUaDeviceConfig device;
+  device.name = "bench";
+  device.endpoint_url = peer.endpoint_url();
+  device.timeout = 30 * kSecond;  // creating 10 000 items takes node-opcua a while
+  device.publishing_interval = period_ms * kMillisecond;
+  std::vector<TagId> ids;
+  for (int i = 0; i < items; ++i) {
+    OpcUaPoint p;
+    p.tag.path = "bench/item" + std::to_string(i);
+    p.node_id = NodeId::Text(peer.namespace_index(), "Bench." + std::to_string(i));
+    p.sampling_interval = period_ms * kMillisecond;
+    device.points.push_back(std::move(p));
+    ids.push_back(static_cast<TagId>(i));
+  }
+  CountingSink sink(static_cast<size_t>(items));
+  for (auto _ : state) {
+    OpcUaConnector connector(device, ids, sink, SystemClock::Instance());
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!connector.Start().ok()) state.SkipWithError("connector did not start");
+    while (sink.distinct() < static_cast<size_t>(items) &&
+           std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const double setup_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (sink.distinct() < static_cast<size_t>(items)) state.SkipWithError("not every item arrived");
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // settle
+    const uint64_t n0 = sink.good(), p0 = connector.Health().polls_ok;
+    const double self0 = SelfCpuSeconds(), child0 = ChildCpuSeconds();
+    const auto w0 = std::chrono::steady_clock::now();
+    sink.Record(true);
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    sink.Record(false);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    const double self_cpu = SelfCpuSeconds() - self0, child_cpu = ChildCpuSeconds() - child0;
+    const double received = static_cast<double>(sink.good() - n0);
+    const double publishes = static_cast<double>(connector.Health().polls_ok - p0);
+    connector.Stop();
+    std::vector<Duration> lat = sink.Latencies();
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double q) {
+      return lat.empty() ? 0.0
+                         : static_cast<double>(lat[static_cast<size_t>(q * (lat.size() - 1))]) /
+                               kMillisecond;
+    };
+    state.counters["setup_s"] = setup_s;
+    state.counters["notif_per_s"] = received / wall;
+    state.counters["publish_answers_per_s"] = publishes / wall;
+    state.counters["offered_per_s"] = items * 1000.0 / period_ms;
+    state.counters["gantry_cpu_us_per_notif"] = received > 0 ? self_cpu * 1e6 / received : 0;
+    state.counters["server_cpu_us_per_notif"] = received > 0 ? child_cpu * 1e6 / received : 0;
+    state.counters["gantry_cpu_pct"] = 100 * self_cpu / wall;
+    state.counters["server_cpu_pct"] = 100 * child_cpu / wall;
+    state.counters["lat_p50_ms"] = pct(0.5);
+    state.counters["lat_p99_ms"] = pct(0.99);
+  }
+}
+BENCHMARK(BM_EndToEnd)->Args({10000, 100})->Args({10000, 1000})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gantry::opcua

@@ -295,6 +295,26 @@ HttpReply Aggregated(historian::Historian& store, historian::SeriesId series,
 
 }  // namespace
 
+std::string HistorianMetricsText(const historian::Historian& store) {
+  const historian::HistorianStats s = store.stats();
+  std::string out;
+  auto line = [&](const char* name, const char* type, uint64_t v) {
+    out +=
+        std::string("# TYPE ") + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
+  };
+  line("gantry_historian_samples_stored_total", "counter", s.samples_appended);
+  line("gantry_historian_samples_refused_disk_floor_total", "counter",
+       s.samples_refused_disk_floor);
+  line("gantry_historian_disk_floor_alarm", "gauge", s.disk_floor_alarm ? 1 : 0);
+  line("gantry_historian_wal_syncs_total", "counter", s.wal_syncs);
+  line("gantry_historian_chunks_sealed_total", "counter", s.chunks_sealed);
+  line("gantry_historian_chunks_expired_total", "counter", s.chunks_expired);
+  line("gantry_historian_chunks_summarised_total", "counter", s.chunks_summarised);
+  line("gantry_historian_chunks_packed_total", "counter", s.chunks_packed);
+  line("gantry_historian_chunks_compacted_total", "counter", s.chunks_compacted);
+  return out;
+}
+
 std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view method,
                                       const RequestTarget& t, Timestamp now) {
   std::string_view p = t.path;

@@ -3,7 +3,8 @@
 //
 //   /api/v1/tags/acme/.../filler/speed/history?from=2026-11-22T06:00:00Z&to=...&agg=mean&interval=1h
 //   /api/v1/tags/acme/.../filler/speed/history?from=...&limit=1000&cursor=...&format=csv
-//   /api/v1/tags/acme/.../filler/speed/history?at=2026-11-22T06:30:00Z   (last before + interpolated)
+//   /api/v1/tags/acme/.../filler/speed/history?at=2026-11-22T06:30:00Z   (last before +
+//   interpolated)
 // Role: viewer (read-only). Raw ranges whose samples have expired answer 410 (wholly) or carry
 // raw_expired_before (partly); aggregate buckets that kept summaries cannot answer carry
 // raw_expired: true and no value (docs/formats/historian.md, "Retention").
@@ -11,6 +12,8 @@
 
 #include <optional>
 #include <string_view>
+
+#include <string>
 
 #include "api/api_routes.h"
 #include "api/url.h"
@@ -21,5 +24,10 @@ namespace gantry {
 // `now` is used for the default range (the last hour).
 std::optional<HttpReply> RouteHistory(const ApiContext& ctx, std::string_view method,
                                       const RequestTarget& t, Timestamp now);
+
+// The historian's counters for /metrics (Prometheus text, "# TYPE" lines included): samples
+// stored and refused at the disk floor, the floor alarm (1 while free space is below the floor),
+// chunks expired, summarised, packed and compacted. Push it onto ApiContext::metrics.
+std::string HistorianMetricsText(const historian::Historian& store);
 
 }  // namespace gantry

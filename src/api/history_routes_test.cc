@@ -108,6 +108,13 @@ TEST_F(HistoryRoute, AtGivesTheLastValueBeforeAndTheInterpolatedValue) {
   EXPECT_EQ(json::parse(Get("at=1763769600&agg=mean&interval=1h").body)["parameter"], "at");
 }
 
+TEST_F(HistoryRoute, MetricsCarryTheDiskFloorAlarmAndCounters) {
+  const std::string m = HistorianMetricsText(*store_);
+  EXPECT_NE(m.find("gantry_historian_samples_stored_total 5760\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("gantry_historian_disk_floor_alarm 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("# TYPE gantry_historian_chunks_packed_total counter"), std::string::npos);
+}
+
 TEST_F(HistoryRoute, ExpiredRawDataIsSaidAndAggregatesStillAnswer) {
   ASSERT_TRUE(store_->Maintain().ok());  // days 0-1 are past keep_raw (2 days)
   HttpReply gone = Get("from=2025-11-22T00:00:00Z&to=2025-11-22T06:00:00Z");

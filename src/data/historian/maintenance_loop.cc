@@ -25,6 +25,11 @@ void MaintenanceLoop::Run() {
     lock.unlock();
     const Status st = historian_.Maintain();
     if (!st.ok()) spdlog::error("historian maintenance: {}", st.ToString());
+    const HistorianStats s = historian_.stats();
+    if (s.disk_floor_alarm) {  // repeated every interval while it lasts: never silent
+      spdlog::error("historian {}: free disk space below the floor; {} samples refused so far",
+                    historian_.dir(), s.samples_refused_disk_floor);
+    }
     lock.lock();
   }
 }

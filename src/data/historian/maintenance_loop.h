@@ -1,5 +1,6 @@
 // Runs Historian::Maintain() on its own thread every `interval` (retention, compaction of late
-// chunks, zstd packing of cold chunks), logging failures; stops and joins on destruction.
+// chunks, zstd packing of cold chunks), logging failures and, while it lasts, the disk floor
+// alarm; stops and joins on destruction.
 //
 //   historian::MaintenanceLoop loop(*store, 10 * kMinute);   // owned beside the store
 #pragma once

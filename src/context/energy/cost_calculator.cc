@@ -185,8 +185,12 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
                      " has no rates under costs.work_centres: machine and "
                      "labour cost 0");
       const bool counts = counting.count(wc) > 0;
-      for (const ops::Segment& s : list) {
-        CostTotals t;
+      // One accumulator per segment: rates, units and materials first, then its energy; each is
+      // added to its group once (the group key costs a time-zone lookup for by=day).
+      std::vector<CostTotals> per_segment(list.size());
+      for (size_t i = 0; i < list.size(); ++i) {
+        const ops::Segment& s = list[i];
+        CostTotals& t = per_segment[i];
         if (s.category != ops::StateCategory::kNotScheduled) {
           t.scheduled_time = s.length();
           t.machine_cost = rates.machine_per_hour * Hours(s.length());
@@ -208,7 +212,6 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
             }
           }
         }
-        add(key_of(&s, wc, s.start), t);
       }
 
       // Energy: each delta spread evenly over its reading interval, cut at every segment and
@@ -216,49 +219,55 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       auto meter_it = config_.meters.find(wc);
       if (meter_it == config_.meters.end()) {
         notes.insert("work centre " + wc + " has no meter under energy.meters: energy 0");
-        continue;
-      }
-      const EnergyMeter& meter = meter_it->second;
-      GANTRY_ASSIGN_OR_RETURN(std::vector<MeterReading> readings,
-                              sources.readings(meter.tag, from, to));
-      MeterDeltas deltas = ComputeMeterDeltas(meter, readings);
-      report.meters.push_back({wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible});
-      size_t si = 0, bi = 0;
-      for (const EnergyDelta& d : deltas.deltas) {
-        const Timestamp a = std::max(d.start, from), b = std::min(d.end, to);
-        if (a >= b || d.kwh == 0) continue;
-        const double span = static_cast<double>(d.end - d.start);
-        for (Timestamp t = a; t < b;) {
-          while (si < list.size() && list[si].end <= t) ++si;
-          while (bi < bands.size() && bands[bi].end <= t) ++bi;
-          Timestamp next = b;
-          const ops::Segment* seg = nullptr;
-          if (si < list.size()) {
-            if (list[si].start <= t) {
-              seg = &list[si];
-              next = std::min(next, list[si].end);
-            } else {
-              next = std::min(next, list[si].start);
+      } else {
+        const EnergyMeter& meter = meter_it->second;
+        GANTRY_ASSIGN_OR_RETURN(std::vector<MeterReading> readings,
+                                sources.readings(meter.tag, from, to));
+        MeterDeltas deltas = ComputeMeterDeltas(meter, readings);
+        report.meters.push_back(
+            {wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible});
+        size_t si = 0, bi = 0;
+        for (const EnergyDelta& d : deltas.deltas) {
+          const Timestamp a = std::max(d.start, from), b = std::min(d.end, to);
+          if (a >= b || d.kwh == 0) continue;
+          const double span = static_cast<double>(d.end - d.start);
+          for (Timestamp t = a; t < b;) {
+            while (si < list.size() && list[si].end <= t) ++si;
+            while (bi < bands.size() && bands[bi].end <= t) ++bi;
+            Timestamp next = b;
+            const ops::Segment* seg = nullptr;
+            if (si < list.size()) {
+              if (list[si].start <= t) {
+                seg = &list[si];
+                next = std::min(next, list[si].end);
+              } else {
+                next = std::min(next, list[si].start);
+              }
             }
-          }
-          const TariffPiece* band = bi < bands.size() ? &bands[bi] : nullptr;
-          if (band) next = std::min(next, band->end);
-          const double kwh = d.kwh * static_cast<double>(next - t) / span;
-          if (seg || !order) {
-            CostTotals piece;
-            if (seg)
-              piece.energy_kwh[static_cast<int>(seg->category)] = kwh;
-            else
+            const TariffPiece* band = bi < bands.size() ? &bands[bi] : nullptr;
+            if (band) next = std::min(next, band->end);
+            const double kwh = d.kwh * static_cast<double>(next - t) / span;
+            if (seg) {
+              CostTotals& acc = per_segment[si];
+              acc.energy_kwh[static_cast<int>(seg->category)] += kwh;
+              if (band) {
+                acc.kwh_by_band[band->band] += kwh;
+                acc.energy_cost += kwh * band->price_per_kwh;
+              }
+            } else if (!order) {  // time no closed interval covers (not part of any order)
+              CostTotals piece;
               piece.unallocated_kwh = kwh;
-            if (band) {
-              piece.kwh_by_band[band->band] = kwh;
-              piece.energy_cost = kwh * band->price_per_kwh;
+              if (band) {
+                piece.kwh_by_band[band->band] = kwh;
+                piece.energy_cost = kwh * band->price_per_kwh;
+              }
+              add(key_of(nullptr, wc, t), piece);
             }
-            add(key_of(seg, wc, t), piece);
+            t = next;
           }
-          t = next;
         }
       }
+      for (size_t i = 0; i < list.size(); ++i) add(key_of(&list[i], wc, 0), per_segment[i]);
     }
   }
   if (!any)

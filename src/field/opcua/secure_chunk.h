@@ -1,6 +1,7 @@
 // One OPC UA Secure Conversation chunk (IEC 62541-6 §6.7.2): the message header, the secure
 // channel id, the asymmetric (OPN) or symmetric (MSG, CLO) security header, the sequence header
-// and the body. This layer handles SecurityPolicy None only: no signature, no padding.
+// and the body, as plain bytes. Signatures, padding and encryption are added to an encoded chunk
+// and removed from a received one by chunk_security.h, so this codec is the same for every policy.
 //
 //   GANTRY_ASSIGN_OR_RETURN(SecureChunk chunk, DecodeSecureChunk(framed_chunk));
 //   GANTRY_ASSIGN_OR_RETURN(auto chunks, SplitMessage(request, body, 8192));

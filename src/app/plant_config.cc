@@ -36,7 +36,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
   root.AllowKeys(
       {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations",
-       "security", "energy", "costs", "erp"});
+       "security", "energy", "costs", "erp", "historian"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -48,6 +48,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
 
   plant.equipment = ParseEquipment(root);
   plant.operations = ops::ParseOperationsConfig(root);
+  plant.historian = historian::ParseHistorianConfig(root["historian"]);  // docs/historian.md
   ParseApi(root["api"], plant.api);
   security::ParseApiTls(root["api"], plant.security);
   security::ParseSecuritySection(root["security"], plant.security);

@@ -19,6 +19,7 @@
 #include "field/modbus/modbus_config.h"
 #include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
+#include "data/historian/historian_config.h"
 #include "context/energy/energy_config.h"
 
 namespace gantry {
@@ -55,9 +56,10 @@ struct PlantConfig {
   std::vector<size_t> first_tag_of_opcua_device;
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
+  historian::HistorianConfig historian;  // the `historian:` section (docs/historian.md)
+  enterprise::ErpSettings erp;  // the `erp:` section (docs/enterprise.md)
   // Energy meters, tariffs, material costs and rates (docs/energy.md).
   ctx::EnergyCostConfig energy;
-  enterprise::ErpSettings erp;  // the `erp:` section (docs/enterprise.md)
 };
 
 // Reads and validates a configuration file.

@@ -6,15 +6,17 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/history_routes.h"
 #include "api/http_server.h"
 #include "api/static_files.h"
-#include "app/enterprise_service.h"
 #include "app/energy_service.h"
+#include "app/enterprise_service.h"
 #include "app/operations_service.h"
 #include "app/security_setup.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
 #include "data/historian/historian.h"
+#include "data/historian/maintenance_loop.h"
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
 #include "field/modbus/modbus_connector.h"
@@ -78,9 +80,10 @@ struct PlantRuntime::Parts {
   std::unique_ptr<CurrentValueUpdater> updater;
   std::unique_ptr<Historian> historian;
   std::unique_ptr<HistorianWriter> historian_writer;
+  std::unique_ptr<historian::MaintenanceLoop> historian_maintenance;  // stops before the store
   std::unique_ptr<OperationsService> operations;  // when work centres have rules
-  std::unique_ptr<EnergyService> energy;          // when energy or costs are configured
   std::unique_ptr<EnterpriseService> enterprise;  // orders, actuals outbox, ERP (app/enterprise_service.h)
+  std::unique_ptr<EnergyService> energy;          // when energy or costs are configured
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<ApiServer> api;
@@ -114,13 +117,21 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec) return IoError("data folder " + cfg.data_dir + ": " + ec.message());
-  HistorianOptions historian_options;
+  HistorianOptions historian_options = cfg.historian.options;  // docs/historian.md
   GANTRY_ASSIGN_OR_RETURN(p.historian, Historian::Open(cfg.data_dir + "/historian",
                                                        historian_options, SystemClock::Instance()));
   // Store each tag under its path, so that its history survives a configuration change that
   // renumbers TagIds.
   for (TagId id = 0; id < p.registry.size(); ++id)
     GANTRY_RETURN_IF_ERROR(p.historian->BindTag(id, p.registry.Get(id).path));
+  {  // low-priority tags give way first at the disk floor; maintenance on its own thread
+    std::vector<std::string> paths;
+    for (const TagConfig& t : cfg.tags) paths.push_back(t.path);
+    GANTRY_RETURN_IF_ERROR(
+        historian::ApplyLowPriority(*p.historian, cfg.historian.low_priority, paths));
+    p.historian_maintenance = std::make_unique<historian::MaintenanceLoop>(
+        *p.historian, cfg.historian.maintenance_interval);
+  }
   spdlog::info("historian open in {}/historian", cfg.data_dir);
 
   p.values = std::make_unique<CurrentValues>(p.registry.size());
@@ -196,6 +207,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   ApiContext context;
   context.registry = &p.registry;
   context.historian = p.historian.get();
+  context.metrics.push_back([h = p.historian.get()] { return HistorianMetricsText(*h); });
   context.values = p.values.get();
   Parts* raw = &p;
   context.bus_stats = [raw] { return raw->bus.Stats(); };
@@ -219,10 +231,10 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       return ops->AssignReason(wc, stop_start, reason, by);
     };
   }
-  p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
   // GET /api/v1/cost (app/energy_service.h).
   GANTRY_ASSIGN_OR_RETURN(
       p.energy, StartEnergyService(cfg, *p.historian, p.operations.get(), context.modules));
+  p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
   context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
   // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
   GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));
@@ -241,6 +253,7 @@ void PlantRuntime::Stop() {
   if (p.enterprise) p.enterprise->Stop();    // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();
+  p.historian_maintenance.reset();  // joins its thread
   spdlog::info("stopped");
 }
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -114,7 +115,7 @@ struct TrytonAdapter::Impl {
   Result<json> Moves(const json& ids) {
     return Call("model.stock.move.read",
                 json::array({ids,
-                             {"product", "product.code", "quantity", "uom", "uom.symbol",
+                             {"product", "product.code", "quantity", "uom", "uom.symbol", "uom.digits",
                               "to_location", "from_location", "state", "currency", "company"}}));
   }
 
@@ -159,9 +160,14 @@ struct TrytonAdapter::Impl {
           booked = true;
           break;
         }
+        // Tryton refuses more decimals than the unit's digits: round to them (a scaled BOM
+        // gives 201.666... kg; reconciliation compares consumption to 0.005).
+        const int digits = std::clamp(m["uom."].value("digits", 2), 0, 12);
+        const double scale = std::pow(10.0, digits);
+        const double quantity = std::round(c.quantity * scale) / scale;
         GANTRY_RETURN_IF_ERROR(
             Call("model.stock.move.write",
-                 json::array({json::array({m["id"]}), {{"quantity", c.quantity}}}))
+                 json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
                 .status());
         booked = true;
         break;

@@ -113,6 +113,10 @@ TEST(HistorianCrash, EveryAcknowledgedSampleSurvivesSigkill) {
     }
     next_batch = last + 1;
 
+    if (round % 100 == 99) {  // progress, for the long mode's log
+      std::cout << "round " << round + 1 << ": " << acked.size() << " acknowledged batches"
+                << std::endl;
+    }
     auto h = Historian::Open(dir.path(), CrashOptions(), SystemClock::Instance());
     ASSERT_TRUE(h.ok()) << "round " << round << ": " << h.status().ToString();
     const Status verified = (*h)->Verify();

@@ -137,6 +137,7 @@ PolicyTable PolicyTable::Build(const std::vector<RouteModule>& modules) {
 
 RouteRule PolicyTable::Decide(std::string_view method, std::string_view path) const {
   const std::string_view m = method == "HEAD" ? std::string_view("GET") : method;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);  // "/api/v1/tags/" = list
   const RouteRule* best = nullptr;
   size_t best_literal = 0;
   for (const RouteRule& rule : rules_) {

@@ -46,6 +46,7 @@ TEST(SecurityPolicy, MostSpecificRowDecides) {
   EXPECT_EQ(t.Decide("GET", "/api/v1/tags/a/b/history").pattern, "/api/v1/tags/{path}/history");
   EXPECT_EQ(t.Decide("GET", "/api/v1/tags/a/b").pattern, "/api/v1/tags/{path}");
   EXPECT_EQ(t.Decide("HEAD", "/api/v1/tags").min, Role::kViewer);
+  EXPECT_EQ(t.Decide("GET", "/api/v1/tags/").min, Role::kViewer);
   EXPECT_EQ(t.Decide("POST", "/api/v1/downtime/assign").min, Role::kOperator);
   EXPECT_EQ(t.Decide("GET", "/health").min, Role::kPublic);
   RouteRule unknown = t.Decide("GET", "/api/v1/secret-backdoor");

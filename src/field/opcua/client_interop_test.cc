@@ -224,8 +224,8 @@ TEST_F(OpcUaInterop, BrowseFindsTheLineAndItsVariablesAcrossBrowseNext) {
     if (ref.node_class == 2) names.push_back(std::string(ref.browse_name.name.view()));
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"Counter", "Name", "Running", "Speed", "Temperature",
-                                             "Total"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"Counter", "Mode", "Name", "Running", "Setpoint",
+                                             "Speed", "Temperature", "Total"}));
 }
 
 TEST_F(OpcUaInterop, ServerRestartFailsTheConnectionThenAReconnectWorks) {

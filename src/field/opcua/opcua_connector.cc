@@ -41,25 +41,23 @@ class InterruptibleStream final : public ByteStream {
       : inner_(std::move(inner)), stop_(stop), drop_(drop) {}
 
   Status WriteAll(std::span<const uint8_t> bytes, Duration timeout) override {
-    GANTRY_RETURN_IF_ERROR(Check());
+    if (drop_) return Unavailable("connection dropped");
     return inner_->WriteAll(bytes, timeout);
   }
+  // Stop() ends a wait only once a slice passed without data, so that the orderly CloseSession
+  // on the way out still gets its prompt answer.
   Result<size_t> ReadSome(std::span<uint8_t> buffer, Duration timeout) override {
     const int64_t deadline = SteadyNow() + timeout;
     for (;;) {
-      GANTRY_RETURN_IF_ERROR(Check());
+      if (drop_) return Unavailable("connection dropped");
       const Duration left = deadline - SteadyNow();
       auto n = inner_->ReadSome(buffer, std::clamp<Duration>(left, 1, kReadSlice));
       if (n.ok() || n.status().code() != StatusCode::kTimeout || left <= kReadSlice) return n;
+      if (stop_) return Unavailable("connector stopping");
     }
   }
 
  private:
-  Status Check() const {
-    if (stop_) return Unavailable("connector stopping");
-    if (drop_) return Unavailable("connection dropped");
-    return Status::Ok();
-  }
   std::unique_ptr<ByteStream> inner_;
   const std::atomic<bool>& stop_;
   const std::atomic<bool>& drop_;
@@ -333,6 +331,9 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
         return {"recreating the subscription: " + r.message(), Quality::BadNotConnected(), true};
     }
   }
+  // Orderly end: the server deletes the subscription with the session.
+  (void)client->CloseSession();
+  (void)client->Close();
   return {"stopping", Quality::BadOutOfService(), true};
 }
 

@@ -79,7 +79,8 @@ struct Printer {
     b.node_id = node;
     GANTRY_ASSIGN_OR_RETURN(auto results, client.Browse({b}));
     const BrowseResult& r = results[0];
-    if (!r.status.IsGood()) return Unavailable("Browse " + node.ToString() + ": " + StatusName(r.status));
+    if (!r.status.IsGood())
+      return Unavailable("Browse " + node.ToString() + ": " + StatusName(r.status));
     // Data type and value of the variables on this level, in one Read.
     std::vector<ReadValueId> reads;
     for (const ReferenceDescription& ref : r.references) {
@@ -136,7 +137,8 @@ void OpcUaBrowseCli::Register(CLI::App& app) {
   browse_->add_option("--mode", mode_, "sign or sign_and_encrypt (default)")
       ->check(CLI::IsMember({"sign", "sign_and_encrypt"}));
   browse_->add_option("--pki", pki_, "Folder with own/, trusted/, rejected/ (secured policies)");
-  browse_->add_option("--user", user_, "User name; the password is read from GANTRY_OPCUA_PASSWORD");
+  browse_->add_option("--user", user_,
+                      "User name; the password is read from GANTRY_OPCUA_PASSWORD");
 }
 
 std::optional<int> OpcUaBrowseCli::Run() {
@@ -153,8 +155,8 @@ std::optional<int> OpcUaBrowseCli::Run() {
     o.security_mode = MessageSecurityMode::kNone;
   } else {
     o.security_policy = security_;
-    o.security_mode = mode_ == "sign" ? MessageSecurityMode::kSign
-                                      : MessageSecurityMode::kSignAndEncrypt;
+    o.security_mode =
+        mode_ == "sign" ? MessageSecurityMode::kSign : MessageSecurityMode::kSignAndEncrypt;
     o.pki_dir = pki_;
   }
   if (!user_.empty()) {

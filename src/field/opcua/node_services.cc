@@ -113,8 +113,7 @@ Status EncodeBody(Encoder& e, const TransferSubscriptionsResponse& r) {
   return EncodeArray(e, r.diagnostic_infos);
 }
 
-Result<TranslateBrowsePathsResponse> DecodeFields(Decoder& d,
-                                                  const TranslateBrowsePathsResponse*) {
+Result<TranslateBrowsePathsResponse> DecodeFields(Decoder& d, const TranslateBrowsePathsResponse*) {
   TranslateBrowsePathsResponse r;
   GANTRY_ASSIGN_OR_RETURN(r.header, DecodeResponseHeader(d));
   GANTRY_ASSIGN_OR_RETURN(r.results,

@@ -5,7 +5,8 @@
 //
 //   BrowsePath path{.start = NodeId::Numeric(0, kObjectsFolder)};
 //   path.elements.push_back({.target_name = {2, String::Of("Line1")}});
-//   GANTRY_ASSIGN_OR_RETURN(auto body, EncodeRequest(TranslateBrowsePathsRequest{.paths = {path}}));
+//   GANTRY_ASSIGN_OR_RETURN(auto body, EncodeRequest(TranslateBrowsePathsRequest{.paths =
+//   {path}}));
 #pragma once
 
 #include <vector>
@@ -76,7 +77,8 @@ struct WriteValue {
   NodeId node_id;
   uint32_t attribute_id = kAttributeValue;
   String index_range;
-  DataValue value;  // usually only the Variant: servers may refuse timestamps (BadWriteNotSupported)
+  DataValue
+      value;  // usually only the Variant: servers may refuse timestamps (BadWriteNotSupported)
 };
 
 struct WriteRequest {

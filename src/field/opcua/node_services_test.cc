@@ -50,7 +50,7 @@ TEST(OpcUaTranslateBrowsePaths, ResponseWithOneTargetDecodes) {
                                 "00 00 00 00"  // Good
                                 "01 00 00 00"  // one target
                                 "03 02 00 0D 00 00 00 4C 69 6E 65 31 2E 43 6F 75 6E 74 65 72"
-                                "FF FF FF FF"     // RemainingPathIndex: all followed
+                                "FF FF FF FF"      // RemainingPathIndex: all followed
                                 "FF FF FF FF")});  // no diagnostics
   auto r = DecodeResponse<TranslateBrowsePathsResponse>(body);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -90,10 +90,10 @@ TEST(OpcUaWrite, RequestWritingADoubleSetpointHasTheSpecLayout) {
   EXPECT_EQ(*bytes,
             Concat({Hex("01 00 A1 02"),  // i=673
                     DefaultRequestHeader(),
-                    Hex("01 00 00 00"                                               // one value
+                    Hex("01 00 00 00"  // one value
                         "03 02 00 0E 00 00 00 4C 69 6E 65 31 2E 53 65 74 70 6F 69 6E 74"  // node
-                        "0D 00 00 00"                // AttributeId Value
-                        "FF FF FF FF"                // no IndexRange
+                        "0D 00 00 00"                         // AttributeId Value
+                        "FF FF FF FF"                         // no IndexRange
                         "01 0B 00 00 00 00 00 40 45 40")}));  // DataValue: Double 42.5 only
 }
 

@@ -84,16 +84,17 @@ std::optional<std::string> DecodeBase64(std::string_view t) {
 void ParseSecurity(const ConfigNode& node, OpcUaDeviceConfig& d) {
   ConfigNode s = node["security"];
   if (!s.IsPresent()) {
-    node.ErrorAt("security",
-                 "missing required key (expected 'none' to connect without signing or "
-                 "encryption, or a map {policy: Basic256Sha256, mode: sign_and_encrypt, pki: DIR})");
+    node.ErrorAt(
+        "security",
+        "missing required key (expected 'none' to connect without signing or "
+        "encryption, or a map {policy: Basic256Sha256, mode: sign_and_encrypt, pki: DIR})");
     return;
   }
   if (s.IsScalar()) {
     const std::string text = s.AsString();
     if (text != "none") {
-      node.ErrorAt("security", "expected 'none' or a map {policy, mode, pki}, got " +
-                                   QuoteForMessage(text));
+      node.ErrorAt("security",
+                   "expected 'none' or a map {policy, mode, pki}, got " + QuoteForMessage(text));
     }
     d.security = OpcUaSecurity{};
     return;
@@ -181,7 +182,9 @@ OpcUaPoint ParsePoint(const ConfigNode& node, const OpcUaDeviceConfig& d) {
 }  // namespace
 
 Result<NodeId> ParseNodeIdText(std::string_view text) {
-  auto bad = [&] { return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'"); };
+  auto bad = [&] {
+    return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'");
+  };
   uint64_t ns = 0;
   std::string_view rest = text;
   if (rest.substr(0, 3) == "ns=") {
@@ -258,8 +261,8 @@ OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node) {
   d.name = node.RequiredString("name");
   d.endpoint_url = node.RequiredString("endpoint");
   if (!d.endpoint_url.empty() && !ParseEndpointUrl(d.endpoint_url).ok()) {
-    node.ErrorAt("endpoint", "expected opc.tcp://HOST[:PORT][/PATH], got " +
-                                 QuoteForMessage(d.endpoint_url));
+    node.ErrorAt("endpoint",
+                 "expected opc.tcp://HOST[:PORT][/PATH], got " + QuoteForMessage(d.endpoint_url));
   }
   ParseSecurity(node, d);
   ConfigNode user = node["user"];

@@ -23,11 +23,11 @@ namespace gantry::opcua {
 
 // One node read by subscription and published as one tag.
 struct OpcUaPoint {
-  TagConfig tag;                           // path, published type, unit, scaling, deadband
-  std::optional<NodeId> node_id;           // `node: ns=2;s=Line1.Counter`
-  std::optional<BrowsePath> browse_path;   // `browse_path: 2:Line1/2:Counter` (from Objects)
-  std::string address;                     // the text configured, for logs
-  Duration sampling_interval = -1;         // < 0: the publishing interval
+  TagConfig tag;                          // path, published type, unit, scaling, deadband
+  std::optional<NodeId> node_id;          // `node: ns=2;s=Line1.Counter`
+  std::optional<BrowsePath> browse_path;  // `browse_path: 2:Line1/2:Counter` (from Objects)
+  std::string address;                    // the text configured, for logs
+  Duration sampling_interval = -1;        // < 0: the publishing interval
   uint32_t queue_size = 1;
   DeadbandType deadband_type = DeadbandType::kNone;  // from `deadband` / `deadband_percent`
   double deadband_value = 0;
@@ -43,15 +43,16 @@ struct OpcUaDeviceConfig {
   std::string name;
   std::string endpoint_url;  // opc.tcp://host:port/path
   OpcUaSecurity security;
-  std::string user_name;     // empty: anonymous
-  std::string password_env;  // environment variable holding the password (never in the file)
+  std::string user_name;           // empty: anonymous
+  std::string password_env;        // environment variable holding the password (never in the file)
   Duration timeout = 5 * kSecond;  // per request and per connection attempt
   Duration reconnect_min = 500 * kMillisecond;
   Duration reconnect_max = 30 * kSecond;
   Duration publishing_interval = kSecond;
-  uint32_t keep_alive_count = 10;  // empty publishing intervals before the server sends a keep-alive
-  uint32_t lifetime_count = 60;    // must be >= 3 x keep_alive_count (Part 4 §5.13.2)
-  bool writes_enabled = false;     // `writes: enabled`; off unless configured
+  uint32_t keep_alive_count =
+      10;                        // empty publishing intervals before the server sends a keep-alive
+  uint32_t lifetime_count = 60;  // must be >= 3 x keep_alive_count (Part 4 §5.13.2)
+  bool writes_enabled = false;   // `writes: enabled`; off unless configured
   std::vector<OpcUaPoint> points;
   ConfigLocation where;
 };

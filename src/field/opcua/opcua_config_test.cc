@@ -121,8 +121,8 @@ TEST(OpcUaNodeIdText, AllFormsParse) {
   auto b = ParseNodeIdText("ns=1;b=AQID");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(std::get<ByteString>(b->identifier).view(), std::string("\x01\x02\x03"));
-  for (const char* bad : {"", "i=", "i=x", "ns=70000;i=1", "ns=1", "x=1", "s=", "ns=1;g=1234",
-                          "i=99999999999"}) {
+  for (const char* bad :
+       {"", "i=", "i=x", "ns=70000;i=1", "ns=1", "x=1", "s=", "ns=1;g=1234", "i=99999999999"}) {
     EXPECT_FALSE(ParseNodeIdText(bad).ok()) << bad;
   }
 }

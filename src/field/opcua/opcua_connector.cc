@@ -181,8 +181,8 @@ Result<std::unique_ptr<Client>> OpcUaConnector::Connect(std::atomic<bool>* drop)
   GANTRY_ASSIGN_OR_RETURN(EndpointAddress at, ParseEndpointUrl(o.endpoint_url));
   GANTRY_ASSIGN_OR_RETURN(auto tcp, ConnectTcp(at.host, at.port, config_.timeout));
   static const std::atomic<bool> kNever{false};
-  auto stream = std::make_unique<InterruptibleStream>(std::move(tcp), stop_requested_,
-                                                      drop ? *drop : kNever);
+  auto stream =
+      std::make_unique<InterruptibleStream>(std::move(tcp), stop_requested_, drop ? *drop : kNever);
   GANTRY_ASSIGN_OR_RETURN(auto client, Client::Connect(std::move(o), std::move(stream)));
   GANTRY_RETURN_IF_ERROR(client->OpenSession("gantry " + config_.name));
   return client;
@@ -275,9 +275,9 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
       const Status& s = response.status();
       if (s.code() == StatusCode::kTimeout) {
         client->DropConnection();
-        return {fmt::format("no Publish answer (data or keep-alive) within {}",
-                            Seconds(publish_wait_)),
-                Quality::BadTimeout(), true};
+        return {
+            fmt::format("no Publish answer (data or keep-alive) within {}", Seconds(publish_wait_)),
+            Quality::BadTimeout(), true};
       }
       if (s.message().find("BadNoSubscription") != std::string::npos ||
           s.message().find("BadSubscriptionIdInvalid") != std::string::npos) {
@@ -312,8 +312,8 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
       auto changes = DecodeDataChangeNotification(n);
       if (!changes.ok()) {
         client->DropConnection();
-        return {"malformed data change: " + changes.status().message(),
-                Quality::BadDecodingError(), true};
+        return {"malformed data change: " + changes.status().message(), Quality::BadDecodingError(),
+                true};
       }
       if (!*changes) continue;  // events and other kinds: not subscribed
       for (const MonitoredItemNotification& c : **changes) {
@@ -347,9 +347,10 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
                    subscription_id_);
       return Status::Ok();
     }
-    spdlog::info("{}: subscription {} could not be transferred ({}); creating a new one",
-                 log_prefix_, subscription_id_,
-                 transferred.ok() ? StatusName((*transferred)[0].status) : transferred.status().message());
+    spdlog::info(
+        "{}: subscription {} could not be transferred ({}); creating a new one", log_prefix_,
+        subscription_id_,
+        transferred.ok() ? StatusName((*transferred)[0].status) : transferred.status().message());
     subscription_id_ = 0;
     ++recreated_;
   }

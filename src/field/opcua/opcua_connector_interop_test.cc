@@ -31,22 +31,39 @@ class OpcUaConnectorInterop : public ::testing::Test {
   // A device config with `extra` device keys; tags 0..6 as listed.
   OpcUaDeviceConfig Device(const std::string& extra = "") {
     const std::string ns = std::to_string(peer_->namespace_index());
-    const std::string yaml = "name: line1-plc\n"
-                             "protocol: opcua\n"
-                             "endpoint: " + peer_->endpoint_url() + "\n"
-                             "security: none\n"
-                             "timeout: 2s\n"
-                             "reconnect: {min: 100ms, max: 500ms}\n"
-                             "publishing_interval: 100ms\n"
-                             "keep_alive_count: 5\n" + extra +
-                             "tags:\n"
-                             "  - {path: a/l1/temperature, node: 'ns=" + ns + ";s=Line1.Temperature'}\n"
-                             "  - {path: a/l1/counter, browse_path: '" + ns + ":Line1/" + ns + ":Counter', type: int64}\n"
-                             "  - {path: a/l1/running, node: 'ns=" + ns + ";s=Line1.Running', type: bool}\n"
-                             "  - {path: a/l1/name, node: 'ns=" + ns + ";s=Line1.Name', type: string}\n"
-                             "  - {path: a/l1/speed, node: 'ns=" + ns + ";s=Line1.Speed', scale: {gain: 2}}\n"
-                             "  - {path: a/l1/setpoint, node: 'ns=" + ns + ";s=Line1.Setpoint'}\n"
-                             "  - {path: a/l1/missing, browse_path: '" + ns + ":Line1/" + ns + ":NoSuchThing'}\n";
+    const std::string yaml =
+        "name: line1-plc\n"
+        "protocol: opcua\n"
+        "endpoint: " +
+        peer_->endpoint_url() +
+        "\n"
+        "security: none\n"
+        "timeout: 2s\n"
+        "reconnect: {min: 100ms, max: 500ms}\n"
+        "publishing_interval: 100ms\n"
+        "keep_alive_count: 5\n" +
+        extra +
+        "tags:\n"
+        "  - {path: a/l1/temperature, node: 'ns=" +
+        ns +
+        ";s=Line1.Temperature'}\n"
+        "  - {path: a/l1/counter, browse_path: '" +
+        ns + ":Line1/" + ns +
+        ":Counter', type: int64}\n"
+        "  - {path: a/l1/running, node: 'ns=" +
+        ns +
+        ";s=Line1.Running', type: bool}\n"
+        "  - {path: a/l1/name, node: 'ns=" +
+        ns +
+        ";s=Line1.Name', type: string}\n"
+        "  - {path: a/l1/speed, node: 'ns=" +
+        ns +
+        ";s=Line1.Speed', scale: {gain: 2}}\n"
+        "  - {path: a/l1/setpoint, node: 'ns=" +
+        ns +
+        ";s=Line1.Setpoint'}\n"
+        "  - {path: a/l1/missing, browse_path: '" +
+        ns + ":Line1/" + ns + ":NoSuchThing'}\n";
     auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
     EXPECT_TRUE(doc.ok());
     OpcUaDeviceConfig d = ParseOpcUaDevice(doc->Root());
@@ -116,8 +133,7 @@ TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
   Status w = enabled.WriteTag(5, Value(42.5));
   ASSERT_TRUE(w.ok()) << w.ToString();
   // The subscription sees the written value come back.
-  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(5).value == Value(42.5); }, 5s))
-      << sink.Dump();
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(5).value == Value(42.5); }, 5s)) << sink.Dump();
   // A read-only node: the server refuses, and the message names its status code.
   Status ro = enabled.WriteTag(0, Value(99.0));
   EXPECT_EQ(ro.code(), StatusCode::kFailedPrecondition) << ro.ToString();
@@ -145,7 +161,8 @@ TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionT
   ASSERT_TRUE(sink.WaitFor([&] { return sink.CountWith(1, Quality::BadNotConnected()) == 1; }, 5s))
       << sink.Dump();
   const int64_t before = sink.All().size();
-  ASSERT_TRUE(sink.WaitFor([&] { return CounterGoodAbove(sink, 0) && sink.Count() > size_t(before) + 3; }, 15s))
+  ASSERT_TRUE(sink.WaitFor(
+      [&] { return CounterGoodAbove(sink, 0) && sink.Count() > size_t(before) + 3; }, 15s))
       << sink.Dump();
   EXPECT_EQ(c.subscriptions_transferred(), 1u);
   EXPECT_EQ(c.subscriptions_recreated(), 0u);
@@ -173,8 +190,8 @@ TEST_F(OpcUaConnectorInterop, ServerRestartIsBadThenRecoversWithTheSubscriptionR
   EXPECT_EQ(c.subscriptions_recreated(), 1u);
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
   // One Bad sample per tag for the whole gap, however many attempts failed.
-  EXPECT_EQ(sink.CountWith(0, Quality::BadNotConnected()) + sink.CountWith(0, Quality::BadTimeout()),
-            1u)
+  EXPECT_EQ(
+      sink.CountWith(0, Quality::BadNotConnected()) + sink.CountWith(0, Quality::BadTimeout()), 1u)
       << sink.Dump();
   c.Stop();
 }

@@ -42,8 +42,8 @@ Result<Variant> IntegerAs(std::optional<double> v, BuiltinType type) {
   if (!v || std::isnan(*v) || std::round(*v) != *v ||
       *v < static_cast<double>(std::numeric_limits<T>::min()) ||
       *v > static_cast<double>(std::numeric_limits<T>::max())) {
-    return InvalidArgument(fmt::format("value does not fit the node's type {}",
-                                       BuiltinTypeName(type)));
+    return InvalidArgument(
+        fmt::format("value does not fit the node's type {}", BuiltinTypeName(type)));
   }
   return Variant::Of(static_cast<T>(*v));
 }

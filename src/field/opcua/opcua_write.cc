@@ -65,10 +65,10 @@ Status OpcUaConnector::WriteTag(TagId tag, const Value& value) {
                                ? std::get_if<uint32_t>(&data_type->identifier)
                                : nullptr;
       if (!id || *id < 1 || *id > 25) {
-        return FailedPrecondition(fmt::format(
-            "{}: node {} has data type {} ({}); only built-in types can be written", log_prefix_,
-            point.address, data_type ? data_type->ToString() : "unknown",
-            StatusName(dv.status.value_or(Quality::Good()))));
+        return FailedPrecondition(
+            fmt::format("{}: node {} has data type {} ({}); only built-in types can be written",
+                        log_prefix_, point.address, data_type ? data_type->ToString() : "unknown",
+                        StatusName(dv.status.value_or(Quality::Good()))));
       }
       type = static_cast<BuiltinType>(*id);
     }
@@ -85,7 +85,8 @@ Status OpcUaConnector::WriteTag(TagId tag, const Value& value) {
     const Quality q = (*results)[0];
     if (!q.IsGood()) {
       return FailedPrecondition(fmt::format("{}: the server refused the write to {} ({}): {}",
-                                            log_prefix_, point.tag.path, point.address, StatusName(q)));
+                                            log_prefix_, point.tag.path, point.address,
+                                            StatusName(q)));
     }
     spdlog::info("{}: wrote {} to {} ({})", log_prefix_, value.ToString(), point.tag.path,
                  point.address);

@@ -205,7 +205,100 @@ HttpReply Assign(const ApiContext& ctx, const RequestTarget& t, std::string_view
                        .dump());
 }
 
+constexpr std::string_view kPlannedStopsPath = "/api/v1/planned-stops";
+
+// A time field: ISO 8601 string or epoch number; nullopt when absent.
+std::optional<Result<Timestamp>> TimeField(const json& body, const char* name) {
+  auto it = body.find(name);
+  if (it == body.end()) return std::nullopt;
+  if (it->is_string()) return ParseTimestamp(it->get<std::string>());
+  if (it->is_number_integer()) return ParseTimestamp(it->dump());
+  return Result<Timestamp>(InvalidArgument("not a string or an integer"));
+}
+
+HttpReply DeclareStop(const DeclarePlannedStopFn& declare, std::string_view text) {
+  json body = json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return Problem(400, "Malformed body",
+                   "the body must be a JSON object {work_centre, reason, from, to | duration, by}");
+  std::optional<std::string> wc = Field(body, "work_centre");
+  if (!wc)
+    return Problem(400, "Invalid field", "field 'work_centre' (a string path) is required",
+                   "work_centre");
+  std::optional<std::string> reason = Field(body, "reason");
+  if (!reason)
+    return Problem(400, "Invalid field",
+                   "field 'reason' (a planned reason of the reason tree) is required", "reason");
+  std::optional<Result<Timestamp>> from = TimeField(body, "from");
+  if (!from || !from->ok())
+    return Problem(400, "Invalid field",
+                   "field 'from' (when the stop begins: ISO 8601 or epoch) is required and must "
+                   "be a time" +
+                       (from ? "; " + from->status().message() : std::string()),
+                   "from");
+  std::optional<Result<Timestamp>> to = TimeField(body, "to");
+  const bool has_duration = body.contains("duration");
+  if (to && has_duration)
+    return Problem(400, "Invalid field", "give either 'to' or 'duration', not both", "duration");
+  Timestamp end = 0;
+  if (to) {
+    if (!to->ok())
+      return Problem(400, "Invalid field",
+                     "field 'to' must be a time (ISO 8601 or epoch); " + to->status().message(),
+                     "to");
+    end = **to;
+  } else if (has_duration) {
+    const json& d = body["duration"];
+    Result<Duration> parsed = d.is_string() ? ParseDuration(d.get<std::string>())
+                                            : Result<Duration>(InvalidArgument("not a string"));
+    if (!parsed.ok() || *parsed <= 0)
+      return Problem(400, "Invalid field",
+                     "field 'duration' must be a positive duration like \"30m\" or \"1h30m\"",
+                     "duration");
+    end = **from + *parsed;
+  } else {
+    return Problem(400, "Invalid field", "field 'to' (or 'duration') is required", "to");
+  }
+  if (end <= **from)
+    return Problem(400, "Invalid field", "the stop must end after it begins ('to' > 'from')", "to");
+  std::optional<std::string> by = Field(body, "by");
+  if (!by) return Problem(400, "Invalid field", "field 'by' (who declares) is required", "by");
+  Status st = declare(*wc, **from, end, *reason, *by);
+  if (st.code() == StatusCode::kNotFound)
+    return Problem(404, "Not found", st.message(), "work_centre");
+  if (st.code() == StatusCode::kInvalidArgument) {
+    const std::string& m = st.message();
+    const char* field = m.find("reason") != std::string::npos    ? "reason"
+                        : m.find("horizon") != std::string::npos ? "from"
+                                                                 : "to";
+    return Problem(400, "Invalid field", m, field);
+  }
+  if (!st.ok()) return Problem(500, "Internal error", st.message());
+  HttpReply r = TextReply(json({{"work_centre", *wc},
+                                {"reason", *reason},
+                                {"from", FormatIso8601(**from)},
+                                {"to", FormatIso8601(end)},
+                                {"by", *by},
+                                {"recorded", true}})
+                              .dump());
+  r.status = 201;
+  return r;
+}
+
 }  // namespace
+
+RouteModule PlannedStopsModule(DeclarePlannedStopFn declare) {
+  RouteModule m;
+  m.name = "operations";
+  m.routes = {{"POST", std::string(kPlannedStopsPath),
+               "Declare a planned stop (cleaning, changeover, ...) of a work centre", "operator"}};
+  m.handle = [declare = std::move(declare)](const ApiRequest& r) -> std::optional<HttpReply> {
+    if (r.target.path != kPlannedStopsPath) return std::nullopt;
+    if (r.method != "POST") return NotAllowed(r.method, r.target.path, "POST");
+    return DeclareStop(declare, r.body);
+  };
+  return m;
+}
 
 std::optional<HttpReply> RouteOperations(const ApiContext& ctx, std::string_view method,
                                          const RequestTarget& t, std::string_view body) {

@@ -154,5 +154,102 @@ TEST(OperationsRoutes, WithoutOperationsTheRoutesAnswer503) {
   EXPECT_EQ(Call(ctx, "GET", "/api/v1/equipment/acme/x/state").status, 503);
 }
 
+// A planned-stop hook answering like OperationsService::DeclarePlannedStop.
+struct FakeStops {
+  struct Declared {
+    std::string wc, reason, by;
+    Timestamp start = 0, end = 0;
+  };
+  std::vector<Declared> declared;
+  RouteModule Module() {
+    return PlannedStopsModule([this](const std::string& wc, Timestamp start, Timestamp end,
+                                     const std::string& reason, const std::string& by) -> Status {
+      if (wc != "acme/p/a/l/m") return NotFound("unknown work centre '" + wc + "'");
+      if (reason != "cleaning")
+        return InvalidArgument("planned stop: '" + reason + "' is not a planned reason");
+      declared.push_back({wc, reason, by, start, end});
+      return Status::Ok();
+    });
+  }
+};
+
+HttpReply Post(const RouteModule& m, std::string_view body, std::string_view method = "POST") {
+  RequestTarget t{"/api/v1/planned-stops", {}};
+  std::optional<HttpReply> r = m.handle(ApiRequest{method, t, body});
+  EXPECT_TRUE(r.has_value());
+  return r.value_or(HttpReply{});
+}
+
+TEST(PlannedStopsRoute, DeclaresACleaningWindowWithToOrDuration) {
+  FakeStops fake;
+  RouteModule m = fake.Module();
+  ASSERT_EQ(m.routes.size(), 1u);
+  EXPECT_EQ(m.routes[0].role, "operator");
+  HttpReply r = Post(m, R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",
+      "from":"2026-01-05T10:00:00Z","to":"2026-01-05T10:30:00Z","by":"anna"})");
+  EXPECT_EQ(r.status, 201u) << r.body;
+  json j = json::parse(r.body);
+  EXPECT_EQ(j["to"], "2026-01-05T10:30:00.000Z");
+  EXPECT_EQ(j["recorded"], true);
+  r = Post(m, R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",
+      "from":"2026-01-05T11:00:00Z","duration":"45m","by":"bob"})");
+  EXPECT_EQ(r.status, 201u) << r.body;
+  ASSERT_EQ(fake.declared.size(), 2u);
+  EXPECT_EQ(fake.declared[0].start, ParseTimestamp("2026-01-05T10:00:00Z").value());
+  EXPECT_EQ(fake.declared[0].end - fake.declared[0].start, 30 * kMinute);
+  EXPECT_EQ(fake.declared[1].end - fake.declared[1].start, 45 * kMinute);
+  EXPECT_EQ(fake.declared[1].by, "bob");
+  // Another path is not the module's.
+  RequestTarget other{"/api/v1/oee", {}};
+  EXPECT_FALSE(m.handle(ApiRequest{"POST", other, ""}).has_value());
+}
+
+TEST(PlannedStopsRoute, BadFieldsAreNamedAndAnUnknownWorkCentreIs404) {
+  FakeStops fake;
+  RouteModule m = fake.Module();
+  const char* ok_from = R"("from":"2026-01-05T10:00:00Z")";
+  struct Case {
+    std::string body;
+    unsigned status;
+    std::string parameter;
+  };
+  const std::vector<Case> cases = {
+      {"not json", 400, ""},
+      {std::string(R"({"reason":"cleaning",)") + ok_from + R"(,"duration":"5m","by":"a"})", 400,
+       "work_centre"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m",)") + ok_from + R"(,"duration":"5m","by":"a"})",
+       400, "reason"},
+      {R"({"work_centre":"acme/p/a/l/m","reason":"cleaning","duration":"5m","by":"a"})", 400,
+       "from"},
+      {R"({"work_centre":"acme/p/a/l/m","reason":"cleaning","from":"yesterday","duration":"5m","by":"a"})",
+       400, "from"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",)") + ok_from +
+           R"(,"by":"a"})",
+       400, "to"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",)") + ok_from +
+           R"(,"to":"2026-01-05T09:00:00Z","by":"a"})",
+       400, "to"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",)") + ok_from +
+           R"(,"duration":"soon","by":"a"})",
+       400, "duration"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m","reason":"cleaning",)") + ok_from +
+           R"(,"duration":"5m"})",
+       400, "by"},
+      {std::string(R"({"work_centre":"acme/p/a/l/m","reason":"jam",)") + ok_from +
+           R"(,"duration":"5m","by":"a"})",
+       400, "reason"},
+      {std::string(R"({"work_centre":"acme/nope","reason":"cleaning",)") + ok_from +
+           R"(,"duration":"5m","by":"a"})",
+       404, "work_centre"},
+  };
+  for (const Case& c : cases) {
+    HttpReply r = Post(m, c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+    if (!c.parameter.empty()) EXPECT_EQ(ParameterOf(r), c.parameter) << c.body;
+  }
+  EXPECT_TRUE(fake.declared.empty());
+  EXPECT_EQ(Post(m, "", "GET").status, 405u);
+}
+
 }  // namespace
 }  // namespace gantry

@@ -8,6 +8,7 @@
 
 #include "api/history_routes.h"
 #include "api/http_server.h"
+#include "api/operations_routes.h"
 #include "api/static_files.h"
 #include "app/energy_service.h"
 #include "app/enterprise_service.h"
@@ -230,6 +231,11 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
                                   const std::string& reason, const std::string& by) {
       return ops->AssignReason(wc, stop_start, reason, by);
     };
+    context.modules.push_back(PlannedStopsModule(  // POST /api/v1/planned-stops
+        [ops](const std::string& wc, Timestamp start, Timestamp end, const std::string& reason,
+              const std::string& by) {
+          return ops->DeclarePlannedStop(wc, start, end, reason, by);
+        }));
   }
   // GET /api/v1/cost (app/energy_service.h).
   GANTRY_ASSIGN_OR_RETURN(

@@ -200,6 +200,23 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
         return Status::Ok();
       }));
   for (const auto& t : transitions) GANTRY_RETURN_IF_ERROR(engine->ApplyOrderTransition(t));
+  // Operator-declared planned stops (the live service's "planned_stop" events).
+  GANTRY_RETURN_IF_ERROR(ForEachCsvLine(
+      input.stops_csv, "work_centre",
+      [&](int line, const std::vector<std::string_view>& f) -> Status {
+        auto where = [&](const std::string& m) {
+          return InvalidArgument("stops line " + std::to_string(line) + ": " + m);
+        };
+        if (f.size() != 4) return where("expected work_centre,from,to,reason");
+        const ops::WorkCentreRules* wc = find_wc(f[0]);
+        if (!wc) return where("unknown or ambiguous work centre '" + std::string(f[0]) + "'");
+        Result<Timestamp> start = ParseTimestamp(f[1]);
+        if (!start.ok()) return where("from: " + start.status().message());
+        Result<Timestamp> end = ParseTimestamp(f[2]);
+        if (!end.ok()) return where("to: " + end.status().message());
+        Status st = engine->DeclarePlannedStop(wc->path, *start, *end, std::string(f[3]));
+        return st.ok() ? st : where(st.message());
+      }));
 
   Timestamp first = INT64_MAX, last = INT64_MIN;
   uint64_t unknown = 0;
@@ -325,7 +342,7 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
 
 int RunReplayCommand(const std::vector<std::string>& args) {
   ReplayInput in;
-  std::string samples_path, orders_path, out_path, historian_dir;
+  std::string samples_path, orders_path, stops_path, out_path, historian_dir;
   auto read = [](const std::string& path, std::string& out) {
     std::ifstream f(path, std::ios::binary);
     if (!f) return false;
@@ -344,6 +361,8 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       samples_path = *v;
     else if (a == "--orders" && (v = next()))
       orders_path = *v;
+    else if (a == "--stops" && (v = next()))
+      stops_path = *v;
     else if (a == "--out" && (v = next()))
       out_path = *v;
     else if (a == "--historian" && (v = next()))
@@ -358,7 +377,7 @@ int RunReplayCommand(const std::vector<std::string>& args) {
     } else {
       std::cerr
           << "usage: gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T "
-             "--to T) [--orders FILE] [--from T] [--to T] [--out report.json]\n";
+             "--to T) [--orders FILE] [--stops FILE] [--from T] [--to T] [--out report.json]\n";
       return 2;
     }
   }
@@ -376,6 +395,10 @@ int RunReplayCommand(const std::vector<std::string>& args) {
   }
   if (!orders_path.empty() && !read(orders_path, in.orders_csv)) {
     std::cerr << "replay: cannot read " << orders_path << "\n";
+    return 1;
+  }
+  if (!stops_path.empty() && !read(stops_path, in.stops_csv)) {
+    std::cerr << "replay: cannot read " << stops_path << "\n";
     return 1;
   }
   Result<std::string> report = std::string();

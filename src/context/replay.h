@@ -22,6 +22,7 @@ struct ReplayInput {
   std::string config_text;  // the YAML itself when config_path is empty
   std::string samples_csv;  // timestamp,tag,value[,quality] lines (a header line is skipped)
   std::string orders_csv;   // optional: timestamp,work_centre,action,order,product,operator[,ict]
+  std::string stops_csv;  // optional: work_centre,from,to,reason (operator-declared planned stops)
   std::optional<Timestamp> from;  // default: the first sample's time
   std::optional<Timestamp> to;    // default: the last sample's time
 };
@@ -37,9 +38,9 @@ struct PathSample {
 };
 Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples);
 
-// The CLI entry: `gantry replay --config FILE --samples FILE.csv [--orders FILE] [--from T]
-// [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1 runtime, 2
-// usage).
+// The CLI entry: `gantry replay --config FILE --samples FILE.csv [--orders FILE] [--stops FILE]
+// [--from T] [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1
+// runtime, 2 usage).
 int RunReplayCommand(const std::vector<std::string>& args);
 
 }  // namespace gantry::ctx

@@ -68,6 +68,7 @@ TEST(Scenarios, EveryScenarioMatchesItsHandWorkedValues) {
     in.config_text = y["config"].as<std::string>();
     in.samples_csv = y["samples"].as<std::string>();
     if (y["orders"]) in.orders_csv = y["orders"].as<std::string>();
+    if (y["stops"]) in.stops_csv = y["stops"].as<std::string>();
     if (y["from"]) in.from = ParseTimestamp(y["from"].as<std::string>()).value();
     if (y["to"]) in.to = ParseTimestamp(y["to"].as<std::string>()).value();
     Result<std::string> report = Replay(in);

@@ -429,7 +429,15 @@ Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp
                                                std::string_view by) const {
   std::lock_guard<std::mutex> lock(mu_);
   ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, clock_.Now());
-  return ctx::OeeJson(cube, scope, from, to, by);
+  GANTRY_ASSIGN_OR_RETURN(std::string body, ctx::OeeJson(cube, scope, from, to, by));
+  if (options_.time_scale == 1.0) return body;
+  // Simulated counts over wall-clock intervals: say so rather than answer a 900 % performance.
+  auto j = nlohmann::ordered_json::parse(body, nullptr, false);
+  if (!j.is_object()) return body;
+  j["notes"] = {"time scale " + nlohmann::json(options_.time_scale).dump() +
+                ": the simulator counts in simulated time while intervals are wall-clock time; "
+                "effectiveness and OEE are not meaningful (availability and quality ratio are)"};
+  return j.dump();
 }
 
 Result<std::string> OperationsService::DowntimeJson(std::string_view scope, Timestamp from,

@@ -68,10 +68,11 @@ class Plant {
     service.reset();
     fs::remove_all(dir_);
   }
-  void Start(Timestamp now) {
+  void Start(Timestamp now, double time_scale = 1.0) {
     service.reset();
     clock.Set(now);
     OperationsServiceOptions options;
+    options.time_scale = time_scale;
     service = OperationsService::Create(
                   config_,
                   [this](std::string_view p) -> std::optional<TagId> {
@@ -405,6 +406,28 @@ TEST(OperationsServiceLateData, CubeEqualsARebuildFromTheStoreAfterEveryLateSamp
         ASSERT_EQ(p.service->OeeJson(kWc, t0, to, by).value(),
                   ctx::OeeJson(rebuilt, kWc, t0, to, by).value())
             << "round " << round << " at " << FormatIso8601(now) << " by " << by;
+    }
+  }
+}
+
+TEST(OperationsServiceTimeScale, AFastSimulatorMakesOeeCarryANoteAndNormalTimeDoesNot) {
+  for (double scale : {1.0, 10.0}) {
+    Plant p;
+    p.Start(T("2026-01-05T06:00:00Z"), scale);
+    RunOrder4711(p);
+    ASSERT_TRUE(p.CloseAt("2026-01-05T07:00:00Z").ok());
+    auto j = nlohmann::json::parse(
+        p.service->OeeJson(kWc, T("2026-01-05T06:00:00Z"), T("2026-01-05T07:00:00Z"), "total")
+            .value());
+    EXPECT_EQ(j["groups"]["total"]["calendar_time_s"], 3600) << scale;
+    if (scale == 1.0) {
+      EXPECT_FALSE(j.contains("notes"));
+    } else {
+      ASSERT_TRUE(j["notes"].is_array());
+      ASSERT_EQ(j["notes"].size(), 1u);
+      const std::string note = j["notes"][0];
+      EXPECT_NE(note.find("time scale 10"), std::string::npos) << note;
+      EXPECT_NE(note.find("not meaningful"), std::string::npos) << note;
     }
   }
 }

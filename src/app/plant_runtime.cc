@@ -145,8 +145,11 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   if (!cfg.operations.work_centres.empty()) {
     const TagRegistry* registry = &p.registry;
     ops::TagResolver resolver = [registry](std::string_view path) { return registry->Find(path); };
+    OperationsServiceOptions ops_options;  // a fast simulator makes OEE answers carry a note
+    if (options.start_simulator || cfg.simulator.enabled)
+      ops_options.time_scale = cfg.simulator.time_scale;
     Result<std::unique_ptr<OperationsService>> ops = OperationsService::Create(
-        cfg.operations, resolver, p.bus, cfg.data_dir, SystemClock::Instance());
+        cfg.operations, resolver, p.bus, cfg.data_dir, SystemClock::Instance(), ops_options);
     if (!ops.ok()) return ops.status().WithContext("operations");
     p.operations = std::move(ops).value();
     p.enterprise->AttachOperations(*p.operations);  // before Start: the actuals listener

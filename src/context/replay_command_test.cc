@@ -65,5 +65,61 @@ TEST(ReplayCommand, CsvErrorsNameTheLine) {
       << r.status().message();
 }
 
+TEST(ReplayCommand, StopsFileMakesAStandstillPlannedAndErrorsNameTheLine) {
+  const std::string dir = std::string(GANTRY_BINARY_DIR) + "/ops-replay-stops-test";
+  std::filesystem::create_directories(dir);
+  Write(dir + "/plant.yaml", R"(enterprise: acme
+sites:
+  - name: p
+    timezone: UTC
+    areas:
+      - name: a
+        lines:
+          - name: l
+            work_centres:
+              - {name: m, ideal_cycle_time: 1s, state: {word: state}, counters: {good: good}}
+operations:
+  reasons:
+    setup: [{id: changeover, planned: true}]
+    mechanical: [jam]
+)");
+  // 06:00-07:00; standing (idle) 06:10-06:20; 3000 units.
+  Write(dir + "/samples.csv",
+        "2026-01-05T06:00:00Z,acme/p/a/l/m/state,1\n2026-01-05T06:00:00Z,acme/p/a/l/m/good,0\n"
+        "2026-01-05T06:10:00Z,acme/p/a/l/m/state,0\n2026-01-05T06:20:00Z,acme/p/a/l/m/state,1\n"
+        "2026-01-05T07:00:00Z,acme/p/a/l/m/good,3000\n");
+  Write(dir + "/stops.csv",
+        "work_centre,from,to,reason\nm,2026-01-05T06:10:00Z,2026-01-05T06:20:00Z,"
+        "changeover\n");
+  const std::vector<std::string> base = {"--config", dir + "/plant.yaml", "--samples",
+                                         dir + "/samples.csv"};
+  std::vector<std::string> without = base, with = base;
+  without.insert(without.end(), {"--out", dir + "/without.json"});
+  with.insert(with.end(), {"--stops", dir + "/stops.csv", "--out", dir + "/with.json"});
+  ASSERT_EQ(RunReplayCommand(without), 0);
+  ASSERT_EQ(RunReplayCommand(with), 0);
+  // Without the declaration the 600 s stand are idle: A = 3000 / 3600. With it they are planned:
+  // PBT = 3000 s = APT, A = 1.
+  const std::string a = Slurp(dir + "/without.json"), b = Slurp(dir + "/with.json");
+  EXPECT_NE(a.find("\"availability\": 0.833333"), std::string::npos) << a;
+  EXPECT_NE(b.find("\"planned_downtime_s\": 600"), std::string::npos) << b;
+  EXPECT_NE(b.find("\"availability\": 1.0"), std::string::npos) << b;
+
+  ReplayInput in;
+  in.config_text = Slurp(dir + "/plant.yaml");
+  in.samples_csv = Slurp(dir + "/samples.csv");
+  in.stops_csv =
+      "m,2026-01-05T06:10:00Z,2026-01-05T06:20:00Z,changeover\nm,2026-01-05T06:30:00Z,"
+      "2026-01-05T06:40:00Z,jam\n";
+  Result<std::string> r = Replay(in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("stops line 2:"), std::string::npos) << r.status().message();
+  in.stops_csv = "m,2026-01-05T06:10:00Z,06:20,changeover\n";
+  r = Replay(in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("stops line 1: to:"), std::string::npos)
+      << r.status().message();
+}
+
 }  // namespace
 }  // namespace gantry::ctx

@@ -432,5 +432,46 @@ TEST(OperationsServiceTimeScale, AFastSimulatorMakesOeeCarryANoteAndNormalTimeDo
   }
 }
 
+TEST(OperationsServicePlannedStops, AStopDeclaredForRecordedTimeCorrectsItAndSurvivesARestart) {
+  Plant p;
+  p.Start(T("2026-01-05T06:00:00Z"));
+  RunOrder4711(p);
+  p.Put("state", "2026-01-05T07:00:00Z", 0);  // standing 07:00-07:30
+  p.Put("state", "2026-01-05T07:30:00Z", 1);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:40:00Z").ok());
+  const Timestamp from = T("2026-01-05T07:00:00Z"), to = T("2026-01-05T07:30:00Z");
+  auto total = [&] {
+    return nlohmann::json::parse(
+        p.service->OeeJson(kWc, from, to, "total").value())["groups"]["total"];
+  };
+  EXPECT_EQ(total()["idle_s"], 1800);
+  // The operator says the first 20 minutes were a changeover.
+  ASSERT_TRUE(
+      p.service->DeclarePlannedStop(kWc, from, T("2026-01-05T07:20:00Z"), "changeover", "anna")
+          .ok());
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:45:00Z").ok());
+  EXPECT_EQ(total()["planned_downtime_s"], 1200);
+  EXPECT_EQ(total()["idle_s"], 600);
+  // The cube answers whole hours: 07:00 up to now (07:45) = 2700 s, 900 s of it producing.
+  EXPECT_EQ(total()["calendar_time_s"], 2700);
+  EXPECT_EQ(total()["actual_production_time_s"], 900);
+  // Refusals: unplanned reason, unknown work centre, end before start, older than the horizon.
+  EXPECT_EQ(p.service->DeclarePlannedStop(kWc, from, to, "jam", "anna").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.service->DeclarePlannedStop("acme/p/a/l/x", from, to, "changeover", "anna").code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(p.service->DeclarePlannedStop(kWc, to, from, "changeover", "anna").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.service
+                ->DeclarePlannedStop(kWc, T("2026-01-05T06:00:00Z"), T("2026-01-05T06:05:00Z"),
+                                     "changeover", "anna")
+                .code(),
+            StatusCode::kInvalidArgument);
+  // A restart reads the declaration back from the store: same answer.
+  p.Start(T("2026-01-05T07:50:00Z"));
+  EXPECT_EQ(total()["planned_downtime_s"], 1200);
+  EXPECT_EQ(total()["idle_s"], 600);
+}
+
 }  // namespace
 }  // namespace gantry

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto plain = EncodeChunk(header->series, header->lsn, header->lsn_samples, *decoded);
   auto packed = PackChunk(plain, 1);
   if (!packed.ok()) std::abort();
-  for (const auto* bytes_again : {&plain, &*packed}) {
+  const std::vector<uint8_t>& packed_bytes = *packed;
+  for (const std::vector<uint8_t>* bytes_again : {&plain, &packed_bytes}) {
     auto again = DecodeChunk(*bytes_again);
     if (!again.ok() || again->size() != decoded->size()) std::abort();
     for (size_t i = 0; i < decoded->size(); ++i) {

@@ -175,7 +175,7 @@ struct FakeStops {
 
 HttpReply Post(const RouteModule& m, std::string_view body, std::string_view method = "POST") {
   RequestTarget t{"/api/v1/planned-stops", {}};
-  std::optional<HttpReply> r = m.handle(ApiRequest{method, t, body});
+  std::optional<HttpReply> r = m.handle(ApiRequest{method, t, body, 0, {}, {}, {}});
   EXPECT_TRUE(r.has_value());
   return r.value_or(HttpReply{});
 }
@@ -201,7 +201,7 @@ TEST(PlannedStopsRoute, DeclaresACleaningWindowWithToOrDuration) {
   EXPECT_EQ(fake.declared[1].by, "bob");
   // Another path is not the module's.
   RequestTarget other{"/api/v1/oee", {}};
-  EXPECT_FALSE(m.handle(ApiRequest{"POST", other, ""}).has_value());
+  EXPECT_FALSE(m.handle(ApiRequest{"POST", other, "", 0, {}, {}, {}}).has_value());
 }
 
 TEST(PlannedStopsRoute, BadFieldsAreNamedAndAnUnknownWorkCentreIs404) {
@@ -245,7 +245,9 @@ TEST(PlannedStopsRoute, BadFieldsAreNamedAndAnUnknownWorkCentreIs404) {
   for (const Case& c : cases) {
     HttpReply r = Post(m, c.body);
     EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
-    if (!c.parameter.empty()) EXPECT_EQ(ParameterOf(r), c.parameter) << c.body;
+    if (!c.parameter.empty()) {
+      EXPECT_EQ(ParameterOf(r), c.parameter) << c.body;
+    }
   }
   EXPECT_TRUE(fake.declared.empty());
   EXPECT_EQ(Post(m, "", "GET").status, 405u);

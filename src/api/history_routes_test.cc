@@ -128,13 +128,15 @@ TEST_F(HistoryRoute, ExpiredRawDataIsSaidAndAggregatesStillAnswer) {
   // Hourly means over an expired day come from the kept summaries: exact.
   HttpReply hourly = Get("from=2025-11-22T00:00:00Z&to=2025-11-22T03:00:00Z&agg=mean&interval=1h");
   ASSERT_EQ(hourly.status, 200) << hourly.body;
-  for (const json& b : json::parse(hourly.body)["buckets"]) {
+  const json hourly_json = json::parse(hourly.body);
+  for (const json& b : hourly_json["buckets"]) {
     EXPECT_DOUBLE_EQ(b["value"].get<double>(), 1770.0);  // mean of 0, 60, ..., 3540
     EXPECT_FALSE(b.contains("raw_expired"));
   }
   // 10-minute means there cannot be cut from hourly summaries: no number, a flag.
   HttpReply fine = Get("from=2025-11-22T00:00:00Z&to=2025-11-22T01:00:00Z&agg=mean&interval=10m");
-  for (const json& b : json::parse(fine.body)["buckets"]) {
+  const json fine_json = json::parse(fine.body);
+  for (const json& b : fine_json["buckets"]) {
     EXPECT_TRUE(b["value"].is_null());
     EXPECT_EQ(b["raw_expired"], true);
   }

@@ -1,10 +1,10 @@
 // OPC UA benchmarks. Decode-only: data-change notifications per second out of a PublishResponse
 // body, as the client receives it after chunk assembly. Target (issue #7): >= 5 M/s per core.
 // End to end (BM_EndToEnd/items/period_ms, needs node and tests/interop/node_modules): node-opcua
-// serves 10 000 Doubles that all change every period (100 ms or 1 s); Gantry's OpcUaConnector subscribes to all of them and
-// publishes samples to a counting sink. Reports notifications/s received, latency (receipt minus
-// the server's source timestamp), and CPU per notification of Gantry (this process) and of the
-// server (the node child).
+// serves 10 000 Doubles that all change every period (100 ms or 1 s); Gantry's OpcUaConnector
+// subscribes to all of them and publishes samples to a counting sink. Reports notifications/s
+// received, latency (receipt minus the server's source timestamp), and CPU per notification of
+// Gantry (this process) and of the server (the node child).
 //   cmake --preset bench && cmake --build build/bench --target bench_opcua &&
 //   build/bench/bench/bench_opcua
 #include <benchmark/benchmark.h>
@@ -191,7 +191,8 @@ void BM_EndToEnd(benchmark::State& state) {
     sink.Record(true);
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     sink.Record(false);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     const double self_cpu = SelfCpuSeconds() - self0, child_cpu = ChildCpuSeconds() - child0;
     const double received = static_cast<double>(sink.good() - n0);
     const double publishes = static_cast<double>(connector.Health().polls_ok - p0);
@@ -215,7 +216,12 @@ void BM_EndToEnd(benchmark::State& state) {
     state.counters["lat_p99_ms"] = pct(0.99);
   }
 }
-BENCHMARK(BM_EndToEnd)->Args({10000, 100})->Args({10000, 1000})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_EndToEnd)
+    ->Args({10000, 100})
+    ->Args({10000, 1000})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace gantry::opcua

@@ -48,7 +48,8 @@ int ReadResponse(int fd, std::string& buf) {
       size_t cl = 0;
       const char* k = "Content-Length: ";
       size_t at = buf.find(k);
-      if (at != std::string::npos && at < head) cl = std::strtoul(buf.c_str() + at + 16, nullptr, 10);
+      if (at != std::string::npos && at < head)
+        cl = std::strtoul(buf.c_str() + at + 16, nullptr, 10);
       if (buf.size() >= head + 4 + cl) {
         int status = std::atoi(buf.c_str() + 9);
         buf.erase(0, head + 4 + cl);
@@ -71,12 +72,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> targets;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") port = std::atoi(v.c_str());
-    else if (k == "--rate") rate = std::atof(v.c_str());
-    else if (k == "--seconds") seconds = std::atoi(v.c_str());
-    else if (k == "--connections") connections = std::atoi(v.c_str());
-    else if (k == "--token") token = v;
-    else if (k == "--target") targets.push_back(v);
+    if (k == "--port")
+      port = std::atoi(v.c_str());
+    else if (k == "--rate")
+      rate = std::atof(v.c_str());
+    else if (k == "--seconds")
+      seconds = std::atoi(v.c_str());
+    else if (k == "--connections")
+      connections = std::atoi(v.c_str());
+    else if (k == "--token")
+      token = v;
+    else if (k == "--target")
+      targets.push_back(v);
   }
   if (targets.empty()) targets.push_back("/health");
   std::vector<std::vector<double>> lat(static_cast<size_t>(connections));
@@ -122,9 +129,10 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
   };
-  std::printf("requests %zu (%.0f/s), errors %ld, latency ms: p50 %.3f p90 %.3f p99 %.3f "
-              "p99.9 %.3f max %.3f\n",
-              all.size(), all.size() / static_cast<double>(seconds), errors.load(), pct(0.5),
-              pct(0.9), pct(0.99), pct(0.999), all.empty() ? 0.0 : all.back());
+  std::printf(
+      "requests %zu (%.0f/s), errors %ld, latency ms: p50 %.3f p90 %.3f p99 %.3f "
+      "p99.9 %.3f max %.3f\n",
+      all.size(), all.size() / static_cast<double>(seconds), errors.load(), pct(0.5), pct(0.9),
+      pct(0.99), pct(0.999), all.empty() ? 0.0 : all.back());
   return errors.load() > 0 ? 1 : 0;
 }

@@ -10,9 +10,9 @@
 namespace gantry {
 namespace {
 
-using nlohmann::json;
 using enterprise::OrderState;
 using enterprise::StoredOrder;
+using nlohmann::json;
 
 constexpr std::string_view kOrders = "/api/v1/orders";
 constexpr std::string_view kOutbox = "/api/v1/outbox";
@@ -204,10 +204,10 @@ class Handler {
                      "order " + o->order.Key() + " has no work centre; give 'work_centre'",
                      "work_centre");
     if (action != "start" && work_centre != o->order.work_centre)
-      return Problem(400, "Invalid request",
-                     "order " + o->order.Key() + " runs on " + o->order.work_centre + ", not " +
-                         work_centre,
-                     "work_centre");
+      return Problem(
+          400, "Invalid request",
+          "order " + o->order.Key() + " runs on " + o->order.work_centre + ", not " + work_centre,
+          "work_centre");
     // Check the order's state before telling the engine.
     const OrderState s = o->order.state;
     const bool fits = (action == "start" && s == OrderState::kReleased) ||
@@ -216,7 +216,8 @@ class Handler {
                       (action == "complete" && s == OrderState::kRunning);
     if (!fits)
       return Problem(409, "Conflict",
-                     "order " + o->order.Key() + " is " + std::string(enterprise::OrderStateName(s)) +
+                     "order " + o->order.Key() + " is " +
+                         std::string(enterprise::OrderStateName(s)) +
                          (o->paused ? " (paused)" : "") + ", cannot " + action + " it");
     ops::OrderTransition t;
     t.work_centre = work_centre;
@@ -269,14 +270,18 @@ class Handler {
       if (!api_.outbox_list) return Unavailable503("the actuals outbox");
       std::optional<enterprise::MessageState> state;
       if (auto text = Param(r.target, "state")) {
-        if (*text == "pending") state = enterprise::MessageState::kPending;
-        else if (*text == "delivered") state = enterprise::MessageState::kDelivered;
-        else if (*text == "quarantined") state = enterprise::MessageState::kQuarantined;
+        if (*text == "pending")
+          state = enterprise::MessageState::kPending;
+        else if (*text == "delivered")
+          state = enterprise::MessageState::kDelivered;
+        else if (*text == "quarantined")
+          state = enterprise::MessageState::kQuarantined;
         else
-          return Problem(400, "Invalid parameter",
-                         "query parameter 'state' must be pending, delivered or quarantined, got '" +
-                             *text + "'",
-                         "state");
+          return Problem(
+              400, "Invalid parameter",
+              "query parameter 'state' must be pending, delivered or quarantined, got '" + *text +
+                  "'",
+              "state");
       }
       auto list = api_.outbox_list(state);
       if (!list.ok()) return FromStatus(list.status());
@@ -306,8 +311,7 @@ class Handler {
       return JsonReply(200, *text);
     }
     const std::string rest = path.substr(kOutbox.size() + 1);
-    if (!rest.ends_with("/retry"))
-      return Problem(404, "Not found", "no outbox route " + path);
+    if (!rest.ends_with("/retry")) return Problem(404, "Not found", "no outbox route " + path);
     if (r.method != "POST") return NotAllowed(r.method, path, "POST");
     if (!api_.outbox_retry) return Unavailable503("the actuals outbox");
     const std::string key = rest.substr(0, rest.size() - 6);

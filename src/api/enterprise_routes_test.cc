@@ -116,8 +116,8 @@ TEST_F(EnterpriseRoutesTest, ProblemRepliesNameTheField) {
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(json::parse(bad.body)["parameter"], "bom[0].quantity") << bad.body;
 
-  HttpReply typo = Call("POST", "/api/v1/orders",
-                        R"({"external_id":"1","product":"P","qty":5,"unit":"pc"})");
+  HttpReply typo =
+      Call("POST", "/api/v1/orders", R"({"external_id":"1","product":"P","qty":5,"unit":"pc"})");
   EXPECT_EQ(json::parse(typo.body)["parameter"], "qty") << typo.body;
 
   ASSERT_EQ(Call("POST", "/api/v1/orders", kOrder).status, 201u);

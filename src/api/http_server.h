@@ -33,14 +33,14 @@ class Historian;
 }
 
 struct ApiOptions {
-  std::string listen = "127.0.0.1";      // IPv4 or IPv6 literal; loopback unless configured
-  uint16_t port = 8080;                  // 0 picks a free port (see ApiServer::port())
-  int threads = 2;                       // I/O threads
-  int max_streams = 256;                 // concurrent SSE streams; more get 503
-  Duration heartbeat = 15 * kSecond;     // SSE comment line when nothing else was sent
-  Duration read_timeout = 30 * kSecond;  // a request must arrive whole within this (slow clients)
-  int max_connections = 512;             // concurrent connections (streams included); more: 503
-  int max_header_fields = 64;            // header lines per request; more: 431
+  std::string listen = "127.0.0.1";       // IPv4 or IPv6 literal; loopback unless configured
+  uint16_t port = 8080;                   // 0 picks a free port (see ApiServer::port())
+  int threads = 2;                        // I/O threads
+  int max_streams = 256;                  // concurrent SSE streams; more get 503
+  Duration heartbeat = 15 * kSecond;      // SSE comment line when nothing else was sent
+  Duration read_timeout = 30 * kSecond;   // a request must arrive whole within this (slow clients)
+  int max_connections = 512;              // concurrent connections (streams included); more: 503
+  int max_header_fields = 64;             // header lines per request; more: 431
   uint64_t max_body_bytes = 1024 * 1024;  // more: 413
   uint32_t max_header_bytes = 16 * 1024;  // request line + headers; more: 431
   // TLS: PEM certificate chain and private key files. Both empty: plain HTTP.

@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "app/security_command.h"
 #include "app/opcua_browse_command.h"
 #include "app/opcua_cert_command.h"
+#include "app/security_command.h"
 #include "context/replay.h"
 
 namespace gantry {

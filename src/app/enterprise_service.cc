@@ -108,8 +108,8 @@ void EnterpriseService::ServeApi(ApiContext& context) {
   context.metrics.push_back([this] { return MetricsText(); });
 }
 
-Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(const enterprise::ErpSettings& erp,
-                                                                   const std::string& data_dir) {
+Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
+    const enterprise::ErpSettings& erp, const std::string& data_dir) {
   auto s = EnterpriseService::Create(erp, data_dir, SystemClock::Instance(), {});
   if (!s.ok()) return s.status().WithContext("erp");
   if (erp.tryton)
@@ -178,7 +178,8 @@ Status EnterpriseService::PollTrytonOnce() {
   if (!settings_.tryton) return FailedPrecondition("no erp.tryton configured");
   std::lock_guard lock(tryton_read_mu_);
   if (!tryton_read_) {
-    GANTRY_ASSIGN_OR_RETURN(tryton_read_, enterprise::TrytonAdapter::Connect(settings_.tryton->config));
+    GANTRY_ASSIGN_OR_RETURN(tryton_read_,
+                            enterprise::TrytonAdapter::Connect(settings_.tryton->config));
   }
   auto pulled = tryton_read_->PullOrders();
   if (!pulled.ok()) {
@@ -213,8 +214,8 @@ Status EnterpriseService::PollTrytonOnce() {
       cancelled.state = OrderState::kCancelled;
       GANTRY_ASSIGN_OR_RETURN(enterprise::ErpSyncResult r, orders_->SyncFromErp(cancelled));
       if (r.what != ErpSync::kUnchanged)
-        spdlog::warn("erp tryton: order {} {} ({})", o.order.Key(),
-                     enterprise::ErpSyncName(r.what), gone ? "deleted in Tryton" : r.detail);
+        spdlog::warn("erp tryton: order {} {} ({})", o.order.Key(), enterprise::ErpSyncName(r.what),
+                     gone ? "deleted in Tryton" : r.detail);
     }
   }
   return Status::Ok();
@@ -233,7 +234,8 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
   GANTRY_ASSIGN_OR_RETURN(enterprise::DrainReport r, drain_outbox_->DrainOnce(router_));
   if (now >= next_prune_) {
     auto pruned = drain_outbox_->PruneDelivered(now - settings_.keep_delivered);
-    if (pruned.ok() && *pruned > 0) spdlog::info("erp outbox: pruned {} delivered messages", *pruned);
+    if (pruned.ok() && *pruned > 0)
+      spdlog::info("erp outbox: pruned {} delivered messages", *pruned);
     next_prune_ = now + kHour;
   }
   auto m = drain_outbox_->Metrics();
@@ -245,8 +247,7 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
 }
 
 Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::OrderActuals& a,
-                                                                 const StoredOrder& o,
-                                                                 bool final) {
+                                                                 const StoredOrder& o, bool final) {
   enterprise::OrderActuals e;
   e.order_key = o.order.Key();
   e.external_id = o.order.external_id;
@@ -286,8 +287,7 @@ Status EnterpriseService::OnActuals(const ops::OrderActuals& a, std::string_view
     return stored.status();
   }
   GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(a, *stored, completion));
-  GANTRY_ASSIGN_OR_RETURN(auto outbox,
-                          enterprise::Outbox::Attach(txn, settings_.outbox, clock_));
+  GANTRY_ASSIGN_OR_RETURN(auto outbox, enterprise::Outbox::Attach(txn, settings_.outbox, clock_));
   OutboxMessageSpec spec;
   spec.order_key = e.order_key;
   if (completion) {
@@ -327,10 +327,9 @@ Status EnterpriseService::EnqueueInterval() {
     if (!a.ok()) continue;  // not started on the shop floor yet
     GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(*a, o, false));
     std::lock_guard lock(api_mu_);
-    GANTRY_RETURN_IF_ERROR(api_outbox_
-                               ->Enqueue({kInterval, o.order.Key(), sequence,
-                                          enterprise::ActualsToJson(e)})
-                               .status());
+    GANTRY_RETURN_IF_ERROR(
+        api_outbox_->Enqueue({kInterval, o.order.Key(), sequence, enterprise::ActualsToJson(e)})
+            .status());
   }
   return Status::Ok();
 }
@@ -409,8 +408,10 @@ Result<std::string> EnterpriseService::ReconciliationJson(Timestamp from, Timest
       std::lock_guard lock(tryton_read_mu_);
       if (!tryton_read_) {
         auto c = enterprise::TrytonAdapter::Connect(settings_.tryton->config);
-        if (c.ok()) tryton_read_ = std::move(c).value();
-        else e.erp_error = c.status().ToString();
+        if (c.ok())
+          tryton_read_ = std::move(c).value();
+        else
+          e.erp_error = c.status().ToString();
       }
       if (tryton_read_) {
         int64_t id = 0;
@@ -419,8 +420,10 @@ Result<std::string> EnterpriseService::ReconciliationJson(Timestamp from, Timest
         } catch (...) {
         }
         auto held = tryton_read_->ReadProduction(id);
-        if (held.ok()) e.erp = *held;
-        else e.erp_error = held.status().ToString();
+        if (held.ok())
+          e.erp = *held;
+        else
+          e.erp_error = held.status().ToString();
       }
     }
     entries.push_back(std::move(e));
@@ -435,16 +438,20 @@ std::string EnterpriseService::MetricsText() const {
     m = metrics_;
   }
   std::string out;
-  out += "# TYPE gantry_outbox_backlog gauge\ngantry_outbox_backlog " + std::to_string(m.backlog) + "\n";
+  out += "# TYPE gantry_outbox_backlog gauge\ngantry_outbox_backlog " + std::to_string(m.backlog) +
+         "\n";
   out += "# TYPE gantry_outbox_quarantined gauge\ngantry_outbox_quarantined " +
          std::to_string(m.quarantined) + "\n";
-  out += "# TYPE gantry_outbox_oldest_pending_seconds gauge\ngantry_outbox_oldest_pending_seconds " +
-         Seconds(m.oldest_pending_age) + "\n";
+  out +=
+      "# TYPE gantry_outbox_oldest_pending_seconds gauge\ngantry_outbox_oldest_pending_seconds " +
+      Seconds(m.oldest_pending_age) + "\n";
   out += "# TYPE gantry_outbox_delivered_total counter\ngantry_outbox_delivered_total " +
          std::to_string(m.delivered_since_open) + "\n";
   out += "# TYPE gantry_outbox_delivery_latency_seconds summary\n";
-  out += "gantry_outbox_delivery_latency_seconds{quantile=\"0.5\"} " + Seconds(m.latency_p50) + "\n";
-  out += "gantry_outbox_delivery_latency_seconds{quantile=\"0.99\"} " + Seconds(m.latency_p99) + "\n";
+  out +=
+      "gantry_outbox_delivery_latency_seconds{quantile=\"0.5\"} " + Seconds(m.latency_p50) + "\n";
+  out +=
+      "gantry_outbox_delivery_latency_seconds{quantile=\"0.99\"} " + Seconds(m.latency_p99) + "\n";
   out += "gantry_outbox_delivery_latency_seconds{quantile=\"1\"} " + Seconds(m.latency_max) + "\n";
   out += "# TYPE gantry_erp_orders_synced_total counter\ngantry_erp_orders_synced_total " +
          std::to_string(pulled_.load()) + "\n";

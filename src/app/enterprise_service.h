@@ -167,7 +167,7 @@ class EnterpriseService {
 
 // The runtime's one call: the service over the `erp:` settings with the system clock (orders and
 // outbox work without an `erp:` section too; only delivery needs a target).
-Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(const enterprise::ErpSettings& erp,
-                                                                   const std::string& data_dir);
+Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
+    const enterprise::ErpSettings& erp, const std::string& data_dir);
 
 }  // namespace gantry

@@ -34,9 +34,8 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   GANTRY_ASSIGN_OR_RETURN(ConfigDocument doc, ConfigDocument::Parse(text, file_name));
   ConfigNode root = doc.Root();
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
-  root.AllowKeys(
-      {"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices", "operations",
-       "security", "energy", "costs", "erp", "historian"});
+  root.AllowKeys({"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices",
+                  "operations", "security", "energy", "costs", "erp", "historian"});
 
   PlantConfig plant;
   plant.file = file_name;

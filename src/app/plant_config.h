@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include "core/equipment.h"
 #include "api/security/security_settings.h"
+#include "context/energy/energy_config.h"
+#include "core/equipment.h"
 #include "core/status.h"
 #include "core/tag.h"
+#include "data/historian/historian_config.h"
 #include "enterprise/erp_config.h"
 #include "field/modbus/modbus_config.h"
 #include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
-#include "data/historian/historian_config.h"
-#include "context/energy/energy_config.h"
 
 namespace gantry {
 
@@ -57,7 +57,7 @@ struct PlantConfig {
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
   historian::HistorianConfig historian;  // the `historian:` section (docs/historian.md)
-  enterprise::ErpSettings erp;  // the `erp:` section (docs/enterprise.md)
+  enterprise::ErpSettings erp;           // the `erp:` section (docs/enterprise.md)
   // Energy meters, tariffs, material costs and rates (docs/energy.md).
   ctx::EnergyCostConfig energy;
 };

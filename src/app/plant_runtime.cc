@@ -83,8 +83,9 @@ struct PlantRuntime::Parts {
   std::unique_ptr<HistorianWriter> historian_writer;
   std::unique_ptr<historian::MaintenanceLoop> historian_maintenance;  // stops before the store
   std::unique_ptr<OperationsService> operations;  // when work centres have rules
-  std::unique_ptr<EnterpriseService> enterprise;  // orders, actuals outbox, ERP (app/enterprise_service.h)
-  std::unique_ptr<EnergyService> energy;          // when energy or costs are configured
+  std::unique_ptr<EnterpriseService>
+      enterprise;                         // orders, actuals outbox, ERP (app/enterprise_service.h)
+  std::unique_ptr<EnergyService> energy;  // when energy or costs are configured
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<ApiServer> api;
@@ -259,7 +260,7 @@ void PlantRuntime::Stop() {
   for (auto& c : p.connectors) c->Stop();
   if (p.simulator) p.simulator->Stop();
   if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
-  if (p.enterprise) p.enterprise->Stop();    // after operations: its last actuals are enqueued
+  if (p.enterprise) p.enterprise->Stop();  // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();
   p.historian_maintenance.reset();  // joins its thread

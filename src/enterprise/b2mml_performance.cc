@@ -72,9 +72,8 @@ class HttpTarget final : public ErpAdapter {
   DeliveryResult Deliver(const OutboxMessage& m) override {
     auto xml = ProductionPerformanceXml(m);
     if (!xml.ok()) return VerdictFromStatus(xml.status());
-    auto r = http_.Post(path_, *xml,
-                        {{"Content-Type", "application/xml"},
-                         {"Idempotency-Key", m.idempotency_key}});
+    auto r = http_.Post(
+        path_, *xml, {{"Content-Type", "application/xml"}, {"Idempotency-Key", m.idempotency_key}});
     if (!r.ok()) return VerdictFromStatus(r.status());
     Status s = StatusFromHttp(*r);
     if (!s.ok()) return VerdictFromStatus(s);
@@ -115,7 +114,8 @@ Result<std::string> ProductionPerformanceXml(const OutboxMessage& m) {
   pugi::xml_node scrap = seg.append_child("MaterialProducedActual");
   Text(scrap, "MaterialDefinitionID", a.product);
   Quantity(scrap, a.scrap, a.unit, "scrap");
-  for (const ScrapLine& s : a.scrap_by_reason) Quantity(scrap, s.quantity, a.unit, ("scrap/" + s.reason).c_str());
+  for (const ScrapLine& s : a.scrap_by_reason)
+    Quantity(scrap, s.quantity, a.unit, ("scrap/" + s.reason).c_str());
   for (const ConsumptionLine& c : a.consumption) {
     pugi::xml_node used = seg.append_child("MaterialConsumedActual");
     Text(used, "MaterialDefinitionID", c.material);

@@ -28,7 +28,8 @@ Result<std::pair<HttpEndpoint, std::string>> ParseHttpUrl(std::string_view url) 
     unsigned v = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
     if (ec != std::errc() || p != port.data() + port.size() || v == 0 || v > 65535)
-      return InvalidArgument("URL '" + std::string(url) + "': bad port '" + std::string(port) + "'");
+      return InvalidArgument("URL '" + std::string(url) + "': bad port '" + std::string(port) +
+                             "'");
     e.port = static_cast<uint16_t>(v);
     authority = authority.substr(0, colon);
   }
@@ -49,8 +50,9 @@ std::optional<std::pair<HttpEndpoint, std::string>> Url(const ConfigNode& node,
     return std::nullopt;
   }
   if (parsed->first.tls) {  // never send actuals in clear text to an https:// address
-    node.ErrorAt(key, "https:// is not supported yet (the ERP client speaks plain HTTP; use an "
-                      "http:// address on a trusted network or a local TLS proxy)");
+    node.ErrorAt(key,
+                 "https:// is not supported yet (the ERP client speaks plain HTTP; use an "
+                 "http:// address on a trusted network or a local TLS proxy)");
     return std::nullopt;
   }
   return *parsed;
@@ -61,8 +63,10 @@ void ParseTryton(const ConfigNode& node, ErpSettings& erp) {
   node.AllowKeys({"url", "database", "login", "password", "password_file", "company", "warehouse",
                   "scrap_location", "pull_states", "poll_every", "timeout", "work_centres"});
   TrytonSettings t;
-  if (auto url = Url(node, "url")) t.config.endpoint = url->first;
-  else if (!node["url"].IsPresent()) node.ErrorAt("url", "missing required key (e.g. http://127.0.0.1:8000)");
+  if (auto url = Url(node, "url"))
+    t.config.endpoint = url->first;
+  else if (!node["url"].IsPresent())
+    node.ErrorAt("url", "missing required key (e.g. http://127.0.0.1:8000)");
   t.config.endpoint.timeout = node.DurationValue("timeout", 30 * kSecond, kSecond, 10 * kMinute);
   t.config.database = node.String("database", t.config.database);
   t.config.login = node.String("login", t.config.login);
@@ -80,7 +84,8 @@ void ParseTryton(const ConfigNode& node, ErpSettings& erp) {
   t.config.scrap_location = node.Int("scrap_location", 0, 0, INT64_MAX);
   if (node["pull_states"].IsPresent()) {
     t.config.pull_states.clear();
-    for (const ConfigNode& s : node["pull_states"].Items()) t.config.pull_states.push_back(s.AsString());
+    for (const ConfigNode& s : node["pull_states"].Items())
+      t.config.pull_states.push_back(s.AsString());
   }
   t.poll_every = node.DurationValue("poll_every", t.poll_every, 100 * kMillisecond, 24 * kHour);
   for (const auto& [name, path] : node["work_centres"].Entries())

@@ -25,9 +25,9 @@ struct TrytonSettings {
 
 // B2MML ProductionPerformance out: one XML document per message, to a folder or POSTed.
 struct B2mmlOutSettings {
-  std::string folder;  // write <folder>/<idempotency key>.xml (atomically); or
-  std::string url;     // POST to http(s)://host:port/path
-  std::string ca_file; // for an https url; empty = the system trust store
+  std::string folder;   // write <folder>/<idempotency key>.xml (atomically); or
+  std::string url;      // POST to http(s)://host:port/path
+  std::string ca_file;  // for an https url; empty = the system trust store
 };
 
 struct ErpSettings {
@@ -36,8 +36,8 @@ struct ErpSettings {
   std::optional<WebhookConfig> webhook;
   std::optional<B2mmlOutSettings> b2mml;
   // Triggers for actuals messages (completion always sends the final totals).
-  bool on_shift_end = false;       // interim totals at every shift end while an order runs
-  Duration interval = 0;           // interim totals every `interval` while it runs; 0 = never
+  bool on_shift_end = false;  // interim totals at every shift end while an order runs
+  Duration interval = 0;      // interim totals every `interval` while it runs; 0 = never
   // Outbox.
   OutboxOptions outbox;
   Duration drain_every = 500 * kMillisecond;  // how often the drainer looks for due messages

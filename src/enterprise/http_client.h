@@ -23,9 +23,9 @@ struct HttpEndpoint {
       : host(std::move(h)), port(p), timeout(t) {}
   std::string host;
   uint16_t port;
-  Duration timeout;  // connect + write + read of one request
-  bool tls = false;                 // HTTPS (OpenSSL); the peer's certificate is verified
-  std::string ca_file;              // PEM file of trusted CAs; empty = the system's trust store
+  Duration timeout;     // connect + write + read of one request
+  bool tls = false;     // HTTPS (OpenSSL); the peer's certificate is verified
+  std::string ca_file;  // PEM file of trusted CAs; empty = the system's trust store
 };
 
 struct HttpResponse {

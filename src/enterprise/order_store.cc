@@ -48,7 +48,8 @@ constexpr const char* kColumns =
 
 Result<StoredOrder> FromRow(const Stmt& st) {
   auto order = OrderFromJson(st.ColText(0));
-  if (!order.ok()) return Corrupt("order store: stored order unreadable: " + order.status().message());
+  if (!order.ok())
+    return Corrupt("order store: stored order unreadable: " + order.status().message());
   StoredOrder o;
   o.order = std::move(order).value();
   o.paused = sqlite3_column_int64(st.get(), 1) != 0;
@@ -70,7 +71,8 @@ std::string Differences(const ProductionOrder& had, const ProductionOrder& now) 
   std::string d;
   auto add = [&d](const std::string& part) { d += (d.empty() ? "" : ", ") + part; };
   if (had.product != now.product) add("product " + had.product + " -> " + now.product);
-  if (had.quantity != now.quantity) add("quantity " + Num(had.quantity) + " -> " + Num(now.quantity));
+  if (had.quantity != now.quantity)
+    add("quantity " + Num(had.quantity) + " -> " + Num(now.quantity));
   if (had.unit != now.unit) add("unit " + had.unit + " -> " + now.unit);
   if (had.due != now.due) add("due " + FormatIso8601(had.due) + " -> " + FormatIso8601(now.due));
   if (had.work_centre != now.work_centre)
@@ -112,15 +114,16 @@ Result<std::unique_ptr<OrderStore>> OrderStore::Open(const std::string& path, co
   sqlite3_busy_timeout(db, 5000);
   GANTRY_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL"));
   GANTRY_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=NORMAL"));
-  GANTRY_RETURN_IF_ERROR(Exec(db,
-                              "CREATE TABLE IF NOT EXISTS production_order ("
-                              " key TEXT PRIMARY KEY, source TEXT NOT NULL,"
-                              " external_id TEXT NOT NULL, state TEXT NOT NULL,"
-                              " body TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,"
-                              " flag TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
-                              " updated_at INTEGER NOT NULL, completed_at INTEGER NOT NULL DEFAULT 0);"
-                              "CREATE INDEX IF NOT EXISTS production_order_external"
-                              " ON production_order(external_id);"));
+  GANTRY_RETURN_IF_ERROR(
+      Exec(db,
+           "CREATE TABLE IF NOT EXISTS production_order ("
+           " key TEXT PRIMARY KEY, source TEXT NOT NULL,"
+           " external_id TEXT NOT NULL, state TEXT NOT NULL,"
+           " body TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,"
+           " flag TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
+           " updated_at INTEGER NOT NULL, completed_at INTEGER NOT NULL DEFAULT 0);"
+           "CREATE INDEX IF NOT EXISTS production_order_external"
+           " ON production_order(external_id);"));
   return store;
 }
 
@@ -143,8 +146,9 @@ Result<std::optional<StoredOrder>> OrderStore::Load(std::string_view id) const {
   st.Text(1, id);
   std::optional<StoredOrder> found;
   while (sqlite3_step(st.get()) == SQLITE_ROW) {
-    if (found) return InvalidArgument("order id '" + std::string(id) +
-                                      "' is ambiguous; use the key <source>:<external_id>");
+    if (found)
+      return InvalidArgument("order id '" + std::string(id) +
+                             "' is ambiguous; use the key <source>:<external_id>");
     GANTRY_ASSIGN_OR_RETURN(StoredOrder o, FromRow(st));
     found = std::move(o);
   }
@@ -265,31 +269,33 @@ Result<StoredOrder> OrderStore::Release(std::string_view id) {
 }
 
 Result<StoredOrder> OrderStore::Cancel(std::string_view id, std::string_view why) {
-  return Transition(id, "cancel it",
-                    [](StoredOrder& o, std::string_view reason) {
-                      const OrderState s = o.order.state;
-                      if (s == OrderState::kCompleted || s == OrderState::kCancelled)
-                        return FailedPrecondition("");
-                      if (s == OrderState::kRunning)
-                        o.flag = "cancelled while running" +
-                                 (reason.empty() ? std::string() : ": " + std::string(reason)) +
-                                 "; stop it on the shop floor";
-                      o.order.state = OrderState::kCancelled;
-                      o.paused = false;
-                      return Status::Ok();
-                    },
-                    why);
+  return Transition(
+      id, "cancel it",
+      [](StoredOrder& o, std::string_view reason) {
+        const OrderState s = o.order.state;
+        if (s == OrderState::kCompleted || s == OrderState::kCancelled)
+          return FailedPrecondition("");
+        if (s == OrderState::kRunning)
+          o.flag = "cancelled while running" +
+                   (reason.empty() ? std::string() : ": " + std::string(reason)) +
+                   "; stop it on the shop floor";
+        o.order.state = OrderState::kCancelled;
+        o.paused = false;
+        return Status::Ok();
+      },
+      why);
 }
 
 Result<StoredOrder> OrderStore::Start(std::string_view id, std::string_view work_centre) {
-  return Transition(id, "start it",
-                    [](StoredOrder& o, std::string_view wc) {
-                      if (o.order.state != OrderState::kReleased) return FailedPrecondition("");
-                      o.order.state = OrderState::kRunning;
-                      if (!wc.empty()) o.order.work_centre = std::string(wc);
-                      return Status::Ok();
-                    },
-                    work_centre);
+  return Transition(
+      id, "start it",
+      [](StoredOrder& o, std::string_view wc) {
+        if (o.order.state != OrderState::kReleased) return FailedPrecondition("");
+        o.order.state = OrderState::kRunning;
+        if (!wc.empty()) o.order.work_centre = std::string(wc);
+        return Status::Ok();
+      },
+      work_centre);
 }
 
 Result<StoredOrder> OrderStore::Pause(std::string_view id) {
@@ -364,8 +370,8 @@ Result<ErpSyncResult> OrderStore::SyncFromErp(const ProductionOrder& erp) {
       o.order.state = keep;
       r = {ErpSync::kUpdated, diff};
     } else {
-      const std::string flag = "changed in the ERP while running (version " +
-                               std::to_string(erp.version) + "): " + diff;
+      const std::string flag =
+          "changed in the ERP while running (version " + std::to_string(erp.version) + "): " + diff;
       if (o.flag == flag) return r;
       o.flag = flag;
       r = {ErpSync::kFlagged, flag};

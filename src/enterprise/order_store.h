@@ -25,9 +25,9 @@ namespace gantry::enterprise {
 // An order as stored, with what Gantry learnt about it beyond the ERP's fields.
 struct StoredOrder {
   ProductionOrder order;
-  bool paused = false;         // running but paused on the shop floor
-  std::string flag;            // a difference a person must look at ("" when none)
-  Timestamp created_at = 0;    // UTC ns
+  bool paused = false;       // running but paused on the shop floor
+  std::string flag;          // a difference a person must look at ("" when none)
+  Timestamp created_at = 0;  // UTC ns
   Timestamp updated_at = 0;
   Timestamp completed_at = 0;  // 0 until completed
 };

@@ -67,8 +67,7 @@ TEST(OrderStore, ErpChangeIsTakenOverBeforeStartAndFlaggedWhileRunning) {
   cancelled.state = OrderState::kCancelled;
   EXPECT_EQ(s.SyncFromErp(cancelled)->what, ErpSync::kFlagged);
   EXPECT_EQ(s.Get("tryton:12")->order.state, OrderState::kRunning);
-  EXPECT_NE(s.Get("tryton:12")->flag.find("cancelled in the ERP while running"),
-            std::string::npos);
+  EXPECT_NE(s.Get("tryton:12")->flag.find("cancelled in the ERP while running"), std::string::npos);
 }
 
 TEST(OrderStore, ErpCancellationCancelsAReleasedOrder) {

@@ -57,17 +57,16 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
   const OutboxMessage* delivered = Latest(e.messages, true);
   for (const OutboxMessage& m : e.messages)
     if (m.state == MessageState::kQuarantined)
-      d.push_back("message " + m.idempotency_key + " (" + m.kind + ") quarantined: " +
-                  m.last_error);
+      d.push_back("message " + m.idempotency_key + " (" + m.kind +
+                  ") quarantined: " + m.last_error);
   std::optional<OrderActuals> sent;
   if (delivered) sent = ActualsFromJson(delivered->payload).value();
   if (completed) {
     if (!last) {
       d.push_back("completed but no actuals message was enqueued");
     } else if (!sent || !sent->final) {
-      d.push_back("final actuals not delivered yet (" +
-                  std::string(MessageStateName(last->state)) + ", " +
-                  std::to_string(last->attempts) + " attempts)");
+      d.push_back("final actuals not delivered yet (" + std::string(MessageStateName(last->state)) +
+                  ", " + std::to_string(last->attempts) + " attempts)");
     }
   }
   if (e.ledger && sent && sent->final) {
@@ -90,8 +89,8 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
       const double held = it == e.erp->consumed.end() ? 0.0 : it->second;
       // ERPs round material quantities to their unit's digits (Tryton: 2 for kg).
       if (std::fabs(held - c.quantity) > 0.005 + 1e-9)
-        d.push_back("consumed " + c.material + ": delivered " + Num(c.quantity) +
-                    ", ERP holds " + Num(held));
+        d.push_back("consumed " + c.material + ": delivered " + Num(c.quantity) + ", ERP holds " +
+                    Num(held));
     }
     if (std::find(e.erp->gantry_keys.begin(), e.erp->gantry_keys.end(),
                   delivered->idempotency_key) == e.erp->gantry_keys.end())

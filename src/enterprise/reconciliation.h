@@ -21,8 +21,8 @@ namespace gantry::enterprise {
 
 struct ReconciliationEntry {
   StoredOrder order;
-  std::optional<OrderActuals> ledger;  // the shop floor's totals; nullopt when never started
-  std::string ledger_error;            // why the ledger could not be read ("" when read)
+  std::optional<OrderActuals> ledger;   // the shop floor's totals; nullopt when never started
+  std::string ledger_error;             // why the ledger could not be read ("" when read)
   std::vector<OutboxMessage> messages;  // the order's outbox messages, oldest first
   std::optional<TrytonProduction> erp;  // what Tryton holds now (Tryton orders only)
   std::string erp_error;                // why it could not be read back ("" when read / n.a.)

@@ -165,9 +165,8 @@ void ModbusConnector::Run() {
     if (ever_connected) {
       // "reconnected" is logged by PollWhileConnected at the first answer, not here: a device
       // that accepts connections and drops them has not recovered.
+      // The reconnect is counted there too, for the same reason.
       spdlog::debug("{}: connection open again", log_prefix_);
-      std::lock_guard lock(health_mutex_);
-      ++health_.reconnects;
     } else {
       spdlog::info("{}: connected; {} points in {} reads", log_prefix_, config_.points.size(),
                    reads_.size());
@@ -226,6 +225,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
           down_ = false;
           spdlog::info("{}: reconnected after {} down", log_prefix_,
                        Seconds(SteadyNow() - down_since_));
+          std::lock_guard lock(health_mutex_);
+          ++health_.reconnects;
         }
       }
       {

@@ -66,6 +66,14 @@ function testConfig() {
   let yaml = fs.readFileSync(plantYaml, 'utf8');
   yaml = yaml.replace(/reasons: \{[^}]*\}/s, (m) => m.replace(/\b(\d{3}):/g, '9$1:'));
   yaml = yaml.replace(/micro_stop_threshold: \S+/, 'micro_stop_threshold: 1s');
+  // The line stops for breaks, cleaning and changeovers at fixed local times; put the site in a
+  // whole-hour zone where it is now 07:MM, hours from any planned stop even at 120x, so that the
+  // test does not depend on the time of day it runs at.
+  let offset = 7 - new Date().getUTCHours();
+  if (offset < -12) offset += 24;
+  if (offset > 14) offset -= 24;
+  const zone = offset === 0 ? 'Etc/UTC' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  yaml = yaml.replace(/timezone: Europe\/Berlin/, `timezone: ${zone}`);
   const file = path.join(data, 'plant.yaml');
   fs.writeFileSync(file, yaml);
   return file;

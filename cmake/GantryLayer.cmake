@@ -6,7 +6,8 @@
 # not a reviewer, keeps field/ from including enterprise/. gantry_<layer> is an interface target
 # aggregating them. Files are picked up by name:
 #   *_test.cc  -> one GoogleTest executable per folder, gantry_<layer>_<folder>_tests, run by ctest
-#   *_fuzz.cc  -> one libFuzzer executable each (only with GANTRY_FUZZ=ON, clang)
+#   *_fuzz.cc  -> one libFuzzer executable each (only with GANTRY_FUZZ=ON, clang; the ci preset
+#                 builds them next to the tests in one instrumented build)
 #   other *.cc -> the folder's library
 set(GANTRY_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
     -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
@@ -54,7 +55,7 @@ function(_gantry_folder_target layer folder_dir target_suffix deps libs)
     target_include_directories(${target} INTERFACE ${CMAKE_SOURCE_DIR}/src)
     target_link_libraries(${target} INTERFACE ${deps} ${libs})
   endif()
-  if(GANTRY_TESTS AND test_srcs AND NOT GANTRY_FUZZ)
+  if(GANTRY_TESTS AND test_srcs)
     add_executable(${target}_tests ${test_srcs})
     target_link_libraries(${target}_tests PRIVATE ${target} GTest::gtest GTest::gmock GTest::gtest_main)
     gantry_target_defaults(${target}_tests)

@@ -85,7 +85,12 @@ HttpReply Health(const ApiContext& ctx) {
                             {"last_success", TimeJson(h.last_success)}});
     }
   }
-  return JsonReply({{"status", "ok"}, {"connectors", std::move(connectors)}});
+  // The plant's clock, so that a dashboard builds its time ranges on plant time (simulated in a
+  // scaled demo) rather than on the browser's clock.
+  return JsonReply({{"status", "ok"},
+                    {"now", FormatIso8601(PlantNow(ctx))},
+                    {"time_scale", ctx.time_scale},
+                    {"connectors", std::move(connectors)}});
 }
 
 HttpReply TagList(const ApiContext& ctx, const std::string& prefix) {
@@ -217,8 +222,7 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
       d.reply = TagList(ctx, QueryValue(t, "prefix"));
     return d;
   }
-  if (std::optional<HttpReply> history =
-          RouteHistory(ctx, method, t, SystemClock::Instance().Now())) {
+  if (std::optional<HttpReply> history = RouteHistory(ctx, method, t, PlantNow(ctx))) {
     d.reply = std::move(*history);
     return d;
   }
@@ -256,7 +260,7 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
   }
   std::string more;
   if (!ctx.modules.empty()) {
-    ApiRequest request{method,           t,           body,         SystemClock::Instance().Now(),
+    ApiRequest request{method,           t,           body,         PlantNow(ctx),
                        caller.principal, caller.role, caller.remote};
     for (const RouteModule& module : ctx.modules) {
       if (!module.handle) continue;

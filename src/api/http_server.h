@@ -81,7 +81,17 @@ struct ApiContext {
   std::vector<std::function<std::string()>> metrics = {};
   // Routes of other parts of Gantry, tried in order after the built-in ones and before 404.
   std::vector<RouteModule> modules = {};
+  // The plant's clock, borrowed: "now" for default ranges, ApiRequest::now and /health. Simulated
+  // time when the demo runs at a time scale (core/scaled_clock.h); nullptr: the system clock.
+  // Credentials and the audit trail keep the system clock.
+  const Clock* clock = nullptr;
+  double time_scale = 1.0;  // that clock's pace against real time, reported by /health
 };
+
+// ctx.clock's now, or the system clock's.
+inline Timestamp PlantNow(const ApiContext& ctx) {
+  return ctx.clock != nullptr ? ctx.clock->Now() : SystemClock::Instance().Now();
+}
 
 class ApiServer {
  public:

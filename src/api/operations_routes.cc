@@ -81,7 +81,7 @@ struct Range {
 };
 
 // scope (required), from and to (ISO 8601 or epoch; default the last 8 hours up to now).
-Result<Range> ReadRange(const RequestTarget& t, std::string* bad) {
+Result<Range> ReadRange(const RequestTarget& t, Timestamp now, std::string* bad) {
   Range r;
   std::optional<std::string> scope = Param(t, "scope");
   if (!scope || scope->empty()) {
@@ -91,7 +91,7 @@ Result<Range> ReadRange(const RequestTarget& t, std::string* bad) {
         "site or enterprise path)");
   }
   r.scope = *scope;
-  r.to = SystemClock::Instance().Now();
+  r.to = now;
   r.from = r.to - kDefaultRange;
   for (auto [name, field] : {std::pair{"from", &r.from}, std::pair{"to", &r.to}}) {
     std::optional<std::string> text = Param(t, name);
@@ -116,7 +116,7 @@ Result<Range> ReadRange(const RequestTarget& t, std::string* bad) {
 HttpReply Oee(const ApiContext& ctx, const RequestTarget& t) {
   if (auto bad = CheckNames(t, {"scope", "from", "to", "by"})) return *bad;
   std::string bad;
-  Result<Range> range = ReadRange(t, &bad);
+  Result<Range> range = ReadRange(t, PlantNow(ctx), &bad);
   if (!range.ok()) return FromStatus(range.status(), bad);
   const std::string by = Param(t, "by").value_or("total");
   if (by != "hour" && by != "shift" && by != "day" && by != "order" && by != "product" &&
@@ -134,7 +134,7 @@ HttpReply Oee(const ApiContext& ctx, const RequestTarget& t) {
 HttpReply Downtime(const ApiContext& ctx, const RequestTarget& t) {
   if (auto bad = CheckNames(t, {"scope", "from", "to"})) return *bad;
   std::string bad;
-  Result<Range> range = ReadRange(t, &bad);
+  Result<Range> range = ReadRange(t, PlantNow(ctx), &bad);
   if (!range.ok()) return FromStatus(range.status(), bad);
   if (!ctx.downtime) return NoOperations();
   Result<std::string> body = ctx.downtime(range->scope, range->from, range->to);

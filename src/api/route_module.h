@@ -37,7 +37,7 @@ struct ApiRequest {
   std::string_view method;      // "GET", "POST", ...; HEAD arrives as HEAD
   const RequestTarget& target;  // decoded path and query
   std::string_view body;        // empty for GET
-  Timestamp now = 0;            // the server's clock when the request arrived
+  Timestamp now = 0;            // the plant clock at arrival (ApiContext::clock; simulated)
   std::string principal;        // who is calling: user or token name; empty when unauthenticated
   std::string role;             // the caller's role ("viewer", "operator", ...); empty likewise
   std::string remote;           // the peer address, for the audit trail

@@ -109,8 +109,8 @@ void EnterpriseService::ServeApi(ApiContext& context) {
 }
 
 Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
-    const enterprise::ErpSettings& erp, const std::string& data_dir) {
-  auto s = EnterpriseService::Create(erp, data_dir, SystemClock::Instance(), {});
+    const enterprise::ErpSettings& erp, const std::string& data_dir, const Clock& clock) {
+  auto s = EnterpriseService::Create(erp, data_dir, clock, {});
   if (!s.ok()) return s.status().WithContext("erp");
   if (erp.tryton)
     spdlog::info("erp: Tryton at {}:{} pulled every {} s", erp.tryton->config.endpoint.host,

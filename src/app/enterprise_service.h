@@ -165,9 +165,10 @@ class EnterpriseService {
   std::thread poller_;
 };
 
-// The runtime's one call: the service over the `erp:` settings with the system clock (orders and
-// outbox work without an `erp:` section too; only delivery needs a target).
+// The runtime's one call: the service over the `erp:` settings with the plant's clock (simulated
+// time in a scaled demo; borrowed, must outlive the service). Orders and outbox work without an
+// `erp:` section too; only delivery needs a target.
 Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
-    const enterprise::ErpSettings& erp, const std::string& data_dir);
+    const enterprise::ErpSettings& erp, const std::string& data_dir, const Clock& clock);
 
 }  // namespace gantry

@@ -1,5 +1,6 @@
 #include "app/operations_service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -431,12 +432,13 @@ Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp
   ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, clock_.Now());
   GANTRY_ASSIGN_OR_RETURN(std::string body, ctx::OeeJson(cube, scope, from, to, by));
   if (options_.time_scale == 1.0) return body;
-  // Simulated counts over wall-clock intervals: say so rather than answer a 900 % performance.
+  // The figures are right at any scale (the plant runs on simulated time); say which time it is.
   auto j = nlohmann::ordered_json::parse(body, nullptr, false);
   if (!j.is_object()) return body;
-  j["notes"] = {"time scale " + nlohmann::json(options_.time_scale).dump() +
-                ": the simulator counts in simulated time while intervals are wall-clock time; "
-                "effectiveness and OEE are not meaningful (availability and quality ratio are)"};
+  j["notes"] = {fmt::format(
+      "plant time is simulated at {:g}x real time: every time, quantity and ratio is in "
+      "simulated time",
+      options_.time_scale)};
   return j.dump();
 }
 

@@ -57,9 +57,9 @@ struct OperationsServiceOptions {
   Duration close_lag = 2 * kSecond;    // the watermark trails the clock by this (late samples)
   size_t queue_samples = 1'000'000;    // bus subscription capacity; newest dropped when full
   Duration max_gap = 7 * kDay;  // after a restart, the downtime of gantry recorded at most this far
-  // The time scale of the simulator feeding this plant (1 = real time, or no simulator). Not 1:
-  // the machines count in simulated time while intervals are wall-clock time, so OEE answers
-  // carry a "notes" entry saying effectiveness and OEE are not meaningful.
+  // The time scale of the plant's simulated clock (1 = real time). Not 1: OEE answers carry a
+  // "notes" entry saying that their times are simulated time (the figures are right at any scale:
+  // the clock passed to Create is the simulated one).
   double time_scale = 1.0;
 };
 
@@ -91,7 +91,7 @@ class OperationsService {
   void Stop();
 
   // Bodies for the API routes (see context/kpi_api.h); thread-safe. With options.time_scale != 1
-  // the OEE body has "notes": [why effectiveness and OEE are not meaningful].
+  // the OEE body has "notes": [that plant time is simulated at that scale].
   Result<std::string> EquipmentStateJson(std::string_view path) const;
   Result<std::string> OeeJson(std::string_view scope, Timestamp from, Timestamp to,
                               std::string_view by) const;

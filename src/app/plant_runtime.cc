@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "api/history_routes.h"
@@ -14,6 +16,7 @@
 #include "app/enterprise_service.h"
 #include "app/operations_service.h"
 #include "app/security_setup.h"
+#include "core/scaled_clock.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
 #include "data/historian/historian.h"
@@ -23,6 +26,7 @@
 #include "field/modbus/modbus_connector.h"
 #include "field/opcua/opcua_connector.h"
 #include "field/sim/plant_simulator.h"
+#include "operations/event_store.h"
 
 namespace gantry {
 
@@ -71,9 +75,38 @@ class HistorianWriter {
   std::thread thread_;
 };
 
+// The latest plant time an earlier run recorded in this data folder: its newest stored sample
+// and the end of its last recorded interval (0 when the folder is new).
+Result<Timestamp> LatestRecordedTime(Historian& historian, const TagRegistry& registry,
+                                     const PlantConfig& cfg) {
+  Timestamp latest = 0;
+  for (TagId id = 0; id < registry.size(); ++id) {
+    std::optional<historian::SeriesId> series = historian.FindSeries(registry.Get(id).path);
+    if (!series) continue;
+    GANTRY_ASSIGN_OR_RETURN(std::optional<historian::Point> last,
+                            historian.LastBefore(*series, INT64_MAX));
+    if (last) latest = std::max(latest, last->time);
+  }
+  const std::string ops_path = cfg.data_dir + "/operations.sqlite";
+  if (!cfg.operations.work_centres.empty() && std::filesystem::exists(ops_path)) {
+    GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ops::EventStore> store,
+                            ops::EventStore::Open(ops_path));
+    for (const ops::WorkCentreRules& wc : cfg.operations.work_centres) {
+      GANTRY_ASSIGN_OR_RETURN(Timestamp end, store->LastIntervalEnd(wc.path));
+      latest = std::max(latest, end);
+    }
+  }
+  return latest;
+}
+
 }  // namespace
 
 struct PlantRuntime::Parts {
+  // The plant's one clock, read by every part below (declared first: destroyed last). The system
+  // clock, or simulated time when the simulator runs at a time scale other than 1.
+  std::unique_ptr<ScaledClock> simulated_time;
+  const Clock* clock = &SystemClock::Instance();
+  double time_scale = 1.0;
   PlantConfig config;
   TagRegistry registry;
   TagBus bus;
@@ -113,6 +146,16 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   Parts& p = *runtime->parts_;
 
   GANTRY_ASSIGN_OR_RETURN(p.registry, TagRegistry::Build(cfg.tags));
+  // A simulator at a time scale runs the whole plant on simulated time (docs/simulator.md).
+  const bool simulating = options.start_simulator || cfg.simulator.enabled;
+  if (simulating && cfg.simulator.time_scale != 1.0) {
+    p.time_scale = cfg.simulator.time_scale;
+    p.simulated_time = std::make_unique<ScaledClock>(SystemClock::Instance().Now(), p.time_scale);
+    p.clock = p.simulated_time.get();
+    spdlog::info("plant time is simulated at {}x real time, from {}", p.time_scale,
+                 FormatIso8601(p.clock->Now()));
+  }
+  const Clock& clock = *p.clock;
   spdlog::info("configuration {}: {} tags on {} devices", cfg.file, p.registry.size(),
                cfg.modbus_devices.size());
 
@@ -120,12 +163,27 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec) return IoError("data folder " + cfg.data_dir + ": " + ec.message());
   HistorianOptions historian_options = cfg.historian.options;  // docs/historian.md
-  GANTRY_ASSIGN_OR_RETURN(p.historian, Historian::Open(cfg.data_dir + "/historian",
-                                                       historian_options, SystemClock::Instance()));
+  GANTRY_ASSIGN_OR_RETURN(p.historian,
+                          Historian::Open(cfg.data_dir + "/historian", historian_options, clock));
   // Store each tag under its path, so that its history survives a configuration change that
   // renumbers TagIds.
   for (TagId id = 0; id < p.registry.size(); ++id)
     GANTRY_RETURN_IF_ERROR(p.historian->BindTag(id, p.registry.Get(id).path));
+  {  // an earlier run on simulated time may have got ahead of the real clock: never go back
+    GANTRY_ASSIGN_OR_RETURN(Timestamp recorded, LatestRecordedTime(*p.historian, p.registry, cfg));
+    if (recorded >= clock.Now()) {
+      if (p.simulated_time) {
+        p.simulated_time->ResumeNoEarlierThan(recorded + kSecond);
+        spdlog::info("plant time resumes at {}, after what this data folder recorded",
+                     FormatIso8601(clock.Now()));
+      } else {
+        spdlog::warn(
+            "data folder {} holds plant time up to {}, ahead of the system clock (an earlier "
+            "run at a time scale); this run overlaps it: use a fresh folder or the same scale",
+            cfg.data_dir, FormatIso8601(recorded));
+      }
+    }
+  }
   {  // low-priority tags give way first at the disk floor; maintenance on its own thread
     std::vector<std::string> paths;
     for (const TagConfig& t : cfg.tags) paths.push_back(t.path);
@@ -142,15 +200,18 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   p.historian_writer = std::make_unique<HistorianWriter>(p.bus, *p.historian);
   p.historian_writer->Start();
 
-  GANTRY_ASSIGN_OR_RETURN(p.enterprise, CreateEnterpriseService(cfg.erp, cfg.data_dir));
+  GANTRY_ASSIGN_OR_RETURN(p.enterprise, CreateEnterpriseService(cfg.erp, cfg.data_dir, clock));
   if (!cfg.operations.work_centres.empty()) {
     const TagRegistry* registry = &p.registry;
     ops::TagResolver resolver = [registry](std::string_view path) { return registry->Find(path); };
-    OperationsServiceOptions ops_options;  // a fast simulator makes OEE answers carry a note
-    if (options.start_simulator || cfg.simulator.enabled)
-      ops_options.time_scale = cfg.simulator.time_scale;
+    OperationsServiceOptions ops_options;
+    ops_options.time_scale = p.time_scale;  // closes as often in real time at any scale
+    ops_options.close_every = static_cast<Duration>(static_cast<double>(ops_options.close_every) *
+                                                    std::max(1.0, p.time_scale));
+    ops_options.close_lag = static_cast<Duration>(static_cast<double>(ops_options.close_lag) *
+                                                  std::max(1.0, p.time_scale));
     Result<std::unique_ptr<OperationsService>> ops = OperationsService::Create(
-        cfg.operations, resolver, p.bus, cfg.data_dir, SystemClock::Instance(), ops_options);
+        cfg.operations, resolver, p.bus, cfg.data_dir, clock, ops_options);
     if (!ops.ok()) return ops.status().WithContext("operations");
     p.operations = std::move(ops).value();
     p.enterprise->AttachOperations(*p.operations);  // before Start: the actuals listener
@@ -165,7 +226,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     so.base_port = cfg.simulator.base_port;
     so.seed = cfg.simulator.seed;
     so.time_scale = cfg.simulator.time_scale;
-    so.start_time = SystemClock::Instance().Now();
+    so.start_time = clock.Now();
+    so.clock = &clock;  // the machines run on the plant's clock
     // Breaks and cleaning windows follow the first site's local time, like its shift calendar.
     std::vector<const EquipmentNode*> sites = cfg.equipment.Sites();
     if (!sites.empty()) so.line.schedule.time_zone = sites.front()->timezone;
@@ -190,8 +252,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_device[d] + i));
-    auto connector = std::make_unique<modbus::ModbusConnector>(device, std::move(ids), p.bus,
-                                                               SystemClock::Instance());
+    auto connector =
+        std::make_unique<modbus::ModbusConnector>(device, std::move(ids), p.bus, clock);
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }
@@ -200,8 +262,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_opcua_device[d] + i));
-    auto connector = std::make_unique<opcua::OpcUaConnector>(device, std::move(ids), p.bus,
-                                                             SystemClock::Instance());
+    auto connector = std::make_unique<opcua::OpcUaConnector>(device, std::move(ids), p.bus, clock);
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }
@@ -210,6 +271,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   api_options.listen = cfg.api.listen;
   api_options.port = cfg.api.port;
   ApiContext context;
+  context.clock = &clock;  // "now" of the API: default ranges, /health
+  context.time_scale = p.time_scale;
   context.registry = &p.registry;
   context.historian = p.historian.get();
   context.metrics.push_back([h = p.historian.get()] { return HistorianMetricsText(*h); });

@@ -55,6 +55,12 @@ std::optional<HttpReply> RoleField(const json& j, Role& role, bool required) {
   return std::nullopt;
 }
 
+// Credentials live in real time whatever the plant's clock (ApiRequest::now) says: the gate
+// checks tokens and sessions against the system clock.
+Timestamp WallNow() {
+  return SystemClock::Instance().Now();
+}
+
 std::optional<std::string> Tail(std::string_view path, std::string_view prefix) {
   if (!path.starts_with(prefix) || path.size() == prefix.size()) return std::nullopt;
   std::string_view rest = path.substr(prefix.size());
@@ -93,7 +99,7 @@ RouteModule SecurityGate::AdminModule() {
         Role role = Role::kViewer;
         if (auto bad = RoleField(j, role, true)) return bad;
         const std::string name = StringField(j, "name");
-        if (Status s = store.AddUser(name, role, StringField(j, "password"), r.now); !s.ok())
+        if (Status s = store.AddUser(name, role, StringField(j, "password"), WallNow()); !s.ok())
           return FromStatus(s, "name");
         return Json(201, {{"name", name}, {"role", std::string(RoleName(role))}});
       }
@@ -144,9 +150,9 @@ RouteModule SecurityGate::AdminModule() {
           if (!d.ok() || *d <= 0)
             return Problem(400, "Bad request", "expires_in must be a duration such as 30d or 8h",
                            "expires_in");
-          expires = r.now + *d;
+          expires = WallNow() + *d;
         }
-        Result<NewToken> t = store.CreateToken(StringField(j, "name"), role, expires, r.now);
+        Result<NewToken> t = store.CreateToken(StringField(j, "name"), role, expires, WallNow());
         if (!t.ok()) return FromStatus(t.status(), "name");
         return Json(201, {{"name", t->info.name},
                           {"role", std::string(RoleName(role))},

@@ -74,6 +74,13 @@ void PlantSimulator::ClockLoop() {
   std::unique_lock<std::mutex> stop_lock(stop_mutex_);
   while (!stop_cv_.wait_for(stop_lock, std::chrono::nanoseconds(options_.update_interval),
                             [this] { return stopping_; })) {
+    if (options_.clock != nullptr) {  // follow the plant's clock
+      const Timestamp target = options_.clock->Now();
+      std::lock_guard<std::mutex> lock(model_mutex_);
+      if (target > line_->Now()) line_->Step(target - line_->Now());
+      PublishLocked();
+      continue;
+    }
     const auto now = SteadyClock::now();
     owed_ns += static_cast<double>(
                    std::chrono::duration_cast<std::chrono::nanoseconds>(now - last).count()) *

@@ -1,5 +1,6 @@
-// The built-in plant: the PackagingLine model advanced on real time (times a scale factor) and
-// served as one Modbus TCP server per machine on base_port + i. `gantry sim` runs it until a
+// The built-in plant: the PackagingLine model advanced on real time (times a scale factor), or on
+// the plant's clock when given one, and served as one Modbus TCP server per machine on
+// base_port + i. `gantry sim` runs it until a
 // signal; `gantry demo` starts it next to the rest of Gantry; connector tests use free ports.
 //
 //   SimOptions o; o.base_port = 0; o.time_scale = 60;   // free ports, one minute per second
@@ -32,8 +33,12 @@ struct SimOptions {
   double time_scale = 1.0;           // simulated seconds per real second; 0: only Advance() moves
   Timestamp start_time = 0;  // simulated start; 0: the clock's now. Overrides line.start_time
   Duration update_interval = 100 * kMillisecond;  // how often the registers are refreshed
-  LineOptions line;              // machines, buffers, schedule, rates, counter start
-  const Clock* clock = nullptr;  // for start_time 0; nullptr: SystemClock. Not owned.
+  LineOptions line;  // machines, buffers, schedule, rates, counter start
+  // The plant's clock, borrowed (must outlive the simulator). nullptr: the model keeps its own
+  // time (start_time, else the system clock's now, advanced by real time x time_scale). Set: the
+  // model follows this clock, stepped to clock->Now() at every update (time_scale is unused; a
+  // ScaledClock sets the pace), so that the machines and everything reading the clock agree.
+  const Clock* clock = nullptr;
 };
 
 // Where one machine can be reached.
@@ -67,7 +72,8 @@ class PlantSimulator {
   // Serves that machine again on the same port.
   Status StartMachine(size_t machine);
 
-  // Moves simulated time forward by `dt` at once, on top of the scaled real time.
+  // Moves simulated time forward by `dt` at once, on top of the scaled real time. With
+  // options.clock the model then runs ahead of the clock, and waits for it to catch up.
   void Advance(Duration dt);
   // Stops `machine` with `code` for `repair` of simulated time.
   void InjectFault(size_t machine, FaultCode code, Duration repair);

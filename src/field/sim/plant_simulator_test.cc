@@ -126,6 +126,29 @@ TEST(PlantSimulator, ManualTimeMovesOnlyThroughAdvanceAndMatchesTheModel) {
   EXPECT_EQ(plant.Now(), kMorning + 10 * kMinute);
 }
 
+TEST(PlantSimulator, TheModelFollowsThePlantClockItIsGiven) {
+  // The demo's plant clock (a ScaledClock) paces the machines; here a manual one does.
+  ManualClock plant_clock(kMorning);
+  SimOptions o = FreePortOptions(1);
+  o.start_time = 0;  // from the clock
+  o.clock = &plant_clock;
+  PlantSimulator plant(o);
+  ASSERT_TRUE(plant.Start().ok());
+  EXPECT_EQ(plant.Now(), kMorning);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(plant.Now(), kMorning) << "the clock stood still, so must the machines";
+  plant_clock.Advance(10 * kMinute);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (plant.Now() != kMorning + 10 * kMinute && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(plant.Now(), kMorning + 10 * kMinute);
+  LineOptions same;
+  same.start_time = kMorning;
+  PackagingLine model(same);
+  model.Step(10 * kMinute);
+  EXPECT_EQ(plant.Machine(0).good_count, model.Machine(0).good_count);
+}
+
 TEST(PlantSimulator, InjectedFaultShowsOnTheWire) {
   PlantSimulator plant(FreePortOptions(0));
   ASSERT_TRUE(plant.Start().ok());

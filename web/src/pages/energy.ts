@@ -3,6 +3,7 @@
 import { ApiError, getJson } from '../api';
 import { live } from '../live';
 import { loadPlant } from '../plant';
+import { plantNow } from '../plantclock';
 import { h, leaf, num, unavailable } from '../ui';
 
 interface CostGroup {
@@ -54,7 +55,7 @@ export async function energyPage(root: HTMLElement): Promise<() => void> {
     const parts: HTMLElement[] = [];
     for (const line of plant.lines.keys()) {
       try {
-        const from = new Date(Date.now() - 8 * 3600e3).toISOString();
+        const from = new Date((await plantNow()) - 8 * 3600e3).toISOString();
         const answer = await getJson<CostAnswer>(`/api/v1/cost?scope=${encodeURIComponent(line)}&by=work_centre&from=${from}`);
         parts.push(h('h3', {}, `${line} · last 8 h`), costTable(answer));
       } catch (e) {

@@ -5,6 +5,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ApiError, enc, getJson } from '../api';
 import { loadPlant } from '../plant';
+import { plantNow } from '../plantclock';
 import { h } from '../ui';
 
 interface Buckets {
@@ -60,7 +61,8 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
     if (drawing) return;
     drawing = true;
     try {
-      const [from, to] = window_ ?? [Date.now() - rangeMs, Date.now()];
+      const now = window_ ? 0 : await plantNow();
+      const [from, to] = window_ ?? [now - rangeMs, now];
       const intervalMs = Math.max(100, Math.round((to - from) / 300));
       const q = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&agg=avg&interval=${intervalMs}ms`;
       const answers = await Promise.all(selected.map((p) =>
@@ -69,14 +71,18 @@ export async function trendsPage(root: HTMLElement, initial: string | null): Pro
       const ok = answers.map((a, i) => [selected[i], a] as const).filter((x): x is [string, Buckets] => !(x[1] instanceof ApiError));
       const xs = ok.length ? ok[0][1].buckets.map((b) => (Date.parse(b.start) + Date.parse(b.end)) / 2000) : [];
       const data: uPlot.AlignedData = [xs, ...ok.map(([, b]) => b.buckets.map((x) => x.value))];
+      // Samples sparser than the buckets (a demo at --time-scale 120 polls once per simulated
+      // minute) leave lone values between empty buckets, which a line cannot show: draw points.
+      const sparse = ok.map(([, b]) => b.buckets.filter((x) => x.value !== null).length * 2 < b.buckets.length);
       const series: uPlot.Series[] = [{ value: (_u, v) => (v === null ? '–' : timeLabel(v, true)) }, ...ok.map(([p], i) => {
         const tag = plant.tags.find((t) => t.path === p);
-        return { label: `${p.split('/').slice(-2).join('/')}${tag?.unit ? ` (${tag.unit})` : ''}`, stroke: colours[i % colours.length], width: 2, spanGaps: false };
+        return { label: `${p.split('/').slice(-2).join('/')}${tag?.unit ? ` (${tag.unit})` : ''}`, stroke: colours[i % colours.length], width: 2, spanGaps: false,
+          points: { show: sparse[i], size: 5, fill: colours[i % colours.length] } };
       })];
       status.textContent = failed.length ? `history not available for ${failed.length} tag(s): ${failed[0].title}` : `${xs.length} buckets of ${intervalMs} ms`;
       chartBox.dataset.points = String(ok.reduce((n, [, b]) => n + b.buckets.filter((x) => x.value !== null).length, 0));
       const width = Math.max(300, (chartBox.clientWidth || 800) - 20);
-      if (plot && plot.series.length === series.length && series.every((s, i) => i === 0 || s.label === plot!.series[i].label)) {
+      if (plot && plot.series.length === series.length && series.every((s, i) => i === 0 || (s.label === plot!.series[i].label && s.points?.show === plot!.series[i].points?.show))) {
         plot.setData(data);
       } else {
         plot?.destroy();

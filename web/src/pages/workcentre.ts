@@ -3,6 +3,7 @@
 // operator names in two taps (the stop, then its reason).
 import { ApiError, Downtime, DowntimeInterval, EquipmentState, Oee, enc, getJson, sendJson } from '../api';
 import { currentShiftGroup, loadPlant } from '../plant';
+import { plantNow } from '../plantclock';
 import { session } from '../session';
 import { categoryLabel, clock, duration, h, leaf, num, pct, unavailable } from '../ui';
 
@@ -84,7 +85,7 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
       kpis.replaceChildren(unavailable('OEE', e instanceof ApiError ? e.title : String(e)));
     }
     try {
-      const from = new Date(Date.now() - 8 * 3600e3).toISOString();
+      const from = new Date((await plantNow()) - 8 * 3600e3).toISOString();
       const dt = await getJson<Downtime>(`/api/v1/downtime?scope=${encodeURIComponent(wc)}&from=${from}`);
       renderTimeline(timeline, dt);
       renderPareto(pareto, dt);

@@ -412,11 +412,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         static_cast<http::status>(reply.status), version);
     res->set(http::field::server, "gantry");
     res->set(http::field::content_type, reply.content_type);
-    res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
     if (!reply.allow.empty()) res->set(http::field::allow, reply.allow);
     for (const auto& [name, value] : reply.headers)
       res->insert(beast::string_view(name.data(), name.size()), value);
+    // API answers are never cached; a reply that says otherwise (the dashboard's hashed
+    // assets) keeps its own Cache-Control.
+    if (res->find(http::field::cache_control) == res->end())
+      res->set(http::field::cache_control, "no-store");
     res->keep_alive(keep_alive);
     res->body() = std::move(reply.body);
     res->prepare_payload();

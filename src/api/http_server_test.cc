@@ -11,6 +11,8 @@
 #include <chrono>
 #include <thread>
 
+#include "api/static_files.h"
+
 namespace gantry {
 namespace {
 
@@ -302,6 +304,44 @@ TEST(ApiServer, QuietStreamSendsHeartbeats) {
   std::string got = c.ReadUntil(": heartbeat\n\n");
   EXPECT_NE(got.find("\"quality\":\"BadWaitingForInitialData\""), std::string::npos) << got;
   EXPECT_NE(got.find(": heartbeat\n\n"), std::string::npos) << got;
+}
+
+TEST(ApiServer, DashboardAssetsKeepTheirCacheControlApiAnswersAreNoStore) {
+  TagRegistry registry;
+  CurrentValues values(0);
+  StaticFiles files;
+  files.files["/index.html"] = "<!doctype html><title>Gantry</title>";
+  files.files["/assets/index-3f2a9c.js"] = "console.log('plant')";
+  ApiContext ctx{&registry, &values, {}, {}};
+  ctx.modules.push_back(StaticFilesModule(std::move(files)));
+  ApiOptions options;
+  options.port = 0;
+  auto server = ApiServer::Start(options, ctx);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto head_of = [&](std::string_view target) {
+    RawClient c((*server)->port());
+    c.Send("GET " + std::string(target) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return Parse(c.ReadAll());
+  };
+  auto count = [](const std::string& text, std::string_view needle) {
+    int n = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++n;
+    return n;
+  };
+  Reply asset = head_of("/assets/index-3f2a9c.js");
+  EXPECT_EQ(asset.status, 200);
+  EXPECT_NE(asset.head.find("Cache-Control: public, max-age=31536000, immutable"),
+            std::string::npos)
+      << asset.head;
+  EXPECT_EQ(count(asset.head, "Cache-Control"), 1) << asset.head;
+  Reply index = head_of("/");
+  EXPECT_NE(index.head.find("Cache-Control: no-cache"), std::string::npos) << index.head;
+  EXPECT_EQ(count(index.head, "Cache-Control"), 1) << index.head;
+  Reply api = head_of("/api/v1/tags");
+  EXPECT_EQ(api.status, 200);
+  EXPECT_NE(api.head.find("Cache-Control: no-store"), std::string::npos) << api.head;
+  EXPECT_NE(asset.head.find("X-Content-Type-Options: nosniff"), std::string::npos);
 }
 
 TEST(ApiServer, BusyPortAndBadAddressAreReportedNotThrown) {

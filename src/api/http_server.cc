@@ -1,8 +1,11 @@
 // Boost.Beast lives here and only here (STYLE.md habit 10). Threading: the io_context runs on
 // ApiOptions::threads threads; every connection has its own strand, so a session's handlers never
 // run concurrently. Routes (api_routes.cc) only read the registry and current values, both
-// thread-safe. Sessions and streams are templates over the byte stream: beast::tcp_stream for
-// plain HTTP, beast::ssl_stream<beast::tcp_stream> under TLS.
+// thread-safe. One more thread, the change watcher, sleeps on CurrentValues::WaitForChange() and
+// hands each batch of changed tags to the SSE streams that watch one of them (posted to their
+// strands), so a change reaches the client within milliseconds and the ingest path does no more
+// than the condition-variable notify it always did. Sessions and streams are templates over the
+// byte stream: beast::tcp_stream for plain HTTP, beast::ssl_stream<beast::tcp_stream> under TLS.
 #include "api/http_server.h"
 
 #include <algorithm>
@@ -13,11 +16,13 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -36,9 +41,70 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
-constexpr auto kStreamPoll = std::chrono::milliseconds(100);  // SSE change-feed polling period
+// How often a stream checks its heartbeat and a stuck write (changes wake it at once).
+constexpr auto kStreamTick = std::chrono::seconds(1);
 constexpr auto kStreamWriteTimeout = std::chrono::seconds(30);
+// How long the change watcher sleeps at most before it looks at its stop flag.
+constexpr Duration kWatcherWait = 20 * kMillisecond;
 }  // namespace
+
+// One batch of the change feed, shared by every stream it is handed to.
+using ChangeBatch = std::shared_ptr<const TagChanges>;
+
+// What the change watcher knows of a stream: the tags it watches (sorted by id, fixed) and how
+// to hand it a batch (posted to the stream's strand; never runs stream code on the watcher).
+class ChangeListener {
+ public:
+  explicit ChangeListener(std::vector<TagId> watched_by_id) : watched_(std::move(watched_by_id)) {}
+  virtual ~ChangeListener() = default;
+  virtual void Post(ChangeBatch batch) = 0;
+  // True when a tag of `changes` (ascending) is one this stream watches.
+  bool Watches(const std::vector<TagId>& changes) const {
+    auto a = watched_.begin();
+    auto b = changes.begin();
+    while (a != watched_.end() && b != changes.end()) {
+      if (*a == *b) return true;
+      if (*a < *b)
+        ++a;
+      else
+        ++b;
+    }
+    return false;
+  }
+  const std::vector<TagId>& watched() const { return watched_; }
+
+ private:
+  const std::vector<TagId> watched_;
+};
+
+// The streams to wake on a change. Streams join on their strand; the watcher thread reads.
+// Expired entries (closed streams) are dropped by the watcher.
+struct StreamRegistry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<ChangeListener>> listeners;  // guarded by mu
+
+  void Join(std::weak_ptr<ChangeListener> l) {
+    std::lock_guard lock(mu);
+    listeners.push_back(std::move(l));
+  }
+  bool Empty() {
+    std::lock_guard lock(mu);
+    return listeners.empty();
+  }
+  // Posts `batch` to every live stream that watches one of its tags.
+  void Deliver(const ChangeBatch& batch) {
+    std::lock_guard lock(mu);
+    size_t live = 0;
+    for (size_t i = 0; i < listeners.size(); ++i) {
+      std::shared_ptr<ChangeListener> l = listeners[i].lock();
+      if (!l) continue;
+      if (l->Watches(batch->tags)) l->Post(batch);
+      if (i != live) listeners[live] = std::move(listeners[i]);  // never a self-move: it empties
+      ++live;
+    }
+    listeners.resize(live);
+  }
+};
 
 struct ApiServer::Impl {
   ApiOptions options;
@@ -47,6 +113,9 @@ struct ApiServer::Impl {
   std::atomic<int> active_streams{0};    // outlives the io_context: sessions decrement it
   std::atomic<int> connections{0};       // likewise
   std::optional<net::ssl::context> tls;  // set when serving HTTPS
+  StreamRegistry streams;                // outlives the io_context, like the counters
+  std::atomic<bool> stopping{false};     // tells the change watcher to return
+  std::thread watcher;                   // WatchChanges()
   std::mutex stop_mu;
   // Destroyed by Stop() in this order: acceptor, then io_context (which destroys every session).
   std::optional<net::io_context> ioc;
@@ -54,6 +123,9 @@ struct ApiServer::Impl {
   std::vector<std::thread> threads;
 
   void Accept();
+  // The change watcher's loop: waits for the change feed to move, computes the changed tags
+  // once and hands them to the streams watching any of them. Returns when `stopping` is set.
+  void WatchChanges();
   void StopAndJoin();
 };
 
@@ -67,29 +139,30 @@ bool IsHttpParseError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
 
-// One SSE client: an initial snapshot of its tags, then their changes, with heartbeats. The
-// change feed is polled every kStreamPoll on the session's strand; a slow client simply gets
+// One SSE client: an initial snapshot of its tags, then their changes, with heartbeats. The change
+// watcher posts each batch that touches a watched tag to the session's strand; the changed tags
+// are collected and written as soon as no write is in flight, so a slow client simply gets
 // coalesced changes (the latest value of each changed tag) on its next write.
 template <class Stream>
-class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
+class SseStream : public ChangeListener, public std::enable_shared_from_this<SseStream<Stream>> {
  public:
   SseStream(Stream stream, ApiServer::Impl& server, std::vector<TagId> tags_by_path)
-      : socket_(std::move(stream)),
+      : ChangeListener(SortedById(tags_by_path)),
+        socket_(std::move(stream)),
         server_(server),
         timer_(socket_.get_executor()),
-        tags_by_path_(std::move(tags_by_path)),
-        tags_by_id_(tags_by_path_) {
-    std::sort(tags_by_id_.begin(), tags_by_id_.end());
-  }
-  ~SseStream() {
+        tags_by_path_(std::move(tags_by_path)) {}
+  ~SseStream() override {
     server_.active_streams.fetch_sub(1);
     server_.connections.fetch_sub(1);
   }
 
   void Start() {
+    // Join before reading the version, and read it before the snapshot: a change racing the
+    // snapshot is sent twice, never lost.
+    server_.streams.Join(this->weak_from_this());
     const CurrentValues& values = *server_.ctx.values;
-    version_ =
-        values.version();  // read first: a change racing the snapshot is sent twice, not lost
+    version_ = values.version();
     out_ =
         "HTTP/1.1 200 OK\r\nServer: gantry\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n\r\n";
@@ -100,9 +173,43 @@ class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
     Tick();
   }
 
+  // Called by the change watcher (any thread): continues on the strand.
+  void Post(ChangeBatch batch) override {
+    net::post(socket_.get_executor(), [self = this->shared_from_this(), batch = std::move(batch)] {
+      self->OnChanges(*batch);
+    });
+  }
+
  private:
+  static std::vector<TagId> SortedById(std::vector<TagId> tags) {
+    std::sort(tags.begin(), tags.end());
+    return tags;
+  }
+
+  void OnChanges(const TagChanges& changes) {
+    if (closed_ || changes.version <= version_) return;  // the snapshot already holds it
+    version_ = changes.version;
+    const std::vector<TagId>& mine = watched();
+    for (TagId id : changes.tags)
+      if (std::binary_search(mine.begin(), mine.end(), id)) dirty_.insert(id);
+    Flush();
+  }
+
+  // Writes the latest value of every changed tag unless a write is in flight (its completion
+  // calls Flush() again).
+  void Flush() {
+    if (closed_ || writing_ || dirty_.empty()) return;
+    std::vector<TagId> ids(dirty_.begin(), dirty_.end());
+    dirty_.clear();
+    std::sort(ids.begin(), ids.end());
+    const CurrentValues& values = *server_.ctx.values;
+    for (TagId id : ids) out_ += SseValueEvent(server_.ctx, values.Get(id));
+    Write();
+  }
+
   void Tick() {
-    timer_.expires_after(kStreamPoll);
+    timer_.expires_after(std::min<std::chrono::steady_clock::duration>(
+        kStreamTick, std::chrono::nanoseconds(server_.options.heartbeat)));
     timer_.async_wait(
         [self = this->shared_from_this()](beast::error_code ec) { self->OnTick(ec); });
   }
@@ -114,18 +221,10 @@ class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
       if (now - write_started_ > kStreamWriteTimeout) return Close();
       return Tick();
     }
-    const CurrentValues& values = *server_.ctx.values;
-    if (values.version() != version_) {
-      TagChanges changes = values.ChangedSince(version_);
-      version_ = changes.version;
-      for (TagId id : changes.tags)
-        if (std::binary_search(tags_by_id_.begin(), tags_by_id_.end(), id))
-          out_ += SseValueEvent(server_.ctx, values.Get(id));
-    }
-    if (out_.empty() && now - last_write_ >= std::chrono::nanoseconds(server_.options.heartbeat)) {
+    if (now - last_write_ >= std::chrono::nanoseconds(server_.options.heartbeat)) {
       out_ = ": heartbeat\n\n";
+      Write();
     }
-    if (!out_.empty()) Write();
     Tick();
   }
 
@@ -138,7 +237,8 @@ class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->writing_ = false;
                        self->last_write_ = std::chrono::steady_clock::now();
-                       if (ec) self->Close();
+                       if (ec) return self->Close();
+                       self->Flush();
                      });
   }
 
@@ -164,8 +264,8 @@ class SseStream : public std::enable_shared_from_this<SseStream<Stream>> {
   ApiServer::Impl& server_;
   net::steady_timer timer_;
   const std::vector<TagId> tags_by_path_;  // snapshot order
-  std::vector<TagId> tags_by_id_;          // for membership tests
   uint64_t version_ = 0;                   // change-feed position already sent
+  std::unordered_set<TagId> dirty_;        // changed since the last write, not yet composed
   std::string out_;                        // composed, not yet written
   std::string pending_;                    // being written
   bool writing_ = false;
@@ -312,11 +412,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         static_cast<http::status>(reply.status), version);
     res->set(http::field::server, "gantry");
     res->set(http::field::content_type, reply.content_type);
-    res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
     if (!reply.allow.empty()) res->set(http::field::allow, reply.allow);
     for (const auto& [name, value] : reply.headers)
       res->insert(beast::string_view(name.data(), name.size()), value);
+    // API answers are never cached; a reply that says otherwise (the dashboard's hashed
+    // assets) keeps its own Cache-Control.
+    if (res->find(http::field::cache_control) == res->end())
+      res->set(http::field::cache_control, "no-store");
     res->keep_alive(keep_alive);
     res->body() = std::move(reply.body);
     res->prepare_payload();
@@ -389,9 +492,27 @@ void ApiServer::Impl::Accept() {
   });
 }
 
+void ApiServer::Impl::WatchChanges() {
+  const CurrentValues& values = *ctx.values;
+  uint64_t seen = values.version();
+  while (!stopping.load(std::memory_order_acquire)) {
+    const uint64_t now = values.WaitForChange(seen, kWatcherWait);
+    if (now == seen) continue;
+    if (streams.Empty()) {  // nobody to tell: skip the work, keep the position
+      seen = now;
+      continue;
+    }
+    auto batch = std::make_shared<TagChanges>(values.ChangedSince(seen));
+    seen = batch->version;
+    if (!batch->tags.empty()) streams.Deliver(batch);
+  }
+}
+
 void ApiServer::Impl::StopAndJoin() {
   std::lock_guard lock(stop_mu);
   if (!ioc) return;
+  stopping.store(true, std::memory_order_release);
+  if (watcher.joinable()) watcher.join();
   ioc->stop();
   for (std::thread& t : threads) t.join();
   threads.clear();
@@ -468,6 +589,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   impl->port = impl->acceptor->local_endpoint().port();
 
   impl->Accept();
+  impl->watcher = std::thread([i = impl.get()] { i->WatchChanges(); });
   for (int i = 0; i < impl->options.threads; ++i) {
     impl->threads.emplace_back([io = &*impl->ioc] {
       for (;;) {

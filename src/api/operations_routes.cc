@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <vector>
+
 namespace gantry {
 namespace {
 
@@ -12,6 +15,7 @@ constexpr std::string_view kStateSuffix = "/state";
 constexpr std::string_view kOeePath = "/api/v1/oee";
 constexpr std::string_view kDowntimePath = "/api/v1/downtime";
 constexpr std::string_view kAssignPath = "/api/v1/downtime/assign";
+constexpr std::string_view kReasonsPath = "/api/v1/reasons";
 constexpr Duration kDefaultRange = 8 * kHour;
 
 HttpReply TextReply(std::string body) {
@@ -296,6 +300,39 @@ RouteModule PlannedStopsModule(DeclarePlannedStopFn declare) {
     if (r.target.path != kPlannedStopsPath) return std::nullopt;
     if (r.method != "POST") return NotAllowed(r.method, r.target.path, "POST");
     return DeclareStop(declare, r.body);
+  };
+  return m;
+}
+
+RouteModule ReasonsModule(const std::map<std::string, ops::Reason>& reasons) {
+  std::vector<const ops::Reason*> sorted;
+  for (const auto& [id, reason] : reasons) sorted.push_back(&reason);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const ops::Reason* a, const ops::Reason* b) {
+    return a->category < b->category;
+  });
+  json list = json::array();
+  for (const ops::Reason* r : sorted)
+    list.push_back({{"id", r->id},
+                    {"category", r->category},
+                    {"planned", r->planned},
+                    {"unplanned_outside_window", r->unplanned_outside_window}});
+  // Fixed for the life of the process: composed once.
+  std::string body = json{{"reasons", std::move(list)}}.dump();
+  RouteModule m;
+  m.name = "operations";
+  m.routes = {{"GET", std::string(kReasonsPath),
+               "The reason tree: every downtime reason with its category and whether it is planned",
+               "viewer"}};
+  m.handle = [body = std::move(body)](const ApiRequest& r) -> std::optional<HttpReply> {
+    if (r.target.path != kReasonsPath) return std::nullopt;
+    if (r.method != "GET" && r.method != "HEAD")
+      return NotAllowed(r.method, r.target.path, "GET, HEAD");
+    if (!r.target.query.empty())
+      return Problem(400, "Unknown query parameter",
+                     "GET /api/v1/reasons takes no query parameters; got '" +
+                         r.target.query.front().first + "'",
+                     r.target.query.front().first);
+    return TextReply(body);
   };
   return m;
 }

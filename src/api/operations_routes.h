@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "api/url.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "operations/operations_config.h"
 
 namespace gantry {
 
@@ -35,5 +37,10 @@ using DeclarePlannedStopFn =
 // (times ISO 8601 or epoch, duration like "30m"): 201 with the stop, 400 naming the bad field,
 // 404 for an unknown work centre, 405 for another method. `declare` must be thread-safe.
 RouteModule PlannedStopsModule(DeclarePlannedStopFn declare);
+
+// GET /api/v1/reasons (role viewer): the configured reason tree (operations.reasons, built-ins
+// included) as {"reasons": [{id, category, planned, unplanned_outside_window}]}, sorted by
+// category then id, for the dashboard's reason buttons; 405 for another method.
+RouteModule ReasonsModule(const std::map<std::string, ops::Reason>& reasons);
 
 }  // namespace gantry

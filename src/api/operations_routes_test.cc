@@ -255,3 +255,43 @@ TEST(PlannedStopsRoute, BadFieldsAreNamedAndAnUnknownWorkCentreIs404) {
 
 }  // namespace
 }  // namespace gantry
+
+namespace gantry {
+namespace {
+
+TEST(ReasonsRoute, ListsTheReasonTreeByCategoryForTheViewer) {
+  std::map<std::string, ops::Reason> tree;
+  tree["motor_overload"] = {"motor_overload", "mechanical", false, false};
+  tree["bottle_jam"] = {"bottle_jam", "mechanical", false, false};
+  tree["cap_feed_empty"] = {"cap_feed_empty", "material", false, false};
+  tree["cleaning"] = {"cleaning", "hygiene", true, true};
+  RouteModule m = ReasonsModule(tree);
+  ASSERT_EQ(m.routes.size(), 1u);
+  EXPECT_EQ(m.routes[0].method, "GET");
+  EXPECT_EQ(m.routes[0].pattern, "/api/v1/reasons");
+  EXPECT_EQ(m.routes[0].role, "viewer");
+
+  RequestTarget t{"/api/v1/reasons", {}};
+  std::optional<HttpReply> r = m.handle(ApiRequest{"GET", t, {}, 0, {}, {}, {}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200u);
+  json j = json::parse(r->body);
+  ASSERT_EQ(j["reasons"].size(), 4u) << r->body;
+  EXPECT_EQ(j["reasons"][0]["id"], "cleaning");  // hygiene < material < mechanical
+  EXPECT_EQ(j["reasons"][0]["planned"], true);
+  EXPECT_EQ(j["reasons"][0]["unplanned_outside_window"], true);
+  EXPECT_EQ(j["reasons"][1]["id"], "cap_feed_empty");
+  EXPECT_EQ(j["reasons"][1]["category"], "material");
+  EXPECT_EQ(j["reasons"][2]["id"], "bottle_jam");  // by id within a category
+  EXPECT_EQ(j["reasons"][3]["id"], "motor_overload");
+  EXPECT_EQ(j["reasons"][3]["planned"], false);
+
+  EXPECT_EQ(m.handle(ApiRequest{"POST", t, "{}", 0, {}, {}, {}})->status, 405u);
+  RequestTarget other{"/api/v1/reasonsx", {}};
+  EXPECT_FALSE(m.handle(ApiRequest{"GET", other, {}, 0, {}, {}, {}}).has_value());
+  RequestTarget bad{"/api/v1/reasons", {{"category", "x"}}};
+  EXPECT_EQ(m.handle(ApiRequest{"GET", bad, {}, 0, {}, {}, {}})->status, 400u);
+}
+
+}  // namespace
+}  // namespace gantry

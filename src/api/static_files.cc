@@ -151,8 +151,9 @@ RouteModule StaticFilesModule(StaticFiles files) {
     HttpReply reply;
     reply.content_type = ContentTypeFor(found->first);
     reply.body = found->second;
-    // TODO(dashboard): once HttpReply carries extra headers, send CacheControlFor(path) and
-    // "X-Content-Type-Options: nosniff" (the server sends "Cache-Control: no-store" until then).
+    // Hashed assets are immutable; index.html is revalidated so a new build is seen at once.
+    // (The server adds "X-Content-Type-Options: nosniff" to every reply.)
+    reply.headers.emplace_back("Cache-Control", CacheControlFor(found->first));
     return reply;
   };
   return module;

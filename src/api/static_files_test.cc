@@ -78,6 +78,18 @@ TEST_F(DashboardFolder, RootServesIndexAndAssetsWithTheirContentTypes) {
   EXPECT_EQ(Get(ctx, "/favicon.svg").reply.content_type, "image/svg+xml");
   EXPECT_EQ(Get(ctx, "/", "HEAD").reply.status, 200u);
 
+  // Hashed assets may be cached for good; index.html (which names them) must be revalidated.
+  auto cache_control = [](const HttpReply& reply) {
+    for (const auto& [name, value] : reply.headers)
+      if (name == "Cache-Control") return value;
+    return std::string("(none)");
+  };
+  EXPECT_EQ(cache_control(js.reply), "public, max-age=31536000, immutable");
+  EXPECT_EQ(cache_control(Get(ctx, "/assets/index-77aa01.css").reply),
+            "public, max-age=31536000, immutable");
+  EXPECT_EQ(cache_control(index.reply), "no-cache");
+  EXPECT_EQ(cache_control(Get(ctx, "/favicon.svg").reply), "no-cache");
+
   RouteDecision post = Get(ctx, "/", "POST");
   EXPECT_EQ(post.reply.status, 405u);
   EXPECT_EQ(post.reply.allow, "GET, HEAD");

@@ -308,7 +308,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   GANTRY_ASSIGN_OR_RETURN(
       p.energy, StartEnergyService(cfg, *p.historian, p.operations.get(), context.modules));
   p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
-  context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
+  context.modules.push_back(ReasonsModule(cfg.operations.reasons));  // GET /api/v1/reasons
+  context.modules.push_back(DashboardModule(cfg.api.web_root));      // GET / and /assets/...
   // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
   GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));
   GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));

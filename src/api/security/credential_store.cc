@@ -16,6 +16,11 @@ CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, role TEXT NOT NULL, hash
 CREATE TABLE IF NOT EXISTS tokens(name TEXT PRIMARY KEY, role TEXT NOT NULL,
                                   hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL,
                                   expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS sessions(id_hash TEXT PRIMARY KEY, user TEXT NOT NULL,
+                                    role TEXT NOT NULL, csrf_hash TEXT NOT NULL,
+                                    created INTEGER NOT NULL, last_used INTEGER NOT NULL,
+                                    expires INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires);
 )sql";
 
 bool ValidName(std::string_view name) {
@@ -251,6 +256,76 @@ Result<Principal> CredentialStore::CheckToken(std::string_view secret, Timestamp
   if (s.Int(3) != 0) return PermissionDenied("revoked token");
   if (s.Int(2) != 0 && s.Int(2) <= now) return PermissionDenied("expired token");
   return Principal{"token:" + s.Text(0), ParseRole(s.Text(1)).value_or(Role::kViewer)};
+}
+
+Status CredentialStore::SaveSession(const SessionRecord& r) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db->get(),
+         "INSERT OR REPLACE INTO sessions(id_hash, user, role, csrf_hash, created, last_used, "
+         "expires) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  s.Bind(1, r.id_hash);
+  s.Bind(2, r.who.name);
+  s.Bind(3, RoleName(r.who.role));
+  s.Bind(4, r.csrf_hash);
+  s.Bind(5, r.created);
+  s.Bind(6, r.last_used);
+  s.Bind(7, r.expires);
+  s.Step();
+  if (s.failed()) return IoError("security store: saving a session: " + impl_->db->Error());
+  return Status::Ok();
+}
+
+Result<std::optional<SessionRecord>> CredentialStore::FindSession(std::string_view id_hash) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db->get(),
+         "SELECT user, role, csrf_hash, created, last_used, expires FROM sessions "
+         "WHERE id_hash=?1");
+  s.Bind(1, id_hash);
+  if (!s.Step()) {
+    if (s.failed()) return IoError("security store: reading a session: " + impl_->db->Error());
+    return std::optional<SessionRecord>();
+  }
+  SessionRecord r;
+  r.id_hash = std::string(id_hash);
+  r.who = Principal{s.Text(0), ParseRole(s.Text(1)).value_or(Role::kViewer)};
+  r.csrf_hash = s.Text(2);
+  r.created = s.Int(3);
+  r.last_used = s.Int(4);
+  r.expires = s.Int(5);
+  return std::optional<SessionRecord>(std::move(r));
+}
+
+Status CredentialStore::DeleteSession(std::string_view id_hash) {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db->get(), "DELETE FROM sessions WHERE id_hash=?1");
+  s.Bind(1, id_hash);
+  s.Step();
+  if (s.failed()) return IoError("security store: deleting a session: " + impl_->db->Error());
+  return Status::Ok();
+}
+
+Result<size_t> CredentialStore::PruneSessions(Timestamp now, size_t keep_at_most) {
+  std::lock_guard lock(impl_->mu);
+  Stmt expired(impl_->db->get(), "DELETE FROM sessions WHERE expires<=?1");
+  expired.Bind(1, now);
+  expired.Step();
+  if (expired.failed()) return IoError("security store: pruning sessions: " + impl_->db->Error());
+  size_t deleted = static_cast<size_t>(expired.changes());
+  Stmt surplus(impl_->db->get(),
+               "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions "
+               "ORDER BY last_used DESC LIMIT -1 OFFSET ?1)");
+  surplus.Bind(1, static_cast<int64_t>(keep_at_most));
+  surplus.Step();
+  if (surplus.failed()) return IoError("security store: pruning sessions: " + impl_->db->Error());
+  deleted += static_cast<size_t>(surplus.changes());
+  return deleted;
+}
+
+Result<size_t> CredentialStore::SessionCount() {
+  std::lock_guard lock(impl_->mu);
+  Stmt s(impl_->db->get(), "SELECT COUNT(*) FROM sessions");
+  if (!s.Step()) return IoError("security store: " + impl_->db->Error());
+  return static_cast<size_t>(s.Int(0));
 }
 
 }  // namespace gantry::security

@@ -1,5 +1,6 @@
-// Users (argon2id password hashes), API tokens (stored only as BLAKE2b hashes) in one SQLite file
-// of the data folder, <data>/security.sqlite. Safe to use from several threads and from a second
+// Users (argon2id password hashes), API tokens (stored only as BLAKE2b hashes) and web sessions
+// (stored only by the hash of their cookie) in one SQLite file of the data folder,
+// <data>/security.sqlite. Safe to use from several threads and from a second
 // process (`gantry token create` while the plant runs).
 //
 //   GANTRY_ASSIGN_OR_RETURN(auto store, CredentialStore::Open(data_dir + "/security.sqlite"));
@@ -8,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,16 @@ struct TokenInfo {
   Timestamp created = 0;
   Timestamp expires = 0;  // 0: never
   bool revoked = false;
+};
+
+// A web session at rest: only hashes of its secrets, so a copy of the store logs nobody in.
+struct SessionRecord {
+  std::string id_hash;    // HashHex(cookie value)
+  Principal who;          // user and role as at login
+  std::string csrf_hash;  // HashHex(CSRF token)
+  Timestamp created = 0;
+  Timestamp last_used = 0;  // as last written (the gate writes it at most once a minute)
+  Timestamp expires = 0;    // when it ends unless used again (idle and maximum age applied)
 };
 
 struct NewToken {
@@ -76,6 +88,16 @@ class CredentialStore {
   Status RevokeToken(const std::string& name);  // NotFound
   // The token's principal; PermissionDenied "unknown", "expired" or "revoked" otherwise.
   Result<Principal> CheckToken(std::string_view secret, Timestamp now);
+
+  // Sessions, so that they survive a restart. Writes or replaces the record of `id_hash`.
+  Status SaveSession(const SessionRecord& session);
+  // The record, or nullopt when there is none (ended, logged out, pruned or never existed).
+  Result<std::optional<SessionRecord>> FindSession(std::string_view id_hash);
+  Status DeleteSession(std::string_view id_hash);
+  // Deletes every session that expired at or before `now`, then the least recently used ones
+  // beyond `keep_at_most`; returns how many were deleted.
+  Result<size_t> PruneSessions(Timestamp now, size_t keep_at_most);
+  Result<size_t> SessionCount();
 
  private:
   struct Impl;

@@ -3,6 +3,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "api/api_routes.h"
@@ -46,6 +48,17 @@ std::string_view CookieValue(std::string_view header, std::string_view name) {
   }
   return {};
 }
+
+// The session's CSRF token, derived from its cookie so that GET /api/v1/session can tell it
+// again after a restart while the store keeps only its hash. Unguessable without the HttpOnly
+// cookie (BLAKE2b-256 of a fixed label and the cookie).
+std::string CsrfFor(std::string_view cookie) {
+  return HashHex("gantry-csrf\n" + std::string(cookie)).substr(0, 43);
+}
+
+// How stale the stored last_used of a session may get: a restart may end a session this much
+// early, and a busy session writes the store at most this often.
+constexpr Duration kSessionSaveEvery = kMinute;
 
 bool SameSecret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -125,7 +138,7 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
   // Who is calling: a bearer token wins over a cookie.
   bool presented = false;
   bool from_cookie = false;
-  std::string csrf;
+  std::string csrf_hash;
   if (!in.authorization.empty()) {
     presented = true;
     std::string_view auth = in.authorization;
@@ -157,7 +170,7 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
       return d;
     }
     d.principal = s->who;
-    csrf = s->csrf;
+    csrf_hash = s->csrf_hash;
     from_cookie = true;
   }
 
@@ -176,7 +189,8 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
                           std::string(RoleName(d.rule.min)) + "'");
     return d;
   }
-  if (from_cookie && !IsRead(in.method) && !SameSecret(in.csrf, csrf)) {
+  if (from_cookie && !IsRead(in.method) &&
+      (in.csrf.empty() || !SameSecret(HashHex(in.csrf), csrf_hash))) {
     counters_.csrf_failures.fetch_add(1);
     counters_.denied_403.fetch_add(1);
     d.reply = Problem(403, "CSRF token missing",
@@ -239,7 +253,23 @@ HttpReply SecurityGate::Login(const Incoming& in) {
   }
   counters_.logins.fetch_add(1);
   const std::string cookie = RandomSecret(32);
-  Session s{*p, RandomSecret(24), in.now, in.now};
+  const std::string csrf = CsrfFor(cookie);
+  Session s{*p, HashHex(csrf), in.now, in.now, in.now};
+  const std::string key = HashHex(cookie);
+  // The store first: a session that could not be kept would silently end at the next restart.
+  Result<size_t> pruned =
+      store_->PruneSessions(in.now, options_.max_sessions > 0 ? options_.max_sessions - 1 : 0);
+  Status saved =
+      pruned.ok()
+          ? store_->SaveSession({key, s.who, s.csrf_hash, s.created, s.last_used, SessionEnd(s)})
+          : pruned.status();
+  if (!saved.ok()) {
+    spdlog::error("api: cannot keep a session: {}", saved.message());
+    rec.outcome = "error";
+    Audit(rec);
+    return Problem(503, "Sessions unavailable",
+                   "the session could not be stored; see the server log and retry");
+  }
   {
     std::lock_guard lock(mu_);
     user_failures_.erase(user);
@@ -249,53 +279,87 @@ HttpReply SecurityGate::Login(const Incoming& in) {
         if (it->second.last_used < oldest->second.last_used) oldest = it;
       sessions_.erase(oldest);
     }
-    sessions_[HashHex(cookie)] = s;
+    sessions_[key] = s;
   }
   rec.role = std::string(RoleName(p->role));
   rec.outcome = "ok";
   Audit(rec);
-  HttpReply r = JsonReply(
-      200, {{"user", p->name}, {"role", std::string(RoleName(p->role))}, {"csrf", s.csrf}});
+  HttpReply r =
+      JsonReply(200, {{"user", p->name}, {"role", std::string(RoleName(p->role))}, {"csrf", csrf}});
   r.headers.emplace_back("Set-Cookie", std::string(kCookieName) + "=" + cookie +
                                            "; HttpOnly; SameSite=Strict; Path=/" +
                                            (options_.tls ? "; Secure" : ""));
   return r;
 }
 
+Timestamp SecurityGate::SessionEnd(const Session& s) const {
+  return std::min(s.last_used + options_.session_idle, s.created + options_.session_max);
+}
+
 std::optional<SecurityGate::Session> SecurityGate::FindSession(std::string_view cookie,
                                                                Timestamp now) {
-  if (cookie.size() > 100) return std::nullopt;
+  if (cookie.empty() || cookie.size() > 100) return std::nullopt;
   const std::string key = HashHex(cookie);
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(key);
-  if (it == sessions_.end()) return std::nullopt;
-  if (now - it->second.last_used > options_.session_idle ||
-      now - it->second.created > options_.session_max) {
-    sessions_.erase(it);
+  std::optional<Session> found;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = sessions_.find(key); it != sessions_.end()) found = it->second;
+  }
+  if (!found) {  // not seen since this process started: the store knows sessions of earlier runs
+    Result<std::optional<SessionRecord>> r = store_->FindSession(key);
+    if (!r.ok()) spdlog::error("api: {}", r.status().message());
+    if (!r.ok() || !r->has_value()) return std::nullopt;
+    const SessionRecord& rec = **r;
+    found = Session{rec.who, rec.csrf_hash, rec.created, rec.last_used, rec.last_used};
+  }
+  if (now - found->last_used > options_.session_idle ||
+      now - found->created > options_.session_max) {
+    {
+      std::lock_guard lock(mu_);
+      sessions_.erase(key);
+    }
+    if (Status st = store_->DeleteSession(key); !st.ok()) spdlog::error("api: {}", st.message());
     return std::nullopt;
   }
-  it->second.last_used = now;
-  return it->second;
+  found->last_used = std::max(found->last_used, now);
+  const bool save = found->last_used - found->saved_last_used >= kSessionSaveEvery;
+  if (save) found->saved_last_used = found->last_used;
+  {
+    std::lock_guard lock(mu_);
+    if (sessions_.size() < options_.max_sessions || sessions_.count(key) != 0)
+      sessions_[key] = *found;
+  }
+  if (save) {
+    Status st = store_->SaveSession(
+        {key, found->who, found->csrf_hash, found->created, found->last_used, SessionEnd(*found)});
+    if (!st.ok()) spdlog::error("api: {}", st.message());
+  }
+  return found;
 }
 
 HttpReply SecurityGate::SessionInfo(const Incoming& in) {
-  std::optional<Session> s = FindSession(CookieValue(in.cookie, kCookieName), in.now);
+  const std::string_view cookie = CookieValue(in.cookie, kCookieName);
+  std::optional<Session> s = FindSession(cookie, in.now);
   if (!s) return Unauthorized("no session; log in with POST /api/v1/session");
-  return JsonReply(
-      200,
-      {{"user", s->who.name}, {"role", std::string(RoleName(s->who.role))}, {"csrf", s->csrf}});
+  return JsonReply(200, {{"user", s->who.name},
+                         {"role", std::string(RoleName(s->who.role))},
+                         {"csrf", CsrfFor(cookie)}});
 }
 
 HttpReply SecurityGate::Logout(const Incoming& in) {
   std::string_view cookie = CookieValue(in.cookie, kCookieName);
   std::optional<Session> s = FindSession(cookie, in.now);
-  if (s && !SameSecret(in.csrf, s->csrf))
+  if (s && (in.csrf.empty() || !SameSecret(HashHex(in.csrf), s->csrf_hash)))
     return Problem(403, "CSRF token missing",
                    "logging out needs the header X-CSRF-Token with the session's csrf value",
                    "X-CSRF-Token");
   if (s) {
-    std::lock_guard lock(mu_);
-    sessions_.erase(HashHex(cookie));
+    {
+      std::lock_guard lock(mu_);
+      sessions_.erase(HashHex(cookie));
+    }
+    if (Status st = store_->DeleteSession(HashHex(cookie)); !st.ok())
+      spdlog::error("api: {}", st.message());
   }
   if (s)
     Audit({in.now, s->who.name, std::string(RoleName(s->who.role)), in.remote, "logout",

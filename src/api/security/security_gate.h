@@ -89,11 +89,15 @@ class SecurityGate : public RequestGuard {
   AuditLog* audit() { return audit_.get(); }
 
  private:
+  // A live session in memory; the store holds the same record (SessionRecord) so that it
+  // survives a restart. The CSRF token itself is derived from the cookie (CsrfFor), only its
+  // hash is kept.
   struct Session {
     Principal who;
-    std::string csrf;
+    std::string csrf_hash;
     Timestamp created = 0;
     Timestamp last_used = 0;
+    Timestamp saved_last_used = 0;  // last_used as written to the store
   };
   struct Failures {
     int count = 0;
@@ -104,7 +108,11 @@ class SecurityGate : public RequestGuard {
   HttpReply Login(const Incoming& in);
   HttpReply SessionInfo(const Incoming& in);
   HttpReply Logout(const Incoming& in);
+  // The live session of `cookie` (from memory, else from the store after a restart); ends and
+  // forgets it when idle or too old. Marks it used at `now`.
   std::optional<Session> FindSession(std::string_view cookie, Timestamp now);
+  // When a session used at `last_used` ends unless used again.
+  Timestamp SessionEnd(const Session& s) const;
   // True when `key` is locked now; bumps the lockout counter.
   bool Locked(std::unordered_map<std::string, Failures>& map, const std::string& key,
               Timestamp now);

@@ -261,6 +261,87 @@ TEST_F(Gate, LoginGivesACookieAndStateChangesNeedTheCsrfHeader) {
   EXPECT_EQ(Ask("GET", "/api/v1/tags", {}, {}, cookie).reply->status, 401u);
 }
 
+// The cookie and CSRF value of a successful login reply.
+struct LoggedIn {
+  std::string cookie;
+  std::string csrf;
+};
+LoggedIn FromLogin(const GateDecision& login) {
+  LoggedIn out;
+  if (!login.reply) return out;
+  for (const auto& [k, v] : login.reply->headers)
+    if (k == "Set-Cookie") out.cookie = v.substr(0, v.find(';'));
+  const std::string& body = login.reply->body;
+  const size_t at = body.find("\"csrf\":\"") + 8;
+  out.csrf = body.substr(at, body.find('"', at) - at);
+  return out;
+}
+
+TEST_F(Gate, SessionsSurviveARestartAndLogoutAfterItWorks) {
+  LoggedIn olga = FromLogin(
+      Ask("POST", "/api/v1/session", R"({"user":"olga","password":"operator password"})"));
+  ASSERT_FALSE(olga.cookie.empty());
+  EXPECT_FALSE(Ask("GET", "/api/v1/tags", {}, {}, olga.cookie).reply.has_value());
+
+  // Restart: a new store and gate over the same file; nothing kept in memory.
+  gate_.reset();
+  store_.reset();
+  store_ = std::move(CredentialStore::Open(dir_ + "/security.sqlite")).value();
+  gate_ = std::make_unique<SecurityGate>(store_, audit_, PolicyTable::Build({}), GateOptions{});
+  now_ += 5 * kMinute;
+
+  GateDecision read = Ask("GET", "/api/v1/tags", {}, {}, olga.cookie);
+  EXPECT_FALSE(read.reply.has_value()) << read.reply->body;
+  EXPECT_EQ(read.principal.name, "olga");
+  EXPECT_EQ(read.principal.role, Role::kOperator);
+  // The same CSRF value is told again and still opens changes.
+  GateDecision info = Ask("GET", "/api/v1/session", {}, {}, olga.cookie);
+  ASSERT_EQ(info.reply->status, 200u);
+  EXPECT_NE(info.reply->body.find(olga.csrf), std::string::npos) << info.reply->body;
+  EXPECT_EQ(Ask("POST", "/api/v1/downtime/assign", "{}", {}, olga.cookie).reply->status, 403u);
+  EXPECT_FALSE(
+      Ask("POST", "/api/v1/downtime/assign", "{}", {}, olga.cookie, olga.csrf).reply.has_value());
+
+  // Logout after the restart ends it for good, in memory and in the store.
+  EXPECT_EQ(Ask("DELETE", "/api/v1/session", {}, {}, olga.cookie, olga.csrf).reply->status, 200u);
+  EXPECT_EQ(Ask("GET", "/api/v1/tags", {}, {}, olga.cookie).reply->status, 401u);
+  EXPECT_EQ(*store_->SessionCount(), 0u);
+
+  // Only hashes are at rest: neither the cookie nor the CSRF value is in the file.
+  std::stringstream bytes;
+  for (const char* f : {"/security.sqlite", "/security.sqlite-wal"}) {
+    std::ifstream raw(dir_ + f, std::ios::binary);
+    bytes << raw.rdbuf();
+  }
+  EXPECT_EQ(bytes.str().find(olga.cookie.substr(olga.cookie.find('=') + 1)), std::string::npos);
+  EXPECT_EQ(bytes.str().find(olga.csrf), std::string::npos);
+}
+
+TEST_F(Gate, EndedSessionsArePrunedFromTheStore) {
+  LoggedIn first = FromLogin(
+      Ask("POST", "/api/v1/session", R"({"user":"olga","password":"operator password"})"));
+  LoggedIn second = FromLogin(
+      Ask("POST", "/api/v1/session", R"({"user":"olga","password":"operator password"})"));
+  EXPECT_EQ(*store_->SessionCount(), 2u);
+  // An hour later both are idle past 30 min: using one ends it; the next login prunes the other.
+  now_ += kHour;
+  EXPECT_EQ(Ask("GET", "/api/v1/tags", {}, {}, first.cookie).reply->status, 401u);
+  EXPECT_EQ(*store_->SessionCount(), 1u);
+  LoggedIn third = FromLogin(
+      Ask("POST", "/api/v1/session", R"({"user":"olga","password":"operator password"})"));
+  EXPECT_EQ(*store_->SessionCount(), 1u) << "only the new session is left";
+  EXPECT_EQ(Ask("GET", "/api/v1/tags", {}, {}, second.cookie).reply->status, 401u);
+  EXPECT_FALSE(Ask("GET", "/api/v1/tags", {}, {}, third.cookie).reply.has_value());
+  // A session in use still ends at the 12 h maximum age.
+  const Timestamp born = now_;
+  for (int i = 0; i < 100 && !Ask("GET", "/api/v1/tags", {}, {}, third.cookie).reply; ++i)
+    now_ += 25 * kMinute;
+  EXPECT_GT(now_ - born, 12 * kHour);
+  EXPECT_LE(now_ - born, 12 * kHour + 25 * kMinute);
+  EXPECT_EQ(*store_->PruneSessions(now_, 100), 0u);
+  EXPECT_EQ(*store_->SessionCount(), 0u);
+}
+
 TEST_F(Gate, RepeatedFailuresLockTheUserAndAreCounted) {
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(Ask("POST", "/api/v1/session", R"({"user":"olga","password":"wrong password"})")

@@ -7,25 +7,21 @@ import { plantNow } from '../plantclock';
 import { session } from '../session';
 import { categoryLabel, clock, duration, h, leaf, num, pct, unavailable } from '../ui';
 
-// The demo plant's reasons (config/demo-plant.yaml, operations.reasons), used when gantry has
-// no /api/v1/reasons route.
-const demoReasons: Record<string, string[]> = {
-  mechanical: ['bottle_jam', 'carton_jam', 'cap_torque_out_of_range', 'label_web_break', 'motor_overload',
-               'bearing_overtemperature', 'filling_valve_leak'],
-  material: ['product_tank_low', 'cap_feed_empty', 'case_magazine_empty'],
-  quality: ['label_sensor_misread'],
-  safety: ['emergency_stop'],
-};
+// The configured reason tree (GET /api/v1/reasons): the unplanned reasons an operator may give a
+// stop, grouped by category in the server's order. Planned reasons and "unassigned" are not
+// offered. Empty when the route cannot be read (the picker then says so).
+export interface ReasonInfo { id: string; category: string; planned: boolean; unplanned_outside_window: boolean }
 
 async function reasons(): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
   try {
-    const r = await getJson<{ reasons: { id: string; group?: string; planned?: boolean }[] }>('/api/v1/reasons');
-    const out: Record<string, string[]> = {};
-    for (const x of r.reasons.filter((x) => !x.planned)) (out[x.group ?? 'other'] ??= []).push(x.id);
-    return Object.keys(out).length ? out : demoReasons;
+    const r = await getJson<{ reasons: ReasonInfo[] }>('/api/v1/reasons');
+    for (const x of r.reasons)
+      if (!x.planned && x.id !== 'unassigned') (out[x.category || 'other'] ??= []).push(x.id);
   } catch {
-    return demoReasons;
+    // leave it empty: reasonPicker() says the list is unavailable
   }
+  return out;
 }
 
 export async function workCentrePage(root: HTMLElement, wc: string): Promise<() => void> {
@@ -113,6 +109,7 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
 
   const reasonPicker = (stop: DowntimeInterval) =>
     h('div', { class: 'reasons' },
+      Object.keys(reasonGroups).length ? null : h('small', {}, 'The reason list could not be read (GET /api/v1/reasons).'),
       ...Object.entries(reasonGroups).map(([group, ids]) =>
         h('div', { class: 'reason-group' }, h('small', {}, group),
           ...ids.map((id) => h('button', { class: 'reason', 'data-reason': id, onclick: () => void assign(stop, id) }, id.replace(/_/g, ' '))))),

@@ -220,7 +220,7 @@ Status EventStore::Query(const char* sql, const std::function<void(sqlite3_stmt*
 }
 
 Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Timestamp from,
-                                                       Timestamp to) const {
+                                                       Timestamp to, bool units_at_end) const {
   std::vector<Segment> segs;
   // Intervals overlapping the range, and every correction and assigned reason of the work centre
   // (a correction voids intervals by their end, whatever its own instant).
@@ -262,6 +262,7 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
   for (Segment& s : segs) {
     if (s.end <= from || s.start >= to) continue;
     s.start = std::max(s.start, from);
+    if (s.end > to && units_at_end) s.good = s.scrap = s.rework = 0;
     s.end = std::min(s.end, to);
     out.push_back(std::move(s));
   }

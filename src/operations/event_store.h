@@ -74,9 +74,12 @@ class EventStore {
   Result<std::vector<StoredEvent>> Read(uint64_t after, size_t limit) const;
   // The current truth for one work centre over [from, to): interval events replayed in sequence
   // order, a correction voiding every interval that ends after its `from` and an assigned reason
-  // replacing "unassigned" on the stop it names. Intervals are clipped to the range.
+  // replacing "unassigned" on the stop it names. Intervals are clipped to the range; an interval's
+  // units stay with it whole (they cannot be split), unless `units_at_end`: then an interval
+  // clipped at `to` keeps none, so that every unit is counted in the one range holding the end of
+  // its interval (adjacent ranges then add up to the whole).
   Result<std::vector<Segment>> LoadIntervals(const std::string& work_centre, Timestamp from,
-                                             Timestamp to) const;
+                                             Timestamp to, bool units_at_end = false) const;
   uint64_t LastSeq() const;
 
   // Every order transition / declared planned stop of the store, in sequence order (for the

@@ -86,9 +86,30 @@ class EventStore {
   // engine after a restart).
   Result<std::vector<OrderTransition>> LoadOrderTransitions() const;
   Result<std::vector<DeclaredStop>> LoadPlannedStops() const;
+  // A reason an operator assigned to a stop, as stored.
+  struct AssignedReason {
+    std::string work_centre;
+    Timestamp stop_start = 0;
+    std::string reason;
+    std::string by;
+  };
+  // Every assigned reason of the store, in sequence order (for a replay from the store).
+  Result<std::vector<AssignedReason>> LoadAssignedReasons() const;
   // The end of the last interval recorded for `work_centre` (0 when none).
   Result<Timestamp> LastIntervalEnd(const std::string& work_centre) const;
 
+  // One "actuals final" event as recorded: its key, sequence number, range and body.
+  struct HandedOn {
+    std::string key;
+    uint64_t seq = 0;
+    Timestamp start = 0;
+    Timestamp end = 0;
+    std::string body;
+  };
+  // The "actuals final" events of `work_centre` whose range ends after `ends_after`, in sequence
+  // order (originals and their corrections).
+  Result<std::vector<HandedOn>> LoadHandedOn(const std::string& work_centre,
+                                             Timestamp ends_after) const;
   // True when an "actuals final" event with this key was recorded.
   Result<bool> ActualsFinalRecorded(const std::string& key) const;
   // In one SQLite transaction: records the "actuals final" event `key` (unique) with `body`, and

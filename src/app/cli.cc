@@ -60,8 +60,9 @@ int RunCli(int argc, char** argv) {
   auto* replay_cmd = app.add_subcommand(
       "replay",
       "Run the operations engine over recorded samples and write the ISO 22400 report:\n"
-      "  gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T --to T)\n"
-      "                [--orders FILE] [--stops FILE] [--from T] [--to T] --out report.json");
+      "  gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T --to T |\n"
+      "                               --data DIR --from T --to T)\n"
+      "                [--events operations.sqlite] [--orders FILE] [--stops FILE] --out report.json");
   replay_cmd->prefix_command();
 
   auto* historian_cmd = app.add_subcommand("historian", "Import or export historian data as CSV");

@@ -49,6 +49,11 @@ Result<std::unique_ptr<OperationsService>> OperationsService::Create(
     }
     s->cubed_until_[wc.path] = resume;
     s->shifts_checked_until_[wc.path] = last > 0 && last < now ? last : now;
+    // Actuals handed on shortly before the stop, in case a late sample corrected their intervals
+    // and the correction was not handed on before the stop (a check; nothing is sent twice).
+    if (last > 0)
+      GANTRY_RETURN_IF_ERROR(
+          s->QueueCorrections(wc.path, last - 2 * s->engine_->config().late_data_horizon));
   }
   // Completed orders whose actuals were not handed on yet.
   for (const auto& [order, info] : s->orders_) {
@@ -56,7 +61,8 @@ Result<std::unique_ptr<OperationsService>> OperationsService::Create(
     GANTRY_ASSIGN_OR_RETURN(bool done, s->store_->ActualsFinalRecorded(
                                            "order-complete|" + info.work_centre + "|" + order));
     if (!done)
-      s->pending_.push_back({"order-complete", info.work_centre, order, "", info.start, info.end});
+      s->pending_.push_back(
+          {"order-complete", info.work_centre, order, "", info.start, info.end, "", false});
   }
   s->subscription_ =
       bus.Subscribe("operations", options.queue_samples, OverflowPolicy::kDropNewest);
@@ -122,11 +128,17 @@ Status OperationsService::RecomputeCube(const std::string& wc, Timestamp from) {
 
 Status OperationsService::CloseUpTo(Timestamp watermark) {
   std::lock_guard<std::mutex> lock(mu_);
-  // The recorder also lets the engine forget what is recorded and beyond the late-data horizon.
-  GANTRY_RETURN_IF_ERROR(recorder_->CloseUpTo(watermark));
+  // The recorder also lets the engine forget what is recorded and beyond the late-data horizon,
+  // but not what the cube still takes from the engine below (a close spanning hours, e.g. after
+  // the operations thread stalled, would otherwise lose the units of its first hours).
+  Timestamp keep_from = INT64_MAX;
+  for (const auto& [wc, t] : cubed_until_) keep_from = std::min(keep_from, t);
+  GANTRY_RETURN_IF_ERROR(recorder_->CloseUpTo(watermark, keep_from));
   // Hours a correction touched are summed again from the store (no double counting).
-  for (const auto& [wc, from] : recorder_->TakeReopened())
+  for (const auto& [wc, from] : recorder_->TakeReopened()) {
     if (from < cubed_until_[wc]) GANTRY_RETURN_IF_ERROR(RecomputeCube(wc, from));
+    GANTRY_RETURN_IF_ERROR(QueueCorrections(wc, from));  // actuals handed on already
+  }
   for (auto& [wc, cubed] : cubed_until_) {
     const Timestamp closed = recorder_->ClosedUntil(wc);
     if (closed <= cubed) continue;
@@ -142,7 +154,7 @@ Status OperationsService::CloseUpTo(Timestamp watermark) {
     if (!calendar.AlwaysScheduled())
       for (const ops::ShiftInstance& si : calendar.Shifts(checked, closed))
         if (si.end > checked && si.end <= closed)
-          pending_.push_back({"shift-end", wc, "", si.Id(), si.start, si.end});
+          pending_.push_back({"shift-end", wc, "", si.Id(), si.start, si.end, "", false});
     checked = closed;
   }
   return FirePending();
@@ -165,7 +177,20 @@ std::string ActualsBody(const ops::OrderActuals& a, std::string_view trigger) {
                    {"downtime_s", seconds(a.downtime)},
                    {"planned_downtime_s", seconds(a.planned_downtime)},
                    {"complete", a.complete}};
+  if (a.correction > 0) {
+    j["correction"] = a.correction;
+  }
   return j.dump();
+}
+
+constexpr std::string_view kCorrectionKey = "correction|";
+
+// The figures of an actuals body, without what says which message it is.
+nlohmann::json Figures(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object()) return nlohmann::json();
+  for (const char* k : {"trigger", "corrects", "correction"}) j.erase(k);
+  return j;
 }
 
 }  // namespace
@@ -180,6 +205,56 @@ Status OperationsService::OfferActuals(const std::string& key, const ops::OrderA
   return seq.status();
 }
 
+Status OperationsService::QueueCorrections(const std::string& wc, Timestamp from) {
+  GANTRY_ASSIGN_OR_RETURN(std::vector<ops::EventStore::HandedOn> handed,
+                          store_->LoadHandedOn(wc, from));
+  for (const ops::EventStore::HandedOn& h : handed) {
+    if (h.key.starts_with(kCorrectionKey)) continue;
+    if (std::any_of(pending_.begin(), pending_.end(),
+                    [&](const Pending& p) { return p.corrects == h.key; }))
+      continue;
+    nlohmann::json j = nlohmann::json::parse(h.body, nullptr, false);
+    if (!j.is_object()) continue;
+    const bool order = h.key.starts_with("order-complete|");
+    pending_.push_back({order ? "order-correction" : "shift-correction", wc,
+                        j.value("order", std::string()),
+                        order ? std::string() : j.value("shift", std::string()), h.start, h.end,
+                        h.key, j.value("complete", false)});
+  }
+  return Status::Ok();
+}
+
+Status OperationsService::FireCorrection(const Pending& p) {
+  GANTRY_ASSIGN_OR_RETURN(std::vector<ops::Segment> segs,
+                          store_->LoadIntervals(p.work_centre, p.start, p.end));
+  ops::OrderActuals a = ops::SumOrderActuals(p.order, segs);
+  a.work_centre = p.work_centre;
+  a.shift = p.shift;
+  if (p.shift.empty()) {  // the whole order, as for order-complete
+    a.start = p.start;
+    a.end = p.end;
+  }
+  if (auto it = orders_.find(p.order); it != orders_.end()) a.product = it->second.product;
+  a.complete = p.complete;
+  // The last figures handed on for these actuals: the original or its latest correction.
+  GANTRY_ASSIGN_OR_RETURN(std::vector<ops::EventStore::HandedOn> handed,
+                          store_->LoadHandedOn(p.work_centre, p.end - 1));
+  const std::string prefix = std::string(kCorrectionKey) + p.corrects + "|";
+  const ops::EventStore::HandedOn* last = nullptr;
+  uint32_t corrections = 0;
+  for (const ops::EventStore::HandedOn& h : handed) {
+    if (h.key == p.corrects) last = &h;
+    if (h.key.starts_with(prefix)) {
+      last = &h;
+      ++corrections;
+    }
+  }
+  if (last == nullptr) return Status::Ok();  // nothing was handed on
+  if (Figures(last->body) == Figures(ActualsBody(a, p.trigger))) return Status::Ok();
+  a.correction = corrections + 1;
+  return OfferActuals(prefix + std::to_string(a.correction), a, p.trigger);
+}
+
 Status OperationsService::FirePending() {
   Status first_error = Status::Ok();
   std::vector<Pending> keep;
@@ -189,7 +264,9 @@ Status OperationsService::FirePending() {
       continue;
     }
     Status s = Status::Ok();
-    if (p.trigger == "order-complete") {
+    if (!p.corrects.empty()) {
+      s = FireCorrection(p);
+    } else if (p.trigger == "order-complete") {
       Result<std::vector<ops::Segment>> segs = store_->LoadIntervals(p.work_centre, p.start, p.end);
       if (segs.ok()) {
         ops::OrderActuals a = ops::SumOrderActuals(p.order, *segs);
@@ -328,7 +405,8 @@ Status OperationsService::ApplyOrder(const OrderTransition& transition, const st
   TrackOrder(t);
   if (t.action == OrderTransition::Action::kComplete) {
     const OrderInfo& info = orders_.at(t.order);
-    pending_.push_back({"order-complete", t.work_centre, t.order, "", info.start, info.end});
+    pending_.push_back(
+        {"order-complete", t.work_centre, t.order, "", info.start, info.end, "", false});
   }
   return Status::Ok();
 }
@@ -429,8 +507,28 @@ Result<std::string> OperationsService::EquipmentStateJson(std::string_view path)
 Result<std::string> OperationsService::OeeJson(std::string_view scope, Timestamp from, Timestamp to,
                                                std::string_view by) const {
   std::lock_guard<std::mutex> lock(mu_);
-  ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, clock_.Now());
-  GANTRY_ASSIGN_OR_RETURN(std::string body, ctx::OeeJson(cube, scope, from, to, by));
+  const Timestamp now = clock_.Now();
+  ctx::KpiCube cube = WithOpenTail(*cube_, *engine_, cubed_until_, now);
+  // Parts of hours at either end of the range: recorded intervals clipped to it (a clipped
+  // interval's units count where it ends), the open tail exactly from the engine (up to now).
+  auto segments_in = [&](const std::string& wc, Timestamp a,
+                         Timestamp b) -> Result<std::vector<ops::Segment>> {
+    const Timestamp closed = recorder_->ClosedUntil(wc);
+    std::vector<ops::Segment> segs;
+    if (a < closed) {
+      GANTRY_ASSIGN_OR_RETURN(segs, store_->LoadIntervals(wc, a, std::min(b, closed), true));
+    }
+    if (std::min(b, now) > std::max(a, closed)) {
+      std::vector<ops::Segment> tail = engine_->Segments(wc, std::max(a, closed), std::min(b, now));
+      segs.insert(segs.end(), tail.begin(), tail.end());
+    }
+    return segs;
+  };
+  auto calendar_of = [&](const std::string& wc) -> const ops::ShiftCalendar& {
+    return engine_->CalendarOf(wc);
+  };
+  GANTRY_ASSIGN_OR_RETURN(std::string body,
+                          ctx::OeeJson(cube, scope, from, to, by, calendar_of, segments_in));
   if (options_.time_scale == 1.0) return body;
   // The figures are right at any scale (the plant runs on simulated time); say which time it is.
   auto j = nlohmann::ordered_json::parse(body, nullptr, false);

@@ -65,9 +65,12 @@ struct OperationsServiceOptions {
 
 // Called with final production actuals (see OperationsService::SetActualsListener). `trigger` is
 // "order-complete" (the whole order) or "shift-end" (one work centre's shift; `a.shift` names it,
-// quantities are that shift's). `txn` is the event store's connection inside the transaction that
-// records the "actuals final" event: write your own rows through it (Outbox::Attach) to commit
-// atomically with it. A non-Ok return rolls both back; the call is repeated at the next close.
+// quantities are that shift's), or, when a late sample changed recorded intervals after those
+// were handed on, "order-correction" / "shift-correction": the same actuals recomputed, with
+// `a.correction` = 1, 2, ... (once per change; figures to replace the earlier ones, not deltas).
+// `txn` is the event store's connection inside the transaction that records the "actuals final"
+// event: write your own rows through it (Outbox::Attach) to commit atomically with it. A non-Ok
+// return rolls both back; the call is repeated at the next close.
 using ActualsListener =
     std::function<Status(const ops::OrderActuals& a, std::string_view trigger, sqlite3* txn)>;
 
@@ -170,10 +173,12 @@ class OperationsService {
   struct Pending {  // actuals waiting until the intervals up to `end` are recorded
     std::string trigger;
     std::string work_centre;
-    std::string order;  // order-complete
-    std::string shift;  // shift-end
+    std::string order;  // order-complete, corrections
+    std::string shift;  // shift-end, shift-correction
     Timestamp start = 0;
     Timestamp end = 0;
+    std::string corrects;   // corrections: the key of the actuals handed on first
+    bool complete = false;  // corrections: as handed on first
   };
   void Run();
   void Drain(Duration wait);
@@ -182,6 +187,10 @@ class OperationsService {
   Status CheckOrder(ops::OrderTransition& t) const;
   Status RecomputeCube(const std::string& wc, Timestamp from);
   Status FirePending();
+  // Queues a check of every actuals handed on for `wc` that ends after `from` (recorded intervals
+  // from there changed); FirePending hands on a correction where the figures differ.
+  Status QueueCorrections(const std::string& wc, Timestamp from);
+  Status FireCorrection(const Pending& p);
   Status OfferActuals(const std::string& key, const ops::OrderActuals& a, std::string_view trigger);
 
   const Clock& clock_;

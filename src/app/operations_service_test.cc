@@ -212,6 +212,68 @@ TEST(OperationsServiceOrders, CompletedOrderHandsItsActualsOnOnceAcrossRestarts)
   sqlite3_close(db);
 }
 
+TEST(OperationsServiceOrders, LateJamAfterTheOrderWasHandedOnSendsOneCorrectionPerChange) {
+  Plant p;
+  p.Start(T("2026-01-05T06:00:00Z"));
+  std::vector<Call> calls;
+  auto listener = [&](const ops::OrderActuals& a, std::string_view trigger, sqlite3* txn) {
+    calls.push_back({a, std::string(trigger)});
+    return sqlite3_exec(txn,
+                        "CREATE TABLE IF NOT EXISTS outbox(body TEXT); "
+                        "INSERT INTO outbox VALUES('actuals')",
+                        nullptr, nullptr, nullptr) == SQLITE_OK
+               ? Status::Ok()
+               : IoError("outbox");
+  };
+  p.service->SetActualsListener(listener);
+  RunOrder4711(p);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T06:50:00Z").ok());
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].actuals.downtime, 10 * kMinute);
+  EXPECT_EQ(calls[0].actuals.correction, 0u);
+  // A PLC buffer delivers a 3 min jam 06:35-06:38 after the order was handed on.
+  p.Put("state", "2026-01-05T06:35:00Z", 5);
+  p.Put("state", "2026-01-05T06:38:00Z", 1);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T06:55:00Z").ok());
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].trigger, "order-correction");
+  EXPECT_EQ(calls[1].actuals.correction, 1u);
+  EXPECT_EQ(calls[1].actuals.order, "4711");
+  EXPECT_EQ(calls[1].actuals.downtime, 13 * kMinute);
+  EXPECT_EQ(calls[1].actuals.run_time, 32 * kMinute);
+  EXPECT_EQ(calls[1].actuals.good, 250u);
+  EXPECT_EQ(calls[1].actuals.start, T("2026-01-05T06:00:00Z"));
+  EXPECT_EQ(calls[1].actuals.end, T("2026-01-05T06:45:00Z"));
+  EXPECT_TRUE(calls[1].actuals.complete);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:00:00Z").ok());
+  EXPECT_EQ(calls.size(), 2u) << "one correction per change";
+  // A late sample that changes nothing in the order's figures sends nothing.
+  p.Put("state", "2026-01-05T06:36:00Z", 5);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:05:00Z").ok());
+  EXPECT_EQ(calls.size(), 2u);
+  // A second change: a second correction.
+  p.Put("state", "2026-01-05T06:42:00Z", 5);
+  p.Put("state", "2026-01-05T06:44:00Z", 1);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:10:00Z").ok());
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].actuals.correction, 2u);
+  EXPECT_EQ(calls[2].actuals.downtime, 15 * kMinute);
+  // A restart offers nothing again.
+  p.Start(T("2026-01-05T07:20:00Z"));
+  p.service->SetActualsListener(listener);
+  ASSERT_TRUE(p.CloseAt("2026-01-05T07:30:00Z").ok());
+  EXPECT_EQ(calls.size(), 3u);
+  p.service.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(p.db().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 3) << "each correction committed with its event";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 TEST(OperationsServiceOrders, FailingListenerRollsBackAndIsAskedAgain) {
   Plant p;
   p.Start(T("2026-01-05T06:00:00Z"));
@@ -459,9 +521,9 @@ TEST(OperationsServicePlannedStops, AStopDeclaredForRecordedTimeCorrectsItAndSur
   ASSERT_TRUE(p.CloseAt("2026-01-05T07:45:00Z").ok());
   EXPECT_EQ(total()["planned_downtime_s"], 1200);
   EXPECT_EQ(total()["idle_s"], 600);
-  // The cube answers whole hours: 07:00 up to now (07:45) = 2700 s, 900 s of it producing.
-  EXPECT_EQ(total()["calendar_time_s"], 2700);
-  EXPECT_EQ(total()["actual_production_time_s"], 900);
+  // Exactly the half hour asked for (not the whole hour 07:00-08:00 of the cube).
+  EXPECT_EQ(total()["calendar_time_s"], 1800);
+  EXPECT_EQ(total()["actual_production_time_s"], 0);
   // Refusals: unplanned reason, unknown work centre, end before start, older than the horizon.
   EXPECT_EQ(p.service->DeclarePlannedStop(kWc, from, to, "jam", "anna").code(),
             StatusCode::kInvalidArgument);
@@ -478,6 +540,89 @@ TEST(OperationsServicePlannedStops, AStopDeclaredForRecordedTimeCorrectsItAndSur
   p.Start(T("2026-01-05T07:50:00Z"));
   EXPECT_EQ(total()["planned_downtime_s"], 1200);
   EXPECT_EQ(total()["idle_s"], 600);
+}
+
+// 09:00-12:30 producing 9 good + 1 scrap a minute (6 s ideal: exactly the rated speed), read
+// every minute, except two faults 10:00-10:30 and 11:40-11:50.
+// Publishes the readings of (after, until].
+void RunQuarterHourDay(Plant& p, Timestamp after, Timestamp until) {
+  const Timestamp start = T("2026-01-05T09:00:00Z");
+  auto faulted = [](Timestamp t) {
+    return (t >= T("2026-01-05T10:00:00Z") && t < T("2026-01-05T10:30:00Z")) ||
+           (t >= T("2026-01-05T11:40:00Z") && t < T("2026-01-05T11:50:00Z"));
+  };
+  int64_t minutes_producing = 0;
+  for (Timestamp t = start; t <= until; t += kMinute) {
+    if (t > start && !faulted(t - kMinute)) ++minutes_producing;  // the minute before t
+    if (t <= after) continue;
+    p.PutAt("state", t, faulted(t) ? 5 : 1);
+    p.PutAt("good", t, static_cast<double>(9 * minutes_producing));
+    p.PutAt("reject", t, static_cast<double>(minutes_producing));
+  }
+}
+
+TEST(OperationsServiceRanges, OeeFromQuarterPastTenToQuarterToTwelveIsExactlyNinetyMinutes) {
+  Plant p;
+  p.Start(T("2026-01-05T09:00:00Z"));
+  const Timestamp from = T("2026-01-05T10:15:00Z"), to = T("2026-01-05T11:45:00Z");
+  // By hand: 10:15-10:30 fault (900 s) and 11:40-11:45 fault (300 s) = ADOT 1200 s; APT 4200 s
+  // (70 min); 70 readings of +9 good +1 scrap in (10:30, 11:40]: GQ 630, SQ 70, PQ 700.
+  // A = 4200 / 5400 = 0.777778, E = 700 x 6 s / 4200 s = 1, QR = 630 / 700 = 0.9, OEE = 0.7.
+  auto check = [&](const std::string& when) {
+    for (const char* scope : {kWc, "acme/p/a/l"}) {
+      auto j = nlohmann::json::parse(p.service->OeeJson(scope, from, to, "total").value());
+      const auto& t = j["groups"]["total"];
+      EXPECT_EQ(t["calendar_time_s"], 5400) << when << " " << scope;
+      EXPECT_EQ(t["actual_unit_downtime_s"], 1200) << when;
+      EXPECT_EQ(t["actual_production_time_s"], 4200) << when;
+      EXPECT_EQ(t["good_quantity"], 630) << when;
+      EXPECT_EQ(t["scrap_quantity"], 70) << when;
+      EXPECT_NEAR(t["availability"].get<double>(), 0.777778, 1e-6) << when;
+      EXPECT_NEAR(t["effectiveness"].get<double>(), 1.0, 1e-6) << when;
+      EXPECT_NEAR(t["quality_ratio"].get<double>(), 0.9, 1e-6) << when;
+      EXPECT_NEAR(t["oee"].get<double>(), 0.7, 1e-6) << when;
+    }
+    auto d = nlohmann::json::parse(p.service->DowntimeJson(kWc, from, to).value());
+    double down = 0;
+    for (const auto& i : d["intervals"]) down += i["duration_s"].get<double>();
+    EXPECT_EQ(down, 1200) << when;
+  };
+  // Recorded up to 11:30, the rest still open in the engine.
+  RunQuarterHourDay(p, 0, T("2026-01-05T11:50:00Z"));
+  ASSERT_TRUE(p.CloseAt("2026-01-05T11:30:00Z").ok());
+  p.service->Pump();
+  p.clock.Set(T("2026-01-05T11:50:00Z"));
+  check("half recorded");
+  // Everything recorded: the same answer from the store.
+  RunQuarterHourDay(p, T("2026-01-05T11:50:00Z"), T("2026-01-05T12:30:00Z"));
+  ASSERT_TRUE(p.CloseAt("2026-01-05T12:30:00Z").ok());
+  check("recorded");
+
+  // With whole hours inside: 09:15-10:00 and 11:00-11:45 are parts, 10:00-11:00 from the cube.
+  auto j =
+      nlohmann::json::parse(p.service->OeeJson(kWc, T("2026-01-05T09:15:00Z"), to, "hour").value());
+  const auto& g = j["groups"];
+  ASSERT_EQ(g.size(), 3u) << j.dump();
+  EXPECT_EQ(g["2026-01-05T09:00:00.000Z"]["calendar_time_s"], 2700);
+  EXPECT_EQ(g["2026-01-05T10:00:00.000Z"]["calendar_time_s"], 3600);
+  EXPECT_EQ(g["2026-01-05T10:00:00.000Z"]["actual_unit_downtime_s"], 1800);
+  EXPECT_EQ(g["2026-01-05T11:00:00.000Z"]["calendar_time_s"], 2700);
+  EXPECT_EQ(g["2026-01-05T11:00:00.000Z"]["actual_unit_downtime_s"], 300);
+  // Adjacent ranges add up: every unit is counted once (in the range holding its interval's end).
+  auto total = [&](const char* a, const char* b) {
+    return nlohmann::json::parse(
+        p.service->OeeJson(kWc, T(a), T(b), "total").value())["groups"]["total"];
+  };
+  auto whole = total("2026-01-05T09:00:00Z", "2026-01-05T12:00:00Z");
+  auto first = total("2026-01-05T09:00:00Z", "2026-01-05T10:20:00Z");
+  auto second = total("2026-01-05T10:20:00Z", "2026-01-05T12:00:00Z");
+  for (const char* key : {"calendar_time_s", "actual_production_time_s", "good_quantity",
+                          "scrap_quantity", "planned_run_time_s"})
+    EXPECT_EQ(first[key].get<double>() + second[key].get<double>(), whole[key].get<double>())
+        << key;
+  EXPECT_EQ(whole["good_quantity"], 9 * 140)  // 180 min - 40 min of faults
+      << p.service->OeeJson(kWc, T("2026-01-05T09:00:00Z"), T("2026-01-05T12:00:00Z"), "hour")
+             .value();
 }
 
 }  // namespace

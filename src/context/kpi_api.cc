@@ -32,14 +32,18 @@ Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std:
   return j.dump();
 }
 
-Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
-                            Timestamp to, std::string_view by) {
+namespace {
+
+Result<KpiGrouping> Grouping(std::string_view by) {
   std::optional<KpiGrouping> g = KpiGroupingFromName(by.empty() ? "total" : by);
   if (!g)
     return InvalidArgument("by: expected hour, shift, day, order, product or total, got '" +
                            std::string(by) + "'");
-  if (to <= from) return InvalidArgument("from/to: expected from before to");
-  GANTRY_ASSIGN_OR_RETURN(auto groups, cube.Query(scope, from, to, *g));
+  return *g;
+}
+
+std::string OeeBody(const KpiCube& cube, std::string_view scope, Timestamp from, Timestamp to,
+                    std::string_view by, const std::map<std::string, KpiTotals>& groups) {
   Json j;
   j["scope"] = std::string(scope);
   j["from"] = FormatIso8601(from);
@@ -50,6 +54,60 @@ Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timesta
   for (const auto& [key, totals] : groups) out[key] = KpiJson(totals);
   j["groups"] = std::move(out);
   return j.dump();
+}
+
+}  // namespace
+
+Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                            Timestamp to, std::string_view by) {
+  GANTRY_ASSIGN_OR_RETURN(KpiGrouping g, Grouping(by));
+  if (to <= from) return InvalidArgument("from/to: expected from before to");
+  GANTRY_ASSIGN_OR_RETURN(auto groups, cube.Query(scope, from, to, g));
+  return OeeBody(cube, scope, from, to, by, groups);
+}
+
+Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                            Timestamp to, std::string_view by, const CalendarOf& calendar_of,
+                            const SegmentsIn& segments_in) {
+  GANTRY_ASSIGN_OR_RETURN(KpiGrouping g, Grouping(by));
+  if (to <= from) return InvalidArgument("from/to: expected from before to");
+  const std::vector<std::string> wcs = cube.WorkCentresOf(scope);
+  if (wcs.empty()) return NotFound("no equipment at '" + std::string(scope) + "'");
+  // Per work centre (sites may be in zones whose hours start at :30): the whole local hours.
+  struct Plan {
+    Timestamp whole_from, whole_to;
+  };
+  std::vector<Plan> plans;
+  bool on_the_hour = true;
+  for (const std::string& wc : wcs) {
+    const ops::ShiftCalendar& cal = calendar_of(wc);
+    const ops::ShiftCalendar::LocalDay first = cal.HourOf(from);
+    Plan p{first.start == from ? from : first.end, cal.HourOf(to).start};
+    if (p.whole_from >= p.whole_to) p = {to, to};  // no whole hour: all of it from segments
+    on_the_hour &= p.whole_from == from && p.whole_to == to;
+    plans.push_back(p);
+  }
+  if (on_the_hour) {
+    GANTRY_ASSIGN_OR_RETURN(auto groups, cube.Query(scope, from, to, g));
+    return OeeBody(cube, scope, from, to, by, groups);
+  }
+  std::map<std::string, KpiTotals> groups;
+  for (size_t i = 0; i < wcs.size(); ++i) {
+    const Plan& p = plans[i];
+    std::vector<ops::Segment> partial;
+    for (auto [a, b] : {std::pair{from, std::min(p.whole_from, to)}, std::pair{p.whole_to, to}}) {
+      if (a >= b) continue;
+      GANTRY_ASSIGN_OR_RETURN(std::vector<ops::Segment> segs, segments_in(wcs[i], a, b));
+      partial.insert(partial.end(), segs.begin(), segs.end());
+    }
+    for (const auto& [key, totals] : GroupSegments(partial, g, calendar_of(wcs[i])))
+      groups[key].Add(totals);
+    if (p.whole_from < p.whole_to) {
+      GANTRY_ASSIGN_OR_RETURN(auto whole, cube.Query(wcs[i], p.whole_from, p.whole_to, g));
+      for (const auto& [key, totals] : whole) groups[key].Add(totals);
+    }
+  }
+  return OeeBody(cube, scope, from, to, by, groups);
 }
 
 Result<std::string> DowntimeJson(const ops::OperationsEngine& engine, const KpiCube& cube,

@@ -25,11 +25,24 @@ namespace gantry::ctx {
 Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std::string_view path,
                                        Timestamp now);
 
-// KPIs of `scope` for [from, to) grouped by `by` ("total" too): {"scope","from","to","by",
-// "groups": {key: {times, quantities, availability, effectiveness, quality_ratio, oee}}}.
-// InvalidArgument for an unknown `by` or an empty range, NotFound for an unknown scope.
+// KPIs of `scope` for the cube's hours starting in [from, to) grouped by `by` ("total" too):
+// {"scope","from","to","by", "groups": {key: {times, quantities, availability, effectiveness,
+// quality_ratio, oee}}}. InvalidArgument for an unknown `by` or an empty range, NotFound for an
+// unknown scope. Whole hours only: see the overload below for ranges not on the hour.
 Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
                             Timestamp to, std::string_view by);
+
+// The calendar of a work centre (its local hours and days).
+using CalendarOf = std::function<const ops::ShiftCalendar&(const std::string& work_centre)>;
+// The segments of a work centre over [from, to), clipped to it.
+using SegmentsIn = std::function<Result<std::vector<ops::Segment>>(const std::string& work_centre,
+                                                                   Timestamp from, Timestamp to)>;
+// The same body for exactly [from, to), on the hour or not: per work centre, the whole local
+// hours inside the range come from the cube, the parts before the first and after the last whole
+// hour from `segments_in`, so calendar time is exactly to - from per work centre.
+Result<std::string> OeeJson(const KpiCube& cube, std::string_view scope, Timestamp from,
+                            Timestamp to, std::string_view by, const CalendarOf& calendar_of,
+                            const SegmentsIn& segments_in);
 
 // Downtime intervals of every work centre in `scope` over [from, to) with reasons, and one
 // Pareto by reason over all of them: {"intervals": [...], "pareto": [...]}.

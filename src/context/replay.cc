@@ -1,6 +1,7 @@
 #include "context/replay.h"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "context/replay_historian.h"
 #include "core/config_node.h"
 #include "data/historian/historian.h"
+#include "operations/event_store.h"
 #include "operations/operations_engine.h"
 
 namespace gantry::ctx {
@@ -111,10 +113,14 @@ Result<ops::OrderTransition::Action> ParseAction(std::string_view s) {
 
 Result<std::string> Replay(const ReplayInput& input) {
   // Samples first, with their paths; the engine resolves the config's paths to ids.
+  GANTRY_ASSIGN_OR_RETURN(std::vector<PathSample> samples, ParseSamplesCsv(input.samples_csv));
+  return ReplaySamples(input, samples);
+}
+
+Result<std::vector<PathSample>> ParseSamplesCsv(std::string_view csv) {
   std::vector<PathSample> samples;
   Status st = ForEachCsvLine(
-      input.samples_csv, "timestamp",
-      [&](int line, const std::vector<std::string_view>& f) -> Status {
+      csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
         auto where = [&](const std::string& m) {
           return InvalidArgument("samples line " + std::to_string(line) + ": " + m);
         };
@@ -131,7 +137,7 @@ Result<std::string> Replay(const ReplayInput& input) {
         return Status::Ok();
       });
   GANTRY_RETURN_IF_ERROR(st);
-  return ReplaySamples(input, samples);
+  return samples;
 }
 
 Result<std::string> ReplaySamples(const ReplayInput& input,
@@ -218,6 +224,33 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
         return st.ok() ? st : where(st.message());
       }));
 
+  // What a running plant recorded in its event store: orders, declared stops, assigned reasons.
+  // Those of work centres (or reasons) the rules being tried no longer have are skipped.
+  Json events_j;
+  const size_t from_orders_file = assigns.size();  // assigns after these come from the store
+  if (!input.events_path.empty()) {
+    if (!std::filesystem::is_regular_file(input.events_path))
+      return NotFound("events: no event store at " + input.events_path);
+    GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ops::EventStore> store,
+                            ops::EventStore::Open(input.events_path));
+    GANTRY_ASSIGN_OR_RETURN(std::vector<ops::OrderTransition> orders,
+                            store->LoadOrderTransitions());
+    GANTRY_ASSIGN_OR_RETURN(std::vector<ops::DeclaredStop> stops, store->LoadPlannedStops());
+    GANTRY_ASSIGN_OR_RETURN(std::vector<ops::EventStore::AssignedReason> reasons,
+                            store->LoadAssignedReasons());
+    uint64_t skipped = 0;
+    for (const ops::OrderTransition& t : orders)
+      if (!engine->ApplyOrderTransition(t).ok()) ++skipped;
+    for (const ops::DeclaredStop& d : stops)
+      if (!engine->DeclarePlannedStop(d.work_centre, d.start, d.end, d.reason).ok()) ++skipped;
+    for (const auto& r : reasons) assigns.push_back({r.work_centre, r.stop_start, r.reason, r.by});
+    events_j = {{"path", input.events_path},
+                {"order_transitions", orders.size()},
+                {"planned_stops", stops.size()},
+                {"assigned_reasons", reasons.size()},
+                {"skipped", skipped}};
+  }
+
   Timestamp first = INT64_MAX, last = INT64_MIN;
   uint64_t unknown = 0;
   for (const PathSample& ps : samples) {
@@ -232,9 +265,17 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
     first = std::min(first, s.time);
     last = std::max(last, s.time);
   }
-  for (const Assign& a : assigns)
-    GANTRY_RETURN_IF_ERROR(
-        engine->AssignReason(a.wc, a.stop_start, a.reason).WithContext("orders file"));
+  for (size_t i = 0; i < assigns.size(); ++i) {
+    const Assign& a = assigns[i];
+    Status st = engine->AssignReason(a.wc, a.stop_start, a.reason);
+    if (st.ok()) continue;
+    // A reason recorded live names a stop the rules being tried may no longer make.
+    if (i >= from_orders_file) {
+      events_j["skipped"] = events_j["skipped"].get<uint64_t>() + 1;
+      continue;
+    }
+    return st.WithContext("orders file");
+  }
   const Timestamp from = input.from.value_or(first == INT64_MAX ? 0 : first);
   const Timestamp to = input.to.value_or(last == INT64_MIN ? 0 : last);
   if (to <= from)
@@ -244,6 +285,7 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
   report["from"] = FormatIso8601(from);
   report["to"] = FormatIso8601(to);
   report["samples"] = {{"read", samples.size()}, {"unknown_tag", unknown}};
+  if (!events_j.is_null()) report["events"] = events_j;
   std::map<std::string, Rollup> lines, areas, sites;
   Rollup enterprise;
   Json wcs = Json::object();
@@ -367,7 +409,12 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       out_path = *v;
     else if (a == "--historian" && (v = next()))
       historian_dir = *v;
-    else if ((a == "--from" || a == "--to") && (v = next())) {
+    else if (a == "--events" && (v = next()))
+      in.events_path = *v;
+    else if (a == "--data" && (v = next())) {
+      historian_dir = *v + "/historian";
+      in.events_path = *v + "/operations.sqlite";
+    } else if ((a == "--from" || a == "--to") && (v = next())) {
       Result<Timestamp> t = ParseTimestamp(*v);
       if (!t.ok()) {
         std::cerr << "replay: " << a << ": " << t.status().message() << "\n";
@@ -375,18 +422,18 @@ int RunReplayCommand(const std::vector<std::string>& args) {
       }
       (a == "--from" ? in.from : in.to) = *t;
     } else {
-      std::cerr
-          << "usage: gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T "
-             "--to T) [--orders FILE] [--stops FILE] [--from T] [--to T] [--out report.json]\n";
+      std::cerr << "usage: gantry replay --config FILE (--samples FILE.csv | --historian DIR "
+                   "--from T --to T | --data DIR --from T --to T) [--events operations.sqlite] "
+                   "[--orders FILE] [--stops FILE] [--from T] [--to T] [--out report.json]\n";
       return 2;
     }
   }
   if (in.config_path.empty() || samples_path.empty() == historian_dir.empty()) {
-    std::cerr << "replay: --config and one of --samples or --historian are required\n";
+    std::cerr << "replay: --config and one of --samples, --historian or --data are required\n";
     return 2;
   }
   if (!historian_dir.empty() && (!in.from || !in.to)) {
-    std::cerr << "replay: --historian needs --from and --to\n";
+    std::cerr << "replay: --historian and --data need --from and --to\n";
     return 2;
   }
   if (!samples_path.empty() && !read(samples_path, in.samples_csv)) {

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/sample.h"
@@ -23,6 +24,9 @@ struct ReplayInput {
   std::string samples_csv;  // timestamp,tag,value[,quality] lines (a header line is skipped)
   std::string orders_csv;   // optional: timestamp,work_centre,action,order,product,operator[,ict]
   std::string stops_csv;  // optional: work_centre,from,to,reason (operator-declared planned stops)
+  // optional: an operations.sqlite (a data folder's event store) whose order transitions, declared
+  // planned stops and assigned reasons are replayed with the samples (read, never written).
+  std::string events_path;
   std::optional<Timestamp> from;  // default: the first sample's time
   std::optional<Timestamp> to;    // default: the last sample's time
 };
@@ -37,9 +41,14 @@ struct PathSample {
   Sample sample;  // sample.tag is ignored
 };
 Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples);
+// Parses samples CSV (timestamp,tag,value[,quality]; blank lines, '#' comments and a header line
+// skipped) in file order. InvalidArgument naming the line and what was expected.
+Result<std::vector<PathSample>> ParseSamplesCsv(std::string_view csv);
 
-// The CLI entry: `gantry replay --config FILE --samples FILE.csv [--orders FILE] [--stops FILE]
-// [--from T] [--to T] --out report.json`. args excludes "replay". Returns the exit code (0, 1
+// The CLI entry: `gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T
+// --to T | --data DIR --from T --to T) [--events FILE] [--orders FILE] [--stops FILE] [--from T]
+// [--to T] --out report.json`; --data DIR = --historian DIR/historian --events
+// DIR/operations.sqlite. args excludes "replay". Returns the exit code (0, 1
 // runtime, 2 usage).
 int RunReplayCommand(const std::vector<std::string>& args);
 

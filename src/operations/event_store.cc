@@ -220,7 +220,7 @@ Status EventStore::Query(const char* sql, const std::function<void(sqlite3_stmt*
 }
 
 Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Timestamp from,
-                                                       Timestamp to) const {
+                                                       Timestamp to, bool units_at_end) const {
   std::vector<Segment> segs;
   // Intervals overlapping the range, and every correction and assigned reason of the work centre
   // (a correction voids intervals by their end, whatever its own instant).
@@ -262,6 +262,7 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
   for (Segment& s : segs) {
     if (s.end <= from || s.start >= to) continue;
     s.start = std::max(s.start, from);
+    if (s.end > to && units_at_end) s.good = s.scrap = s.rework = 0;
     s.end = std::min(s.end, to);
     out.push_back(std::move(s));
   }
@@ -310,6 +311,23 @@ Result<std::vector<DeclaredStop>> EventStore::LoadPlannedStops() const {
   return out;
 }
 
+Result<std::vector<EventStore::AssignedReason>> EventStore::LoadAssignedReasons() const {
+  std::vector<AssignedReason> out;
+  GANTRY_RETURN_IF_ERROR(Query(
+      "SELECT seq, kind, work_centre, start_ns, end_ns, body FROM ops_events WHERE kind = 4 "
+      "ORDER BY seq",
+      [](sqlite3_stmt*) {},
+      [&](const StoredEvent& e) -> Status {
+        json j = json::parse(e.body, nullptr, false);
+        if (j.is_discarded())
+          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        out.push_back({e.work_centre, e.start, j.value("reason", std::string()),
+                       j.value("by", std::string())});
+        return Status::Ok();
+      }));
+  return out;
+}
+
 Result<Timestamp> EventStore::LastIntervalEnd(const std::string& wc) const {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_,
@@ -324,6 +342,32 @@ Result<Timestamp> EventStore::LastIntervalEnd(const std::string& wc) const {
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW) return IoError(std::string("event store read: ") + sqlite3_errmsg(db_));
   return end;
+}
+
+Result<std::vector<EventStore::HandedOn>> EventStore::LoadHandedOn(const std::string& wc,
+                                                                   Timestamp ends_after) const {
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "SELECT a.key, e.seq, e.start_ns, e.end_ns, e.body FROM ops_actuals_final a "
+      "JOIN ops_events e ON e.seq = a.seq WHERE e.work_centre = ?1 AND e.end_ns > ?2 "
+      "ORDER BY e.seq";
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
+    return IoError(std::string("event store: ") + sqlite3_errmsg(db_));
+  sqlite3_bind_text(st, 1, wc.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, ends_after);
+  std::vector<HandedOn> out;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    auto text = [&](int col) {
+      const unsigned char* t = sqlite3_column_text(st, col);
+      return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    };
+    out.push_back({text(0), static_cast<uint64_t>(sqlite3_column_int64(st, 1)),
+                   sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), text(4)});
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return IoError(std::string("event store read: ") + sqlite3_errmsg(db_));
+  return out;
 }
 
 Result<bool> EventStore::ActualsFinalRecorded(const std::string& key) const {

@@ -74,18 +74,42 @@ class EventStore {
   Result<std::vector<StoredEvent>> Read(uint64_t after, size_t limit) const;
   // The current truth for one work centre over [from, to): interval events replayed in sequence
   // order, a correction voiding every interval that ends after its `from` and an assigned reason
-  // replacing "unassigned" on the stop it names. Intervals are clipped to the range.
+  // replacing "unassigned" on the stop it names. Intervals are clipped to the range; an interval's
+  // units stay with it whole (they cannot be split), unless `units_at_end`: then an interval
+  // clipped at `to` keeps none, so that every unit is counted in the one range holding the end of
+  // its interval (adjacent ranges then add up to the whole).
   Result<std::vector<Segment>> LoadIntervals(const std::string& work_centre, Timestamp from,
-                                             Timestamp to) const;
+                                             Timestamp to, bool units_at_end = false) const;
   uint64_t LastSeq() const;
 
   // Every order transition / declared planned stop of the store, in sequence order (for the
   // engine after a restart).
   Result<std::vector<OrderTransition>> LoadOrderTransitions() const;
   Result<std::vector<DeclaredStop>> LoadPlannedStops() const;
+  // A reason an operator assigned to a stop, as stored.
+  struct AssignedReason {
+    std::string work_centre;
+    Timestamp stop_start = 0;
+    std::string reason;
+    std::string by;
+  };
+  // Every assigned reason of the store, in sequence order (for a replay from the store).
+  Result<std::vector<AssignedReason>> LoadAssignedReasons() const;
   // The end of the last interval recorded for `work_centre` (0 when none).
   Result<Timestamp> LastIntervalEnd(const std::string& work_centre) const;
 
+  // One "actuals final" event as recorded: its key, sequence number, range and body.
+  struct HandedOn {
+    std::string key;
+    uint64_t seq = 0;
+    Timestamp start = 0;
+    Timestamp end = 0;
+    std::string body;
+  };
+  // The "actuals final" events of `work_centre` whose range ends after `ends_after`, in sequence
+  // order (originals and their corrections).
+  Result<std::vector<HandedOn>> LoadHandedOn(const std::string& work_centre,
+                                             Timestamp ends_after) const;
   // True when an "actuals final" event with this key was recorded.
   Result<bool> ActualsFinalRecorded(const std::string& key) const;
   // In one SQLite transaction: records the "actuals final" event `key` (unique) with `body`, and

@@ -28,7 +28,7 @@ std::map<std::string, Timestamp> IntervalRecorder::TakeReopened() {
   return out;
 }
 
-Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
+Status IntervalRecorder::CloseUpTo(Timestamp watermark, Timestamp keep_from) {
   std::vector<Correction> corrections = engine_.TakeCorrections();
   corrections.insert(corrections.end(), reopen_.begin(), reopen_.end());
   reopen_.clear();
@@ -61,7 +61,7 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark) {
     closed = until;
   }
   // What is recorded and older than twice the late-data horizon is never reopened.
-  Timestamp oldest = until;
+  Timestamp oldest = std::min(until, keep_from);
   for (const auto& [wc, closed] : closed_until_) oldest = std::min(oldest, closed);
   engine_.ForgetBefore(oldest - 2 * horizon);
   return Status::Ok();

@@ -8,6 +8,7 @@
 //   GANTRY_RETURN_IF_ERROR(rec.CloseUpTo(clock.Now()));
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,8 +25,10 @@ class IntervalRecorder {
 
   // Records every segment up to `watermark - micro_stop_threshold` (a stop younger than the
   // threshold may still turn out to be a micro-stop). Call after publishing the samples up to
-  // `watermark`. Corrections are written first.
-  Status CloseUpTo(Timestamp watermark);
+  // `watermark`. Corrections are written first. The engine then forgets what is recorded and
+  // older than twice the late-data horizon, but nothing from `keep_from` on (a caller that still
+  // reads the engine's segments from there, e.g. to fill a cube).
+  Status CloseUpTo(Timestamp watermark, Timestamp keep_from = INT64_MAX);
   // Applies to the engine and records the event.
   Status RecordOrder(const OrderTransition& t);
   // An operator assigns a reason (the API's call); recorded as an event with `by`.

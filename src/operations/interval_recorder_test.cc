@@ -112,5 +112,68 @@ TEST(IntervalRecorder, LongLiveRunKeepsMemoryBounded) {
   EXPECT_EQ(counted, 50u * (71 * 60 - 1));
 }
 
+TEST(IntervalRecorder, LateJamOfTheFillerReblamesTheCappersRecordedStarvation) {
+  constexpr const char* kLine = R"(enterprise: acme
+sites:
+  - name: p
+    timezone: UTC
+    areas:
+      - name: a
+        lines:
+          - name: l
+            work_centres:
+              - name: filler
+                state: {word: state, fault_code: {tag: fault, reasons: {101: jam}}}
+              - name: capper
+                upstream: [filler]
+                state: {word: state}
+operations:
+  reasons: {mechanical: [jam]}
+)";
+  auto doc = ConfigDocument::Parse(kLine, "p.yaml").value();
+  OperationsConfig cfg = ParseOperationsConfig(doc.Root());
+  ASSERT_TRUE(doc.Finish().ok());
+  std::map<std::string, TagId> ids;
+  auto engine = OperationsEngine::Create(cfg, [&](std::string_view p) -> std::optional<TagId> {
+                  return ids.emplace(std::string(p), static_cast<TagId>(ids.size())).first->second;
+                }).value();
+  auto store = EventStore::Open(":memory:").value();
+  IntervalRecorder rec(*engine, *store, T("2026-01-05T06:00:00Z"));
+  auto put = [&](const char* tag, const char* iso, double v) {
+    engine->Publish(
+        Sample{ids.at(std::string("acme/p/a/l/") + tag), T(iso), Value(v), Quality::Good()});
+  };
+  put("filler/state", "2026-01-05T06:00:00Z", 1);
+  put("filler/fault", "2026-01-05T06:00:00Z", 0);
+  put("capper/state", "2026-01-05T06:00:00Z", 1);
+  put("capper/state", "2026-01-05T06:10:00Z", 3);  // starved
+  put("capper/state", "2026-01-05T06:20:00Z", 1);
+  put("filler/state", "2026-01-05T06:25:00Z", 1);
+  ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T06:30:00Z")).ok());
+  const std::string capper = "acme/p/a/l/capper";
+  auto reasons = [&] {
+    std::map<std::string, Duration> out;
+    auto segs =
+        store->LoadIntervals(capper, T("2026-01-05T06:00:00Z"), T("2026-01-05T06:30:00Z")).value();
+    for (const Segment& s : segs)
+      if (s.category == StateCategory::kStarved) out[s.reason] += s.length();
+    return out;
+  };
+  // The filler seemed to run: it was not down, just not delivering.
+  EXPECT_EQ(reasons(), (std::map<std::string, Duration>{{"filler:producing", 10 * kMinute}}));
+  // Its jam 06:08-06:15 arrives late (a reconnect flushing a buffer).
+  put("filler/fault", "2026-01-05T06:08:00Z", 101);
+  put("filler/state", "2026-01-05T06:08:00Z", 5);
+  put("filler/state", "2026-01-05T06:15:00Z", 1);
+  put("filler/fault", "2026-01-05T06:15:00Z", 0);
+  ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T06:30:00Z")).ok());
+  EXPECT_EQ(reasons(), (std::map<std::string, Duration>{{"filler:jam", 5 * kMinute},
+                                                        {"filler:producing", 5 * kMinute}}));
+  auto events = store->Read(0, 1000).value();
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [&](const StoredEvent& e) {
+    return e.kind == EventKind::kCorrection && e.work_centre == capper;
+  }));
+}
+
 }  // namespace
 }  // namespace gantry::ops

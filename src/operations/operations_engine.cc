@@ -1,6 +1,25 @@
 #include "operations/operations_engine.h"
 
+#include <algorithm>
+
 namespace gantry::ops {
+namespace {
+
+// Every engine reachable from `start` through `next` (not `start` itself unless on a cycle).
+std::vector<size_t> Reachable(const std::vector<std::vector<size_t>>& next, size_t start) {
+  std::vector<size_t> seen;
+  std::vector<size_t> todo = next[start];
+  while (!todo.empty()) {
+    const size_t k = todo.back();
+    todo.pop_back();
+    if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
+    seen.push_back(k);
+    todo.insert(todo.end(), next[k].begin(), next[k].end());
+  }
+  return seen;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<OperationsEngine>> OperationsEngine::Create(OperationsConfig config,
                                                                    const TagResolver& resolver) {
@@ -39,6 +58,26 @@ Result<std::unique_ptr<OperationsEngine>> OperationsEngine::Create(OperationsCon
       e->tag_names_[*id] = path;
     }
   }
+  // Neighbours by engine index (names of the same line; the configuration checked them).
+  const size_t n = e->engines_.size();
+  e->upstream_.resize(n);
+  e->downstream_.resize(n);
+  e->dependents_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const WorkCentreRules& wc = e->config_.work_centres[i];
+    const std::string line = wc.path.substr(0, wc.path.rfind('/') + 1);
+    for (auto [names, out] :
+         {std::pair{&wc.upstream, &e->upstream_[i]}, std::pair{&wc.downstream, &e->downstream_[i]}})
+      for (const std::string& name : *names)
+        for (size_t k = 0; k < n; ++k)
+          if (k != i && e->config_.work_centres[k].path == line + name) out->push_back(k);
+  }
+  for (size_t i = 0; i < n; ++i)
+    for (const auto* next : {&e->upstream_, &e->downstream_})
+      for (size_t k : Reachable(*next, i))
+        if (k != i && std::find(e->dependents_[k].begin(), e->dependents_[k].end(), i) ==
+                          e->dependents_[k].end())
+          e->dependents_[k].push_back(i);
   return e;
 }
 
@@ -59,6 +98,12 @@ void OperationsEngine::Publish(const Sample& s) {
       corrections_.push_back({engines_[r.work_centre]->rules().path, from, s.time,
                               tag_names_[s.tag],
                               "late sample reopened intervals from " + FormatIso8601(from)});
+      // The machines whose starved / blocked causes read this one are reopened too.
+      for (size_t d : dependents_[r.work_centre])
+        corrections_.push_back(
+            {engines_[d]->rules().path, from, s.time, tag_names_[s.tag],
+             "late sample of neighbour " + engines_[r.work_centre]->rules().name +
+                 " may change starved/blocked causes from " + FormatIso8601(from)});
     }
   }
 }
@@ -110,10 +155,68 @@ Status OperationsEngine::AssignReason(std::string_view wc, Timestamp stop_start,
 
 std::vector<Segment> OperationsEngine::Segments(std::string_view wc, Timestamp from,
                                                 Timestamp to) const {
-  for (size_t i = 0; i < engines_.size(); ++i)
-    if (engines_[i]->rules().path == wc)
-      return engines_[i]->Classify(from, to, calendars_[calendar_of_[i]].second);
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    if (engines_[i]->rules().path != wc) continue;
+    const ShiftCalendar& calendar = calendars_[calendar_of_[i]].second;
+    std::vector<Segment> segs = engines_[i]->Classify(from, to, calendar);
+    bool needs_cause = false;
+    for (const Segment& s : segs)
+      needs_cause |= (s.condition == MachineCondition::kStarved && !upstream_[i].empty()) ||
+                     (s.condition == MachineCondition::kBlocked && !downstream_[i].empty());
+    if (!needs_cause) return segs;
+    // The classified timelines of every machine the walk may reach.
+    std::map<size_t, std::vector<Segment>> timelines;
+    for (const auto* next : {&upstream_, &downstream_})
+      for (size_t k : Reachable(*next, i))
+        if (k != i && !timelines.contains(k))
+          timelines[k] = engines_[k]->Classify(from, to, calendars_[calendar_of_[k]].second);
+    WorkCentreEngine::CauseLookup lookup;
+    for (const auto& [k, timeline] : timelines)
+      for (const Segment& s : timeline)
+        if (s.start > from) lookup.cuts.push_back(s.start);
+    lookup.cause = [&](Timestamp at, MachineCondition c) {
+      return CauseOf(i, c == MachineCondition::kStarved, at, timelines);
+    };
+    return engines_[i]->Classify(from, to, calendar, &lookup);
+  }
   return {};
+}
+
+std::string OperationsEngine::CauseOf(
+    size_t i, bool upstream, Timestamp at,
+    const std::map<size_t, std::vector<Segment>>& timelines) const {
+  const std::vector<std::vector<size_t>>& next = upstream ? upstream_ : downstream_;
+  std::vector<size_t> visited = {i};
+  std::string fallback;  // the last machine walked that is not down, with its category
+  std::function<std::optional<std::string>(size_t)> visit =
+      [&](size_t n) -> std::optional<std::string> {
+    if (std::find(visited.begin(), visited.end(), n) != visited.end()) return std::nullopt;
+    visited.push_back(n);
+    auto t = timelines.find(n);
+    if (t == timelines.end()) return std::nullopt;
+    auto it = std::upper_bound(t->second.begin(), t->second.end(), at,
+                               [](Timestamp x, const Segment& s) { return x < s.start; });
+    if (it == t->second.begin()) return std::nullopt;
+    const Segment& s = *--it;
+    const std::string& name = engines_[n]->rules().name;
+    const std::string category(StateCategoryName(s.category));
+    switch (s.category) {
+      case StateCategory::kNotScheduled:
+      case StateCategory::kNoData: return name + ":" + category;
+      case StateCategory::kPlannedDowntime:
+      case StateCategory::kUnplannedDowntime:
+        return name + ":" + (s.reason.empty() ? category : s.reason);
+      default: break;
+    }
+    if (s.category == (upstream ? StateCategory::kStarved : StateCategory::kBlocked))
+      for (size_t m : next[n])
+        if (std::optional<std::string> r = visit(m)) return r;
+    if (fallback.empty()) fallback = name + ":" + category;
+    return std::nullopt;
+  };
+  for (size_t n : next[i])
+    if (std::optional<std::string> r = visit(n)) return *r;
+  return fallback;
 }
 
 void OperationsEngine::ForgetBefore(Timestamp t) {

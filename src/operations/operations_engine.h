@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,7 +52,12 @@ class OperationsEngine {
   // Lets every work centre drop history before `t` (see WorkCentreEngine::ForgetBefore).
   void ForgetBefore(Timestamp t);
 
-  // Segments of one work centre covering [from, to); empty for an unknown path.
+  // Segments of one work centre covering [from, to); empty for an unknown path. A starved
+  // (blocked) segment's reason names the machine actually responsible: walking the configured
+  // upstream (downstream) neighbours, through neighbours that are themselves starved (blocked),
+  // the first one in a stop at that time, "<name>:<its reason>" (no_data, not_scheduled, a planned
+  // or unplanned reason); when none is down, the last one walked with its category
+  // ("filler:producing": running but not fast enough). Segments split where the cause changes.
   std::vector<Segment> Segments(std::string_view work_centre, Timestamp from, Timestamp to) const;
   // Corrections since the last call (late samples that reopened intervals), oldest first.
   std::vector<Correction> TakeCorrections();
@@ -67,6 +73,10 @@ class OperationsEngine {
  private:
   explicit OperationsEngine(OperationsConfig config) : config_(std::move(config)) {}
   WorkCentreEngine* FindMutable(std::string_view work_centre);
+  // The cause of a starved (`upstream`) or blocked stretch of engine `i` at `at`, from the
+  // neighbours' classified `timelines` (by engine index; see Segments).
+  std::string CauseOf(size_t i, bool upstream, Timestamp at,
+                      const std::map<size_t, std::vector<Segment>>& timelines) const;
 
   struct Route {
     uint32_t work_centre;
@@ -76,8 +86,11 @@ class OperationsEngine {
   std::vector<std::pair<std::string, ShiftCalendar>> calendars_;
   std::vector<std::unique_ptr<WorkCentreEngine>> engines_;  // config order
   std::vector<size_t> calendar_of_;                         // engine index -> calendars_ index
-  std::vector<std::vector<Route>> routes_;                  // by TagId
-  std::vector<std::string> tag_names_;                      // by TagId, for corrections
+  std::vector<std::vector<size_t>> upstream_;               // engine index -> neighbours' indices
+  std::vector<std::vector<size_t>> downstream_;
+  std::vector<std::vector<size_t>> dependents_;  // engines whose causes may read this one
+  std::vector<std::vector<Route>> routes_;       // by TagId
+  std::vector<std::string> tag_names_;           // by TagId, for corrections
   std::vector<Correction> corrections_;
   uint64_t ignored_ = 0;
 };

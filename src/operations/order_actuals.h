@@ -38,6 +38,10 @@ struct OrderActuals {
   Duration planned_run_time = 0;       // Σ(PRI × produced), for effectiveness
   std::vector<std::string> operators;  // operators seen while the order ran, first seen first
   bool complete = false;  // the order is completed and every interval up to then is recorded
+  // 0: the first hand-on of these actuals; n > 0: the n-th correction of them (a late sample
+  // changed the recorded intervals after they were handed on); the figures replace the earlier
+  // ones, they are not a difference.
+  uint32_t correction = 0;
   uint64_t produced() const { return good + scrap; }
 };
 

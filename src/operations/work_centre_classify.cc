@@ -74,7 +74,8 @@ std::string Join(const std::vector<std::string>& names) {
 }  // namespace
 
 std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
-                                                const ShiftCalendar& calendar) const {
+                                                const ShiftCalendar& calendar,
+                                                const CauseLookup* causes) const {
   std::vector<Segment> out;
   if (from >= to) return out;
   const bool always = calendar.AlwaysScheduled();
@@ -118,6 +119,7 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
     cuts.push_back(w.end);
   }
   for (const auto& [t, ctx] : orders) cuts.push_back(t);
+  if (causes) cuts.insert(cuts.end(), causes->cuts.begin(), causes->cuts.end());
   // Local clock hours, so that hour and day roll-ups attribute time and counts exactly.
   std::vector<Timestamp> hours;
   for (Timestamp h = calendar.HourOf(from).end; h < to; h = calendar.HourOf(h).end)
@@ -207,11 +209,11 @@ std::vector<Segment> WorkCentreEngine::Classify(Timestamp from, Timestamp to,
         }
         case C::kStarved:
           seg.category = StateCategory::kStarved;
-          seg.reason = Join(rules_.upstream);
+          seg.reason = causes ? causes->cause(a, cond) : Join(rules_.upstream);
           break;
         case C::kBlocked:
           seg.category = StateCategory::kBlocked;
-          seg.reason = Join(rules_.downstream);
+          seg.reason = causes ? causes->cause(a, cond) : Join(rules_.downstream);
           break;
         case C::kIdle: seg.category = StateCategory::kIdle; break;
         case C::kProducing: seg.category = StateCategory::kProducing; break;

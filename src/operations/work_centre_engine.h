@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,8 +64,19 @@ class WorkCentreEngine {
   // about times before `t` afterwards. Bounds memory in a long live run.
   void ForgetBefore(Timestamp t);
 
+  // Who is responsible for a starved or blocked stretch, given by the plant engine, which sees the
+  // neighbours: `cause(at, condition)` names the cause in force from `at` (condition is kStarved
+  // or kBlocked); `cuts` are the instants where a cause may change (segments are split there).
+  struct CauseLookup {
+    std::vector<Timestamp> cuts;
+    std::function<std::string(Timestamp at, MachineCondition condition)> cause;
+  };
+
   // Classified segments covering [from, to) exactly, in order, with the units counted in each.
-  std::vector<Segment> Classify(Timestamp from, Timestamp to, const ShiftCalendar& calendar) const;
+  // Without `causes`, a starved (blocked) segment's reason lists the configured upstream
+  // (downstream) neighbours.
+  std::vector<Segment> Classify(Timestamp from, Timestamp to, const ShiftCalendar& calendar,
+                                const CauseLookup* causes = nullptr) const;
 
   // The machine's own condition at t (before calendar precedence).
   MachineCondition ConditionAt(Timestamp t) const;

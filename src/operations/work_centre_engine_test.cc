@@ -121,7 +121,7 @@ TEST(WorkCentre, LateSampleReopensAndCorrects) {
   EXPECT_EQ(t[StateCategory::kStarved], 20 * kMinute);
   for (const Segment& s : segs)
     if (s.category == StateCategory::kStarved) {
-      EXPECT_EQ(s.reason, "feeder");
+      EXPECT_EQ(s.reason, "feeder:no_data");  // the upstream feeder sends nothing at all
     }
 }
 

@@ -137,9 +137,10 @@ ErpSettings ParseErpConfig(const ConfigNode& node) {
   }
 
   if (ConfigNode a = node["actuals"]; a.IsPresent()) {
-    a.AllowKeys({"on_shift_end", "every"});
+    a.AllowKeys({"on_shift_end", "every", "energy_wait"});
     erp.on_shift_end = a.Bool("on_shift_end", false);
     erp.interval = a.DurationValue("every", 0, 0, 7 * 24 * kHour);
+    erp.energy_wait = a.DurationValue("energy_wait", erp.energy_wait, 0, kHour);
   }
 
   if (ConfigNode o = node["outbox"]; o.IsPresent()) {

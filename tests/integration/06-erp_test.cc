@@ -69,7 +69,8 @@ json PollJson(int port, const std::string& target, std::chrono::seconds within, 
 
 TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   testing::TrytonServer tryton;
-  if (!tryton.skip_reason().empty()) GTEST_SKIP() << "Tryton not available: " << tryton.skip_reason();
+  if (!tryton.skip_reason().empty())
+    GTEST_SKIP() << "Tryton not available: " << tryton.skip_reason();
   ASSERT_TRUE(tryton.running()) << tryton.start_error();
 
   auto first = tryton.DemoOrder("GANTRY-E2E-1", 100);
@@ -88,7 +89,8 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   // The planner releases both; WH gets its scrap location.
   ASSERT_TRUE((*erp)->Call("model.production.wait", "[[" + id1 + ", " + id2 + "]]").ok());
   ASSERT_TRUE(
-      (*erp)->Call("model.stock.location.write", R"([[5], {"waste_locations": [["add", [4]]]}])")
+      (*erp)
+          ->Call("model.stock.location.write", R"([[5], {"waste_locations": [["add", [4]]]}])")
           .ok());
 
   // The demo plant plus an erp: section pointing at this Tryton, pulled every second.
@@ -165,11 +167,11 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   json message;
   for (const json& m : delivered)
     if (m.value("order_key", "") == key1) message = m;
-  ASSERT_TRUE(message.is_object()) << delivered.dump() << "\n"
-                                   << testing::HttpGet(port, "/api/v1/outbox").body << "\n"
-                                   << gantry.Output().substr(gantry.Output().size() > 20000
-                                                                 ? gantry.Output().size() - 20000
-                                                                 : 0);
+  ASSERT_TRUE(message.is_object())
+      << delivered.dump() << "\n"
+      << testing::HttpGet(port, "/api/v1/outbox").body << "\n"
+      << gantry.Output().substr(gantry.Output().size() > 20000 ? gantry.Output().size() - 20000
+                                                               : 0);
 
   // Gantry's ledger (the order's progress once complete) equals what Tryton holds.
   json done = json::parse(testing::HttpGet(port, "/api/v1/orders/" + key1).body);
@@ -179,6 +181,15 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   EXPECT_GT(good, 0) << "the simulator produced nothing while the order ran: " << done.dump();
   EXPECT_DOUBLE_EQ(message["payload"].value("good", -2.0), good);
   EXPECT_DOUBLE_EQ(message["payload"].value("scrap", -2.0), scrap);
+  // Energy and its cost travel with the actuals (the filler has a meter; the demo's tariff is in
+  // EUR), fixed once before delivery and equal to the ledger's figure for the order.
+  const json& payload = message["payload"];
+  ASSERT_TRUE(payload["energy_kwh"].is_number()) << payload.dump();
+  const double kwh = payload["energy_kwh"].get<double>();
+  EXPECT_GT(kwh, 0) << payload.dump();
+  EXPECT_GT(payload.value("energy_cost", 0.0), 0) << payload.dump();
+  EXPECT_EQ(payload.value("currency", ""), "EUR") << payload.dump();
+  EXPECT_NEAR(done["progress"].value("energy_kwh", -1.0), kwh, 1e-6 * kwh) << done.dump();
   auto held = (*erp)->ReadProduction(std::stoll(id1));
   ASSERT_TRUE(held.ok()) << held.status().ToString();
   EXPECT_EQ(held->state, "done");
@@ -198,6 +209,8 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
     found = true;
     EXPECT_TRUE(o.value("ok", false)) << o.dump();
     EXPECT_DOUBLE_EQ(o["erp"].value("good", -1.0), good);
+    EXPECT_DOUBLE_EQ(o["delivered"].value("energy_kwh", -1.0), kwh) << o.dump();
+    EXPECT_NEAR(o["ledger"].value("energy_kwh", -1.0), kwh, 1e-6 * kwh) << o.dump();
   }
   EXPECT_TRUE(found) << page.dump();
   auto metrics = testing::HttpGet(port, "/metrics");

@@ -68,17 +68,25 @@ json PollJson(int port, const std::string& target, std::chrono::seconds within, 
 }
 
 TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
+  // Where the test's time goes (it should stay under ~40 s on a quiet machine).
+  const auto test_start = Clock::now();
+  auto phase = [&](const char* what) {
+    std::printf("06-erp %5.1f s: %s\n",
+                std::chrono::duration<double>(Clock::now() - test_start).count(), what);
+  };
   testing::TrytonServer tryton;
   if (!tryton.skip_reason().empty())
     GTEST_SKIP() << "Tryton not available: " << tryton.skip_reason();
   ASSERT_TRUE(tryton.running()) << tryton.start_error();
 
+  phase("Tryton started");
   auto first = tryton.DemoOrder("GANTRY-E2E-1", 100);
   auto second = tryton.DemoOrder("GANTRY-E2E-2", 10);
   ASSERT_TRUE(first.count("production_id") && second.count("production_id"));
   const std::string id1 = first.at("production_id"), id2 = second.at("production_id");
   ASSERT_NE(id1, id2);
 
+  phase("two productions made in Tryton");
   enterprise::TrytonConfig tc;
   tc.endpoint = {"127.0.0.1", tryton.port(), 30 * kSecond};
   tc.password = "admin";
@@ -123,6 +131,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   const int port = PortFromBanner(gantry.Output());
   ASSERT_GT(port, 0) << gantry.Output();
 
+  phase("gantry demo running");
   // Both orders appear in Gantry, released, mapped to the filler.
   const std::string key1 = "tryton:" + id1, key2 = "tryton:" + id2;
   json o1 = PollJson(port, "/api/v1/orders/" + key1, 20s, [](const json&) { return true; });
@@ -133,6 +142,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   EXPECT_DOUBLE_EQ(o1.value("quantity", 0.0), 100);
   ASSERT_EQ(testing::HttpGet(port, "/api/v1/orders/" + key2).status, 200);
 
+  phase("orders pulled");
   // The planner takes the first back to draft, raises it to 120 and releases it again: Gantry
   // follows (not running yet). The second is cancelled in Tryton: cancelled in Gantry.
   ASSERT_TRUE((*erp)->Call("model.production.draft", "[[" + id1 + "]]").ok());
@@ -147,6 +157,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
                      [](const json& j) { return j.value("state", "") == "cancelled"; });
   EXPECT_EQ(o2.value("state", ""), "cancelled") << o2.dump();
 
+  phase("change and cancellation followed");
   // The operator starts it on the filler; the simulator produces; the operator completes it.
   auto started = testing::HttpPost(port, "/api/v1/orders/" + key1 + "/start", "{}");
   ASSERT_EQ(started.status, 200) << started.body;
@@ -173,6 +184,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
       << gantry.Output().substr(gantry.Output().size() > 20000 ? gantry.Output().size() - 20000
                                                                : 0);
 
+  phase("actuals acknowledged");
   // Gantry's ledger (the order's progress once complete) equals what Tryton holds.
   json done = json::parse(testing::HttpGet(port, "/api/v1/orders/" + key1).body);
   ASSERT_TRUE(done.contains("progress")) << done.dump();
@@ -216,10 +228,12 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   auto metrics = testing::HttpGet(port, "/metrics");
   EXPECT_NE(metrics.body.find("gantry_outbox_backlog 0"), std::string::npos) << metrics.body;
 
+  phase("checked");
   gantry.Signal(SIGTERM);
   EXPECT_EQ(gantry.Wait(20s), 0) << gantry.Output();
   std::filesystem::remove_all(data);
   std::filesystem::remove(config);
+  phase("gantry stopped");
 }
 
 }  // namespace

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "app/enterprise_service.h"
 #include "app/operations_service.h"
 #include "core/config_node.h"
 #include "data/historian/historian.h"
+#include "enterprise/erp_stand_in.h"
 
 namespace gantry {
 namespace {
@@ -92,9 +94,9 @@ class EnergyPlant : public ::testing::Test {
   }
   // Order 4711 (P-17) 06:00-06:45: producing 06:00-06:20 (12 kW), jam 06:20-06:30 (3 kW),
   // producing 06:30-06:45 (12 kW); 250 good, 5 scrap.
-  void RunOrder4711() {
+  void RunOrder4711(const char* order = "4711") {
     ASSERT_TRUE(ops_->ApplyOrder({kWc, T("2026-01-05T06:00:00Z"), OrderTransition::Action::kStart,
-                                  "4711", "P-17", "anna", 0},
+                                  order, "P-17", "anna", 0},
                                  "anna")
                     .ok());
     Put(0, "2026-01-05T06:00:00Z", 1);
@@ -153,6 +155,21 @@ TEST_F(EnergyPlant, CompletedOrderCarriesItsEnergyAndCostPerGoodUnit) {
   EXPECT_EQ(energy_->ForOrder("4712").status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(EnergyPlant, AnOrderIsIncompleteUntilTheMeterHasAReadingAtItsEnd) {
+  RunOrder4711();
+  // The order ran 06:00-06:45; the meter read at 06:45 and 07:00.
+  Result<ctx::OrderEnergyCost> o =
+      energy_->ForOrder("4711", T("2026-01-05T06:00:00Z"), T("2026-01-05T06:45:00Z"));
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(o->readings_complete);
+  EXPECT_NEAR(o->energy_kwh, 7.5, 1e-9);
+  EXPECT_TRUE(o->notes.empty()) << ::testing::PrintToString(o->notes);
+  // Over a range past the last reading (07:00) the tail is not known yet.
+  o = energy_->ForOrder("4711", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:30:00Z"));
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_FALSE(o->readings_complete);
+}
+
 TEST_F(EnergyPlant, CostJsonByOrderSeparatesTheOrderFromTheIdleTailAfterIt) {
   RunOrder4711();
   Result<std::string> body =
@@ -169,6 +186,58 @@ TEST_F(EnergyPlant, CostJsonByOrderSeparatesTheOrderFromTheIdleTailAfterIt) {
                 .status()
                 .code(),
             StatusCode::kNotFound);
+}
+
+// The running plant's path to the ERP: the actuals listener (under the operations lock) leaves the
+// energy pending, the drainer fixes it from this energy service before the webhook delivery, and
+// the reconciliation page shows the same figures for the ledger and the delivered message.
+TEST_F(EnergyPlant, ActualsDeliveredToTheErpCarryTheOrdersEnergyAndItsCost) {
+  auto erp = enterprise::ErpStandIn::Start().value();
+  enterprise::ErpSettings settings;
+  settings.enabled = true;
+  settings.webhook = enterprise::WebhookConfig{{"127.0.0.1", erp->port(), 5 * kSecond}, "/", {}};
+  auto service = EnterpriseService::Create(settings, dir_.string(), clock_, {}).value();
+  enterprise::ProductionOrder order;
+  order.source = "rest";
+  order.external_id = "4711";
+  order.product = "P-17";
+  order.quantity = 250;
+  order.unit = "pc";
+  order.state = enterprise::OrderState::kReleased;
+  ASSERT_TRUE(service->orders().Create(order).ok());
+  service->AttachOperations(*ops_);
+  service->UseEnergy(energy_.get());
+
+  ASSERT_TRUE(service->orders().Start("rest:4711", kWc).ok());  // as the shop-floor route does
+  RunOrder4711("rest:4711");  // completed and closed: the listener enqueued the final actuals
+  ASSERT_TRUE(service->orders().Complete("rest:4711").ok());
+  auto outbox = enterprise::Outbox::Open((dir_ / "operations.sqlite").string(), {}, clock_).value();
+  const std::string key = enterprise::IdempotencyKey("rest:4711", "actuals.completion", 1);
+  EXPECT_TRUE(enterprise::ActualsFromJson(outbox->Get(key).value().payload).value().energy_pending);
+
+  Result<enterprise::DrainReport> drained = service->DrainOnce();
+  ASSERT_TRUE(drained.ok()) << drained.status().ToString();
+  ASSERT_EQ(drained->delivered, 1) << outbox->Get(key).value().last_error;
+  EXPECT_EQ(erp->Ledger().applied, std::vector<std::string>{key});
+  // 7.5 kWh x 0.20 EUR (see CompletedOrderCarriesItsEnergyAndCostPerGoodUnit).
+  const nlohmann::json sent = nlohmann::json::parse(outbox->Get(key).value().payload);
+  EXPECT_NEAR(sent["energy_kwh"].get<double>(), 7.5, 1e-9);
+  EXPECT_NEAR(sent["energy_cost"].get<double>(), 1.5, 1e-9);
+  EXPECT_EQ(sent["currency"], "EUR");
+  EXPECT_EQ(sent["good"], 250);
+
+  Result<std::string> page =
+      service->ReconciliationJson(T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const nlohmann::json p = nlohmann::json::parse(*page);
+  ASSERT_EQ(p["orders"].size(), 1u) << p.dump();
+  const nlohmann::json& o = p["orders"][0];
+  ASSERT_TRUE(o["ledger"].is_object() && o["delivered"].is_object()) << o.dump();
+  EXPECT_TRUE(o.value("ok", false)) << o.dump();
+  EXPECT_NEAR(o["ledger"]["energy_kwh"].get<double>(), 7.5, 1e-9) << o.dump();
+  EXPECT_NEAR(o["delivered"]["energy_kwh"].get<double>(), 7.5, 1e-9) << o.dump();
+  EXPECT_EQ(o["delivered"]["currency"], "EUR");
+  service->Stop();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/enterprise_routes.h"
+#include "app/energy_service.h"
 #include "enterprise/b2mml_performance.h"
 #include "enterprise/reconciliation.h"
 
@@ -118,9 +119,30 @@ Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
   return s;
 }
 
+void EnterpriseService::UseEnergy(const EnergyService* energy) {
+  if (energy == nullptr) return;
+  hooks_.energy = [energy](const std::string& order, Timestamp from,
+                           Timestamp to) -> Result<enterprise::OrderEnergy> {
+    // The order's intervals cover [from, to) (its start to its completion); a meter reading at
+    // `to` closes its energy.
+    GANTRY_ASSIGN_OR_RETURN(ctx::OrderEnergyCost c,
+                            energy->ForOrder(order, from, std::max(to, from + 1)));
+    enterprise::OrderEnergy e;
+    e.kwh = c.energy_kwh;
+    e.cost = c.energy_cost;
+    e.currency = c.currency;
+    e.readings_complete = c.readings_complete;
+    for (const std::string& n : c.notes)  // the notes on energy, not on rates or materials
+      if (n.find("meter") != std::string::npos || n.find("tariff") != std::string::npos)
+        e.note += (e.note.empty() ? "" : "; ") + n;
+    return e;
+  };
+}
+
 void EnterpriseService::Start() {
   if (started_) return;
   started_ = true;
+
   drainer_ = std::thread([this] { RunDrainer(); });
   if (settings_.tryton) poller_ = std::thread([this] { RunPoller(); });
 }
@@ -231,7 +253,15 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
       next_interval_ = (now / settings_.interval + 1) * settings_.interval;
     }
   }
-  GANTRY_ASSIGN_OR_RETURN(enterprise::DrainReport r, drain_outbox_->DrainOnce(router_));
+  if (!fixer_) {  // here rather than in Create: UseEnergy may come after Create
+    fixer_ = std::make_unique<enterprise::EnergyFixingAdapter>(
+        router_, hooks_.energy,
+        [this](const enterprise::OutboxMessage& m, std::string_view payload) {
+          return drain_outbox_->CompletePayload(m, payload);
+        },
+        clock_, settings_.energy_wait);
+  }
+  GANTRY_ASSIGN_OR_RETURN(enterprise::DrainReport r, drain_outbox_->DrainOnce(*fixer_));
   if (now >= next_prune_) {
     auto pruned = drain_outbox_->PruneDelivered(now - settings_.keep_delivered);
     if (pruned.ok() && *pruned > 0)
@@ -247,7 +277,8 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
 }
 
 Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::OrderActuals& a,
-                                                                 const StoredOrder& o, bool final) {
+                                                                 const StoredOrder& o, bool final,
+                                                                 bool energy_now) {
   enterprise::OrderActuals e;
   e.order_key = o.order.Key();
   e.external_id = o.order.external_id;
@@ -266,13 +297,13 @@ Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::Orde
   for (const auto& [reason, d] : a.downtime_by_reason) e.downtime.push_back({reason, d});
   for (const auto& [reason, d] : a.planned_downtime_by_reason)
     e.downtime.push_back({"planned/" + reason, d});
-  if (hooks_.energy) {
-    auto energy = hooks_.energy(e.order_key);
-    if (energy.ok()) {
-      e.energy_kwh = energy->kwh;
-      e.energy_cost = energy->cost;
-      e.currency = energy->currency;
-    }
+  if (!energy_now) {
+    e.energy_pending = true;  // fixed by the drainer before the first delivery
+  } else if (hooks_.energy) {
+    Result<enterprise::OrderEnergy> energy = hooks_.energy(e.order_key, e.from, e.to);
+    enterprise::FillEnergy(e, &energy);
+  } else {
+    enterprise::FillEnergy(e, nullptr);
   }
   return e;
 }
@@ -286,7 +317,7 @@ Status EnterpriseService::OnActuals(const ops::OrderActuals& a, std::string_view
     if (stored.status().code() == StatusCode::kNotFound) return Status::Ok();  // not an ERP order
     return stored.status();
   }
-  GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(a, *stored, completion));
+  GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(a, *stored, completion, false));
   GANTRY_ASSIGN_OR_RETURN(auto outbox, enterprise::Outbox::Attach(txn, settings_.outbox, clock_));
   OutboxMessageSpec spec;
   spec.order_key = e.order_key;
@@ -325,7 +356,7 @@ Status EnterpriseService::EnqueueInterval() {
   for (const StoredOrder& o : running) {
     auto a = hooks_.actuals_for_order(o.order.Key());
     if (!a.ok()) continue;  // not started on the shop floor yet
-    GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(*a, o, false));
+    GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(*a, o, false, false));
     std::lock_guard lock(api_mu_);
     GANTRY_RETURN_IF_ERROR(
         api_outbox_->Enqueue({kInterval, o.order.Key(), sequence, enterprise::ActualsToJson(e)})
@@ -342,7 +373,7 @@ RouteModule EnterpriseService::Routes() {
     api.progress = [this](const std::string& key) -> Result<enterprise::OrderActuals> {
       GANTRY_ASSIGN_OR_RETURN(StoredOrder o, orders_->Get(key));
       GANTRY_ASSIGN_OR_RETURN(ops::OrderActuals a, hooks_.actuals_for_order(key));
-      return ToErpActuals(a, o, a.complete);
+      return ToErpActuals(a, o, a.complete, true);
     };
   }
   api.outbox_list = [this](std::optional<enterprise::MessageState> state)
@@ -394,7 +425,7 @@ Result<std::string> EnterpriseService::ReconciliationJson(Timestamp from, Timest
         o.order.state != OrderState::kReleased) {
       auto a = hooks_.actuals_for_order(o.order.Key());
       if (a.ok()) {
-        auto converted = ToErpActuals(*a, o, a->complete);
+        auto converted = ToErpActuals(*a, o, a->complete, true);
         if (converted.ok()) e.ledger = *converted;
       } else if (a.status().code() != StatusCode::kNotFound) {
         e.ledger_error = a.status().ToString();

@@ -38,6 +38,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "enterprise/actuals.h"
+#include "enterprise/actuals_energy.h"
 #include "enterprise/erp_config.h"
 #include "enterprise/erp_router.h"
 #include "enterprise/order_store.h"
@@ -48,12 +49,7 @@
 
 namespace gantry {
 
-// Energy and cost of one order, when the energy part can tell (hook, see EnterpriseHooks).
-struct OrderEnergy {
-  double kwh = 0.0;
-  double cost = 0.0;
-  std::string currency;
-};
+class EnergyService;
 
 // What the enterprise part needs from the rest of the plant; each may be empty.
 struct EnterpriseHooks {
@@ -62,9 +58,11 @@ struct EnterpriseHooks {
   // OperationsService::ActualsForOrder: the ledger so far (progress, interval trigger,
   // reconciliation). Never called from the listener.
   std::function<Result<ops::OrderActuals>(const std::string& order)> actuals_for_order;
-  // Energy and cost of an order (the energy part); called from the listener, so it must not call
-  // into the OperationsService. Empty: energy fields stay 0.
-  std::function<Result<OrderEnergy>(const std::string& order)> energy;
+  // Energy and cost of an order over a span (the energy part, see UseEnergy). Called from the
+  // drainer thread (to fix a message's energy before its first delivery) and API threads
+  // (progress, reconciliation), never from the listener: it reads the OperationsService, whose
+  // lock the listener runs under. Empty: messages carry 0 kWh with a note.
+  enterprise::EnergyOfOrder energy;
 };
 
 class EnterpriseService {
@@ -86,6 +84,9 @@ class EnterpriseService {
   // this service's threads (Stop() this first... or after ops.Stop(): the listener only touches
   // the order store and the transaction it is given).
   void AttachOperations(OperationsService& ops);
+  // Takes energy and cost from the plant's energy service (borrowed; null: none configured).
+  // Call before Start()/ServeApi() and before the first DrainOnce().
+  void UseEnergy(const EnergyService* energy);
   // Starts the threads and adds the routes and /metrics lines to the API context.
   void ServeApi(ApiContext& context);
 
@@ -123,8 +124,12 @@ class EnterpriseService {
   EnterpriseService(enterprise::ErpSettings settings, const Clock& clock, EnterpriseHooks hooks);
   Status ConnectAdapters();
   Status EnqueueInterval();
+  // The ERP's view of the shop floor's actuals. With `energy_now` the energy hook is asked at
+  // once (API and drainer threads); without, the energy is left pending for the drainer to fix
+  // (the listener, which must not call the energy part).
   Result<enterprise::OrderActuals> ToErpActuals(const ops::OrderActuals& a,
-                                                const enterprise::StoredOrder& o, bool final);
+                                                const enterprise::StoredOrder& o, bool final,
+                                                bool energy_now);
   void RunDrainer();
   void RunPoller();
   bool Wait(Duration d);  // true when woken by WakeDrainer
@@ -140,6 +145,7 @@ class EnterpriseService {
   std::unique_ptr<enterprise::TrytonAdapter> tryton_deliver_;
   std::vector<std::unique_ptr<enterprise::ErpAdapter>> generic_;
   enterprise::ErpRouter router_;
+  std::unique_ptr<enterprise::EnergyFixingAdapter> fixer_;  // wraps router_; first DrainOnce
   Timestamp next_interval_ = 0;
   Timestamp next_prune_ = 0;
 

@@ -307,6 +307,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   // GET /api/v1/cost (app/energy_service.h).
   GANTRY_ASSIGN_OR_RETURN(
       p.energy, StartEnergyService(cfg, *p.historian, p.operations.get(), context.modules));
+  p.enterprise->UseEnergy(p.energy.get());  // energy and its cost in the actuals
   p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
   context.modules.push_back(ReasonsModule(cfg.operations.reasons));  // GET /api/v1/reasons
   context.modules.push_back(DashboardModule(cfg.api.web_root));      // GET / and /assets/...

@@ -25,10 +25,17 @@ std::string ActualsToJson(const OrderActuals& a) {
             {"to", a.to},
             {"good", a.good},
             {"scrap", a.scrap},
-            {"run_time_ns", a.run_time},
-            {"energy_kwh", a.energy_kwh},
-            {"energy_cost", a.energy_cost},
-            {"currency", a.currency}};
+            {"run_time_ns", a.run_time}};
+  if (a.energy_pending) {
+    j["energy_kwh"] = nullptr;
+    j["energy_cost"] = nullptr;
+    j["currency"] = nullptr;
+  } else {
+    j["energy_kwh"] = a.energy_kwh;
+    j["energy_cost"] = a.energy_cost;
+    j["currency"] = a.currency;
+  }
+  if (!a.energy_note.empty()) j["energy_note"] = a.energy_note;
   json scrap = json::array();
   for (const ScrapLine& s : a.scrap_by_reason)
     scrap.push_back({{"reason", s.reason}, {"quantity", s.quantity}});
@@ -86,9 +93,14 @@ Result<OrderActuals> ActualsFromJson(std::string_view text) {
   GANTRY_RETURN_IF_ERROR(Get(j, "good", &a.good));
   GANTRY_RETURN_IF_ERROR(Get(j, "scrap", &a.scrap));
   GANTRY_RETURN_IF_ERROR(Get(j, "run_time_ns", &a.run_time, false));
+  {
+    auto e = j.find("energy_kwh");
+    a.energy_pending = e != j.end() && e->is_null();
+  }
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_kwh", &a.energy_kwh, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_cost", &a.energy_cost, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "currency", &a.currency, false));
+  GANTRY_RETURN_IF_ERROR(Get(j, "energy_note", &a.energy_note, false));
   if (!(a.good >= 0) || !(a.scrap >= 0) || !std::isfinite(a.good) || !std::isfinite(a.scrap))
     return InvalidArgument("actuals: good and scrap must be >= 0");
   for (const json& s : j.value("scrap_by_reason", json::array())) {

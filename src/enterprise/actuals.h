@@ -50,9 +50,14 @@ struct OrderActuals {
   std::vector<ConsumptionLine> consumption;
   Duration run_time = 0;
   std::vector<DowntimeLine> downtime;
+  // Energy and its cost over [from, to], fixed once by the draining thread before the first
+  // delivery (FixEnergy in actuals_energy.h); while `energy_pending` the JSON carries null for
+  // them and the message must not be delivered.
+  bool energy_pending = false;
   double energy_kwh = 0.0;
-  double energy_cost = 0.0;
+  double energy_cost = 0.0;  // in `currency`, the site tariff's
   std::string currency;
+  std::string energy_note;  // what the energy figures leave out ("" when complete)
   friend bool operator==(const OrderActuals&, const OrderActuals&) = default;
 };
 

@@ -49,24 +49,20 @@ std::optional<std::pair<HttpEndpoint, std::string>> Url(const ConfigNode& node,
     node.ErrorAt(key, parsed.status().message());
     return std::nullopt;
   }
-  if (parsed->first.tls) {  // never send actuals in clear text to an https:// address
-    node.ErrorAt(key,
-                 "https:// is not supported yet (the ERP client speaks plain HTTP; use an "
-                 "http:// address on a trusted network or a local TLS proxy)");
-    return std::nullopt;
-  }
-  return *parsed;
+  return *parsed;  // https:// is TLS with the server's certificate and host name verified
 }
 
 void ParseTryton(const ConfigNode& node, ErpSettings& erp) {
   if (!node.IsPresent()) return;
-  node.AllowKeys({"url", "database", "login", "password", "password_file", "company", "warehouse",
-                  "scrap_location", "pull_states", "poll_every", "timeout", "work_centres"});
   TrytonSettings t;
+  node.AllowKeys({"url", "ca_file", "database", "login", "password", "password_file", "company",
+                  "warehouse", "scrap_location", "pull_states", "poll_every", "timeout",
+                  "work_centres"});
   if (auto url = Url(node, "url"))
     t.config.endpoint = url->first;
   else if (!node["url"].IsPresent())
     node.ErrorAt("url", "missing required key (e.g. http://127.0.0.1:8000)");
+  t.config.endpoint.ca_file = node.String("ca_file");
   t.config.endpoint.timeout = node.DurationValue("timeout", 30 * kSecond, kSecond, 10 * kMinute);
   t.config.database = node.String("database", t.config.database);
   t.config.login = node.String("login", t.config.login);
@@ -137,9 +133,10 @@ ErpSettings ParseErpConfig(const ConfigNode& node) {
   }
 
   if (ConfigNode a = node["actuals"]; a.IsPresent()) {
-    a.AllowKeys({"on_shift_end", "every"});
+    a.AllowKeys({"on_shift_end", "every", "energy_wait"});
     erp.on_shift_end = a.Bool("on_shift_end", false);
     erp.interval = a.DurationValue("every", 0, 0, 7 * 24 * kHour);
+    erp.energy_wait = a.DurationValue("energy_wait", erp.energy_wait, 0, kHour);
   }
 
   if (ConfigNode o = node["outbox"]; o.IsPresent()) {

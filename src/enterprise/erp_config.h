@@ -38,6 +38,9 @@ struct ErpSettings {
   // Triggers for actuals messages (completion always sends the final totals).
   bool on_shift_end = false;  // interim totals at every shift end while an order runs
   Duration interval = 0;      // interim totals every `interval` while it runs; 0 = never
+  // How long the drainer holds a message back for the meter readings that close its energy
+  // (actuals_energy.h) before it sends what is known with a note.
+  Duration energy_wait = 30 * kSecond;
   // Outbox.
   OutboxOptions outbox;
   Duration drain_every = 500 * kMillisecond;  // how often the drainer looks for due messages

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 namespace gantry::enterprise {
@@ -20,6 +23,7 @@ using tcp = net::ip::tcp;
 struct ErpStandIn::Impl {
   net::io_context io;
   tcp::acceptor acceptor{io};
+  std::optional<net::ssl::context> tls;  // serving HTTPS when set
   std::thread thread;
   Duration hang = 0;
   mutable std::mutex mu;
@@ -60,19 +64,33 @@ struct ErpStandIn::Impl {
     return {200, R"({"status":"applied"})"};
   }
 
-  struct Session : std::enable_shared_from_this<Session> {
-    Session(Impl* impl, tcp::socket s) : owner(impl), stream(std::move(s)), timer(owner->io) {}
+  template <typename Stream>
+  struct Session : std::enable_shared_from_this<Session<Stream>> {
+    Session(Impl* impl, Stream s) : owner(impl), stream(std::move(s)), timer(owner->io) {}
     Impl* owner;
-    beast::tcp_stream stream;
+    Stream stream;
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
     http::response<http::string_body> res;
     net::steady_timer timer;
 
+    void Begin() {
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        Read();
+      } else {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+        stream.async_handshake(net::ssl::stream_base::server,
+                               [self = this->shared_from_this()](beast::error_code ec) {
+                                 if (ec) return;  // e.g. the client refused our certificate
+                                 beast::get_lowest_layer(self->stream).expires_never();
+                                 self->Read();
+                               });
+      }
+    }
     void Read() {
       req = {};
       http::async_read(stream, buffer, req,
-                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                          if (ec) return;
                          self->OnRequest();
                        });
@@ -81,9 +99,11 @@ struct ErpStandIn::Impl {
       const StandInFault fault = owner->TakeFault();
       if (fault == StandInFault::kHang) {
         timer.expires_after(std::chrono::nanoseconds(owner->hang));
-        timer.async_wait([self = shared_from_this()](beast::error_code) {
+        timer.async_wait([self = this->shared_from_this()](beast::error_code) {
           beast::error_code ignored;
-          self->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+          beast::get_lowest_layer(self->stream)
+              .socket()
+              .shutdown(tcp::socket::shutdown_both, ignored);
         });
         return;
       }
@@ -93,17 +113,25 @@ struct ErpStandIn::Impl {
       res.keep_alive(req.keep_alive());
       res.body() = std::move(body);
       res.prepare_payload();
-      http::async_write(stream, res, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec || !self->res.keep_alive()) return;
-        self->Read();
-      });
+      http::async_write(stream, res,
+                        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                          if (ec || !self->res.keep_alive()) return;
+                          self->Read();
+                        });
     }
   };
 
   void Accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket s) {
       if (ec) return;
-      std::make_shared<Session>(this, std::move(s))->Read();
+      if (tls) {
+        using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<Session<TlsStream>>(this, TlsStream(beast::tcp_stream(std::move(s)), *tls))
+            ->Begin();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(this, beast::tcp_stream(std::move(s)))
+            ->Begin();
+      }
       Accept();
     });
   }
@@ -111,10 +139,18 @@ struct ErpStandIn::Impl {
 
 ErpStandIn::ErpStandIn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Result<std::unique_ptr<ErpStandIn>> ErpStandIn::Start(Duration hang) {
+Result<std::unique_ptr<ErpStandIn>> ErpStandIn::Start(Duration hang, const StandInTls& tls) {
   auto impl = std::make_unique<Impl>();
   impl->hang = hang;
   beast::error_code ec;
+  if (!tls.cert_file.empty()) {
+    impl->tls.emplace(net::ssl::context::tls_server);
+    impl->tls->use_certificate_chain_file(tls.cert_file, ec);
+    if (!ec) impl->tls->use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+    if (ec)
+      return InvalidArgument("ERP stand-in: certificate " + tls.cert_file + " / key " +
+                             tls.key_file + ": " + ec.message());
+  }
   tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
   impl->acceptor.open(ep.protocol(), ec);
   if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);

@@ -5,6 +5,7 @@
 //   GANTRY_ASSIGN_OR_RETURN(auto erp, ErpStandIn::Start());
 //   erp->FailNext(StandInFault::kHttp500, 3);
 //   WebhookAdapter hook({{"127.0.0.1", erp->port(), kSecond}, "/"});
+//   auto secure = ErpStandIn::Start(3 * kSecond, {"erp.crt", "erp.key"});  // HTTPS
 #pragma once
 
 #include <cstdint>
@@ -32,10 +33,19 @@ struct StandInLedger {
   std::map<std::string, std::vector<int64_t>> by_order;  // applied sequences per order key
 };
 
+// HTTPS for the stand-in: PEM files of its certificate (chain) and private key.
+struct StandInTls {
+  std::string cert_file;  // empty: plain HTTP
+  std::string key_file;
+};
+
 // Runs one I/O thread. Thread-safe.
 class ErpStandIn {
  public:
-  static Result<std::unique_ptr<ErpStandIn>> Start(Duration hang = 3 * kSecond);
+  // Listens on 127.0.0.1 on a free port; HTTPS with `tls.cert_file`. InvalidArgument when the
+  // certificate or key cannot be loaded, IoError when it cannot listen.
+  static Result<std::unique_ptr<ErpStandIn>> Start(Duration hang = 3 * kSecond,
+                                                   const StandInTls& tls = {});
   ~ErpStandIn();  // stops the server
   uint16_t port() const;
   // Every request from now on gets `fault` (kNone: back to normal).

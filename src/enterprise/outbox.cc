@@ -436,6 +436,21 @@ Status Outbox::Retry(std::string_view key) {
   return Status::Ok();
 }
 
+Status Outbox::CompletePayload(const OutboxMessage& m, std::string_view payload) {
+  Stmt s(db_,
+         "UPDATE outbox_message SET payload = ?3"
+         " WHERE id = ?1 AND state = 0 AND delivered_at = 0 AND payload = ?2");
+  if (!s.ok()) return s.Error("complete payload");
+  s.Bind(1, m.id);
+  s.Bind(2, m.payload);
+  s.Bind(3, payload);
+  if (s.Step() != SQLITE_DONE) return s.Error("complete payload");
+  if (sqlite3_changes(db_) != 1)
+    return FailedPrecondition("outbox: message " + m.idempotency_key +
+                              " is no longer pending with the payload it was read with");
+  return Status::Ok();
+}
+
 Result<std::string> Outbox::ExportQuarantined() const {
   GANTRY_ASSIGN_OR_RETURN(std::vector<OutboxMessage> ms,
                           List(MessageState::kQuarantined, 1u << 30));

@@ -174,6 +174,12 @@ class Outbox {
   // Puts a quarantined message back to pending with a fresh attempt budget, due now.
   // NotFound if no such key, FailedPrecondition if it is not quarantined.
   Status Retry(std::string_view idempotency_key);
+  // Replaces the payload of a pending message that still holds `m.payload` (compare and set, on
+  // its own when no transaction is open). For a payload completed once before its first
+  // delivery (actuals energy, actuals_energy.h): the completed text is durable before any ERP
+  // sees it, so every retry sends the same bytes. FailedPrecondition when the message is no
+  // longer pending or its payload changed; IoError when the database fails.
+  Status CompletePayload(const OutboxMessage& m, std::string_view payload);
   // Quarantined messages as a JSON array (every column; payload embedded as JSON).
   Result<std::string> ExportQuarantined() const;
 

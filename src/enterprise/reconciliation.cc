@@ -44,7 +44,15 @@ json ActualsSummary(const OrderActuals& a) {
           {"scrap", a.scrap},
           {"final", a.final},
           {"run_time_s", static_cast<double>(a.run_time) / kSecond},
-          {"consumption", cons}};
+          {"consumption", cons},
+          {"energy_kwh", a.energy_pending ? json(nullptr) : json(a.energy_kwh)},
+          {"energy_cost", a.energy_pending ? json(nullptr) : json(a.energy_cost)},
+          {"currency", a.currency}};
+}
+
+// Energy is summed from meter readings in floating point: equal to a millionth.
+bool SameEnergy(double a, double b) {
+  return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::fabs(a));
 }
 
 }  // namespace
@@ -74,6 +82,14 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
       d.push_back("good: ledger " + Num(e.ledger->good) + ", delivered " + Num(sent->good));
     if (!Same(e.ledger->scrap, sent->scrap))
       d.push_back("scrap: ledger " + Num(e.ledger->scrap) + ", delivered " + Num(sent->scrap));
+    if (!e.ledger->energy_pending && !sent->energy_pending) {
+      if (!SameEnergy(e.ledger->energy_kwh, sent->energy_kwh))
+        d.push_back("energy_kwh: ledger " + Num(e.ledger->energy_kwh) + ", delivered " +
+                    Num(sent->energy_kwh));
+      if (!SameEnergy(e.ledger->energy_cost, sent->energy_cost))
+        d.push_back("energy_cost: ledger " + Num(e.ledger->energy_cost) + ", delivered " +
+                    Num(sent->energy_cost));
+    }
   }
   if (!e.erp_error.empty()) d.push_back("ERP not read back: " + e.erp_error);
   if (e.erp && sent && sent->final) {

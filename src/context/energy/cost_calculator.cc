@@ -217,15 +217,17 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       // Energy: each delta spread evenly over its reading interval, cut at every segment and
       // tariff band boundary.
       auto meter_it = config_.meters.find(wc);
-      if (meter_it == config_.meters.end()) {
+      if (order && list.empty()) {
+        // The order did not run here: none of this meter's energy is the order's.
+      } else if (meter_it == config_.meters.end()) {
         notes.insert("work centre " + wc + " has no meter under energy.meters: energy 0");
       } else {
         const EnergyMeter& meter = meter_it->second;
         GANTRY_ASSIGN_OR_RETURN(std::vector<MeterReading> readings,
                                 sources.readings(meter.tag, from, to));
         MeterDeltas deltas = ComputeMeterDeltas(meter, readings);
-        report.meters.push_back(
-            {wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible});
+        report.meters.push_back({wc, meter.tag, deltas.rollovers, deltas.resets, deltas.implausible,
+                                 !readings.empty() && readings.back().time >= to});
         size_t si = 0, bi = 0;
         for (const EnergyDelta& d : deltas.deltas) {
           const Timestamp a = std::max(d.start, from), b = std::min(d.end, to);
@@ -300,6 +302,8 @@ Result<OrderEnergyCost> CostCalculator::ForOrder(const std::string& order, Times
   out.total_cost = t.TotalCost();
   out.good_quantity = t.good;
   out.cost_per_good_unit = t.CostPerGoodUnit();
+  for (const MeterSummary& m : r.meters) out.readings_complete &= m.reaches_end;
+  out.notes = r.notes;
   return out;
 }
 

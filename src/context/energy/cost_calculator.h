@@ -68,6 +68,7 @@ struct MeterSummary {
   uint64_t rollovers = 0;
   uint64_t resets = 0;
   uint64_t implausible = 0;
+  bool reaches_end = false;  // a good or bad reading at or after the report's `to` was stored
 };
 
 struct CostReport {
@@ -95,6 +96,10 @@ struct OrderEnergyCost {
   double total_cost = 0;
   uint64_t good_quantity = 0;
   std::optional<double> cost_per_good_unit;  // nullopt when nothing good was made
+  // False while a meter of a work centre the order ran on has no reading at or after `to` yet:
+  // the energy of the stretch before that reading is then missing (not yet known).
+  bool readings_complete = true;
+  std::vector<std::string> notes;  // what the figures leave out (as CostReport::notes)
 };
 
 // Immutable after Create; thread-safe for concurrent reads (the sources decide the rest).

@@ -182,6 +182,8 @@ class OperationsService {
   };
   void Run();
   void Drain(Duration wait);
+  // Must hold mu_: sets close_at_ from the completed orders still waiting for their intervals.
+  void ArmCompletionClose();
   // Must hold mu_.
   void TrackOrder(const ops::OrderTransition& t);
   Status CheckOrder(ops::OrderTransition& t) const;
@@ -209,6 +211,9 @@ class OperationsService {
   ActualsListener listener_;
   std::vector<std::string> work_centres_;  // constant after Create
   std::atomic<bool> stop_{false};
+  // The earliest plant time at which a completed order's intervals can all be closed: Run()
+  // closes then instead of at its next regular tick, so the actuals leave seconds after completion.
+  std::atomic<Timestamp> close_at_{0};
   bool started_ = false;
   std::thread thread_;
 };

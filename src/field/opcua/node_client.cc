@@ -77,6 +77,9 @@ Result<PublishResponse> Client::PublishWithin(
 
 void Client::DropConnection() {
   stream_.reset();
+  received_chunks_.clear();
+  publish_in_flight_.clear();
+  publish_answers_.clear();
   closed_ = true;
   session_open_ = false;
 }

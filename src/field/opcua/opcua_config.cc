@@ -257,7 +257,8 @@ OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node) {
   OpcUaDeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "endpoint", "security", "user", "timeout", "reconnect",
-                  "publishing_interval", "keep_alive_count", "lifetime_count", "writes", "tags"});
+                  "publishing_interval", "keep_alive_count", "lifetime_count", "publish_requests",
+                  "writes", "tags"});
   d.name = node.RequiredString("name");
   d.endpoint_url = node.RequiredString("endpoint");
   if (!d.endpoint_url.empty() && !ParseEndpointUrl(d.endpoint_url).ok()) {
@@ -291,6 +292,7 @@ OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node) {
     node.ErrorAt("lifetime_count", fmt::format("expected at least 3 x keep_alive_count ({})",
                                                3 * d.keep_alive_count));
   }
+  d.publish_requests = static_cast<uint32_t>(node.Int("publish_requests", 3, 1, 10));
   d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
   std::set<std::string> paths;
   for (const ConfigNode& tag : node["tags"].Items()) {

@@ -52,7 +52,10 @@ struct OpcUaDeviceConfig {
   uint32_t keep_alive_count =
       10;                        // empty publishing intervals before the server sends a keep-alive
   uint32_t lifetime_count = 60;  // must be >= 3 x keep_alive_count (Part 4 §5.13.2)
-  bool writes_enabled = false;   // `writes: enabled`; off unless configured
+  // Publish requests kept outstanding at the server (1..10), so that notifications do not wait
+  // for a round trip; the server may ask for fewer (BadTooManyPublishRequests).
+  uint32_t publish_requests = 3;
+  bool writes_enabled = false;  // `writes: enabled`; off unless configured
   std::vector<OpcUaPoint> points;
   ConfigLocation where;
 };

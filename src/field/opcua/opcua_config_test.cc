@@ -99,6 +99,17 @@ TEST(OpcUaConfig, NodeAndBrowsePathTogetherOrNeitherAreErrors) {
   EXPECT_THAT(neither.errors, HasSubstr("missing node"));
 }
 
+TEST(OpcUaConfig, PublishRequestsDefaultToThreeAndStayWithinOneToTen) {
+  EXPECT_EQ(Parse(kGood).device.publish_requests, 3u);
+  std::string yaml = kGood;
+  yaml.replace(yaml.find("writes: enabled\n"), 16, "publish_requests: 5\n");
+  Parsed five = Parse(yaml);
+  EXPECT_EQ(five.errors, "");
+  EXPECT_EQ(five.device.publish_requests, 5u);
+  yaml.replace(yaml.find("publish_requests: 5"), 19, "publish_requests: 50");
+  EXPECT_THAT(Parse(yaml).errors, HasSubstr("publish_requests"));
+}
+
 TEST(OpcUaConfig, UnknownKeyAndBadEndpointAreErrors) {
   std::string yaml = kGood;
   yaml.replace(yaml.find("opc.tcp://10.0.0.5:4840/plc"), 27, "http://x");

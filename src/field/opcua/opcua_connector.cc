@@ -265,11 +265,23 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
   spdlog::info("{}: {}; subscription {} with {} items", log_prefix_,
                reconnect ? "reconnected" : "connected", subscription_id_, points.size());
 
+  // Several Publish requests stay queued at the server (config publish_requests), so that a
+  // notification never waits for a round trip. Each acknowledgement rides on exactly one Publish:
+  // the next one sent after its notification was handled.
   std::vector<SubscriptionAcknowledgement> acks;
+  size_t in_flight_target = config_.publish_requests;
+  const Duration server_wait = publish_wait_ * static_cast<Duration>(in_flight_target);
   while (!stop_requested_) {
+    while (client->publish_in_flight() < in_flight_target) {
+      auto sent = client->SendPublish(std::move(acks), server_wait);
+      acks.clear();
+      if (!sent.ok()) {
+        client->DropConnection();
+        return {"sending Publish: " + sent.status().message(), Quality::BadNotConnected(), true};
+      }
+    }
     const int64_t started = SteadyNow();
-    auto response = client->PublishWithin(std::move(acks), publish_wait_);
-    acks.clear();
+    auto response = client->ReceivePublish(publish_wait_);
     if (stop_requested_) break;
     if (!response.ok()) {
       const Status& s = response.status();
@@ -279,6 +291,14 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
             fmt::format("no Publish answer (data or keep-alive) within {}", Seconds(publish_wait_)),
             Quality::BadTimeout(), true};
       }
+      if (s.message().find("BadTooManyPublishRequests") != std::string::npos) {
+        // The server queues fewer than we asked: keep what it holds (at least one).
+        in_flight_target = std::max<size_t>(1, client->publish_in_flight());
+        spdlog::info("{}: the server holds at most {} Publish requests", log_prefix_,
+                     in_flight_target);
+        continue;
+      }
+      if (s.message().find("BadTimeout") != std::string::npos) continue;  // held too long: resend
       if (s.message().find("BadNoSubscription") != std::string::npos ||
           s.message().find("BadSubscriptionIdInvalid") != std::string::npos) {
         spdlog::warn("{}: the server dropped subscription {}; recreating it", log_prefix_,

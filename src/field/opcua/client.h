@@ -123,6 +123,10 @@ class Client {
   Result<std::vector<TransferResult>> TransferSubscriptions(std::vector<uint32_t> subscription_ids,
                                                             bool send_initial_values);
   Status DeleteSubscriptions(std::vector<uint32_t> subscription_ids);
+  // The server's NamespaceArray (Server/NamespaceArray, i=2255): index -> namespace URI, for
+  // NodeIds configured by URI (nsu=). Unavailable when the server refuses the read; Malformed
+  // when it is not an array of strings.
+  Result<std::vector<std::string>> ReadNamespaceArray();
   // Reads any attributes (NodeClass, DataType, ...); one DataValue per entry, in order.
   Result<std::vector<DataValue>> ReadAttributes(std::vector<ReadValueId> nodes);
   // Publish that waits up to `wait` for the answer (the subscription's keep-alive window plus a

@@ -265,6 +265,17 @@ TEST_F(OpcUaInterop, ThreePublishRequestsInFlightDeliverEveryMessageAcknowledged
   EXPECT_LE(most_available, 4u);
 }
 
+TEST_F(OpcUaInterop, NamespaceArrayNamesTheTestNamespaceAtItsIndex) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-namespaces").ok());
+  auto namespaces = (*client)->ReadNamespaceArray();
+  ASSERT_TRUE(namespaces.ok()) << namespaces.status().ToString();
+  ASSERT_GT(namespaces->size(), peer_->namespace_index());
+  EXPECT_EQ((*namespaces)[0], "http://opcfoundation.org/UA/");
+  EXPECT_EQ((*namespaces)[peer_->namespace_index()], "urn:gantry:interop");
+}
+
 TEST_F(OpcUaInterop, BrowseFindsTheLineAndItsVariablesAcrossBrowseNext) {
   auto client = Client::Connect(Options());
   ASSERT_TRUE(client.ok()) << client.status().ToString();

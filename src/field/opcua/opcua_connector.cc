@@ -377,17 +377,33 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
 
   // Resolve browse paths (again: a restarted server may have renumbered its nodes).
   resolved_.assign(config_.points.size(), NodeId{});
+  // NodeIds given by namespace URI take the index the server has now.
+  std::vector<std::string> namespaces;
+  if (std::any_of(config_.points.begin(), config_.points.end(),
+                  [](const OpcUaPoint& p) { return !p.namespace_uri.empty(); })) {
+    GANTRY_ASSIGN_OR_RETURN(namespaces, client.ReadNamespaceArray());
+  }
+  std::vector<Sample> bad;
   std::vector<BrowsePath> paths;
   std::vector<size_t> path_points;
   for (size_t i = 0; i < config_.points.size(); ++i) {
     const OpcUaPoint& p = config_.points[i];
-    if (p.node_id) resolved_[i] = *p.node_id;
+    if (p.node_id) {
+      auto id = ResolveNodeIdRef(NodeIdRef{*p.node_id, p.namespace_uri}, namespaces);
+      if (id.ok()) {
+        resolved_[i] = *id;
+      } else {
+        spdlog::warn("{}: node {} of tag {}: {}", log_prefix_, p.address, p.tag.path,
+                     id.status().message());
+        if (auto s = points.OnPointBad(i, Quality::BadNodeIdUnknown(), now))
+          bad.push_back(std::move(*s));
+      }
+    }
     if (p.browse_path) {
       paths.push_back(*p.browse_path);
       path_points.push_back(i);
     }
   }
-  std::vector<Sample> bad;
   if (!paths.empty()) {
     GANTRY_ASSIGN_OR_RETURN(auto results, client.TranslateBrowsePaths(paths));
     for (size_t k = 0; k < results.size(); ++k) {

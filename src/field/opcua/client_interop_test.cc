@@ -276,6 +276,61 @@ TEST_F(OpcUaInterop, NamespaceArrayNamesTheTestNamespaceAtItsIndex) {
   EXPECT_EQ((*namespaces)[peer_->namespace_index()], "urn:gantry:interop");
 }
 
+TEST_F(OpcUaInterop, TransferredSubscriptionRepublishesWhatTheLostConnectionNeverRead) {
+  auto first = Client::Connect(Options());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE((*first)->OpenSession("gantry-lost").ok());
+  CreateSubscriptionRequest sub;
+  sub.publishing_interval_ms = 100;
+  auto created = (*first)->CreateSubscription(sub);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const uint32_t id = created->subscription_id;
+  std::vector<MonitoredItemRequest> items(1);
+  items[0].node_id = Var("Line1.Counter");
+  items[0].client_handle = 7;
+  items[0].sampling_interval_ms = 100;
+  items[0].queue_size = 10;
+  ASSERT_TRUE((*first)->CreateMonitoredItems(id, items).ok());
+  // Three Publish requests that the server answers while nobody reads: the answers are lost
+  // with the connection, as on a network failure.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*first)->SendPublish({}, 30 * kSecond).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  (*first)->DropConnection();
+
+  auto second = Client::Connect(Options());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->OpenSession("gantry-recovered").ok());
+  auto transferred = (*second)->TransferSubscriptions({id}, false);
+  ASSERT_TRUE(transferred.ok()) << transferred.status().ToString();
+  ASSERT_EQ(transferred->size(), 1u);
+  ASSERT_TRUE((*transferred)[0].status.IsGood()) << (*transferred)[0].status.Name();
+  const std::vector<uint32_t> available = (*transferred)[0].available_sequence_numbers;
+  ASSERT_GE(available.size(), 3u);  // the three answers nobody read
+  std::vector<int32_t> counter_values;
+  std::vector<SubscriptionAcknowledgement> acks;
+  for (uint32_t n : available) {
+    auto m = (*second)->Republish(id, n);
+    ASSERT_TRUE(m.ok()) << n << ": " << m.status().ToString();
+    EXPECT_EQ(m->sequence_number, n);
+    for (const ExtensionObject& data : m->notification_data) {
+      auto changes = DecodeDataChangeNotification(data);
+      ASSERT_TRUE(changes.ok() && *changes);
+      for (const auto& change : **changes)
+        counter_values.push_back(std::get<int32_t>(change.value.value->scalar));
+    }
+    acks.push_back({id, n});
+  }
+  ASSERT_GE(counter_values.size(), 3u);
+  for (size_t i = 1; i < counter_values.size(); ++i)
+    EXPECT_GT(counter_values[i], counter_values[i - 1]);
+  // Acknowledged once on the new session: the server accepts every one.
+  ASSERT_TRUE((*second)->SendPublish(acks, 30 * kSecond).ok());
+  auto answer = (*second)->ReceivePublish(10 * kSecond);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  ASSERT_EQ(answer->results.size(), acks.size());
+  for (Quality q : answer->results) EXPECT_TRUE(q.IsGood()) << q.Name();
+}
+
 TEST_F(OpcUaInterop, BrowseFindsTheLineAndItsVariablesAcrossBrowseNext) {
   auto client = Client::Connect(Options());
   ASSERT_TRUE(client.ok()) << client.status().ToString();

@@ -197,6 +197,23 @@ TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionT
   c.Stop();
 }
 
+TEST_F(OpcUaConnectorInterop, AnswersLostWithTheConnectionAreRepublishedAfterTheTransfer) {
+  CollectingSink sink;
+  OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
+  // For 800 ms nothing the server sends arrives: it answers the outstanding Publish requests
+  // (the counter changes every 100 ms) into a connection that then drops.
+  c.DropConnectionForTest(800 * kMillisecond);
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.CountWith(1, Quality::BadNotConnected()) == 1; }, 5s))
+      << sink.Dump();
+  ASSERT_TRUE(sink.WaitFor([&] { return c.subscriptions_transferred() == 1; }, 15s));
+  ASSERT_TRUE(sink.WaitFor([&] { return CounterGoodAbove(sink, 0); }, 15s)) << sink.Dump();
+  EXPECT_GE(c.notifications_republished(), 1u);
+  EXPECT_EQ(c.subscriptions_recreated(), 0u);
+  c.Stop();
+}
+
 // Last: restarts the shared server.
 TEST_F(OpcUaConnectorInterop, ServerRestartIsBadThenRecoversWithTheSubscriptionRecreated) {
   CollectingSink sink;

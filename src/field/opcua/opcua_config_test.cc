@@ -198,8 +198,8 @@ TEST(OpcUaPoints, TypeAndScalingApplyAndMismatchIsBad) {
   Sample s = points.OnDataChange(2, speed, 5);
   EXPECT_EQ(s.tag, 12u);
   EXPECT_EQ(s.value, Value(25.0));
-  EXPECT_EQ(s.time, 1'700'000'000 * kSecond);  // the source timestamp
-  EXPECT_EQ(points.ServerTime(2), 1'700'000'001 * kSecond);
+  EXPECT_EQ(s.time, 1'700'000'000 * kSecond);         // the source timestamp
+  EXPECT_EQ(s.server_time, 1'700'000'001 * kSecond);  // kept end to end
   DataValue text;
   text.value = Variant::Of(String::Of("abc"));
   EXPECT_EQ(points.OnDataChange(1, text, 5).quality, Quality::BadTypeMismatch());

@@ -102,6 +102,7 @@ TEST_F(OpcUaConnectorInterop, ConfiguredNodesArriveAsTagsOfSeveralTypes) {
   const int64_t first = *sink.Latest(1).value.AsInt64();
   ASSERT_TRUE(sink.WaitFor([&] { return CounterGoodAbove(sink, first + 3); }, 5s));
   EXPECT_GT(sink.Latest(1).time, 1'600'000'000 * kSecond);
+  EXPECT_GT(sink.Latest(1).server_time, 1'600'000'000 * kSecond);  // both timestamps kept
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
   EXPECT_GT(c.Health().polls_ok, 0u);
   c.Stop();

@@ -118,14 +118,17 @@ HttpReply OneTag(const ApiContext& ctx, std::string_view path) {
   }
   const TagConfig& tag = ctx.registry->Get(*id);
   const Sample s = ctx.values->Get(*id);
-  return JsonReply({{"path", tag.path},
-                    {"value", ValueJson(s.value)},
-                    {"type", std::string(ValueTypeName(tag.type))},
-                    {"unit", tag.unit},
-                    {"quality", s.quality.Name()},
-                    {"quality_code", s.quality.code()},
-                    {"time", TimeJson(s.time)},
-                    {"source", tag.source}});
+  json reply = {{"path", tag.path},
+                {"value", ValueJson(s.value)},
+                {"type", std::string(ValueTypeName(tag.type))},
+                {"unit", tag.unit},
+                {"quality", s.quality.Name()},
+                {"quality_code", s.quality.code()},
+                {"time", TimeJson(s.time)},
+                {"source", tag.source}};
+  // The OPC UA server's timestamp, when the value came through one (time is the source's).
+  if (s.server_time != 0) reply["server_time"] = TimeJson(s.server_time);
+  return JsonReply(std::move(reply));
 }
 
 HttpReply Metrics(const ApiContext& ctx) {

@@ -96,7 +96,9 @@ class ApiServerTest : public ::testing::Test {
     ASSERT_TRUE(r.ok());
     registry_ = std::move(r).value();
     values_ = std::make_unique<CurrentValues>(registry_.size());
-    values_->Apply({Sample{0, 1'700'000'000'000'000'000, Value(120.5), Quality::Good()}});
+    values_->Apply({Sample{0, 1'700'000'000'000'000'000, Value(120.5), Quality::Good()},
+                    Sample{2, 1'700'000'000'000'000'000, Value(80.0), Quality::Good(),
+                           1'700'000'000'250'000'000}});
     ApiContext ctx;
     ctx.registry = &registry_;
     ctx.values = values_.get();
@@ -164,6 +166,11 @@ TEST_F(ApiServerTest, OneTagShowsValueQualityTimeAndSource) {
   EXPECT_NE(r.body.find("\"quality_code\":0"), std::string::npos);
   EXPECT_NE(r.body.find("\"type\":\"double\""), std::string::npos);
   EXPECT_NE(r.body.find("\"source\":\"filler-plc hr:0 uint16\""), std::string::npos);
+  EXPECT_EQ(r.body.find("server_time"), std::string::npos) << r.body;  // not through a server
+  Reply stamped = Get("/api/v1/tags/acme/plant1/packaging/line10/capper/speed");
+  EXPECT_NE(stamped.body.find("\"time\":\"2023-11-14T22:13:20.000Z\""), std::string::npos);
+  EXPECT_NE(stamped.body.find("\"server_time\":\"2023-11-14T22:13:20.250Z\""), std::string::npos)
+      << stamped.body;
   Reply waiting = Get("/api/v1/tags/acme/plant1/packaging/line1/filler/state");
   EXPECT_NE(waiting.body.find("\"value\":null"), std::string::npos) << waiting.body;
   EXPECT_NE(waiting.body.find("\"time\":null"), std::string::npos);

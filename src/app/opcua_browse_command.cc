@@ -143,11 +143,12 @@ void OpcUaBrowseCli::Register(CLI::App& app) {
 
 std::optional<int> OpcUaBrowseCli::Run() {
   if (browse_ == nullptr || !*browse_) return std::nullopt;
-  auto start = ParseNodeIdText(node_);
-  if (!start.ok()) {
-    std::fprintf(stderr, "--node: %s\n", start.status().message().c_str());
+  auto start_ref = ParseNodeIdRefText(node_);  // nsu= is resolved after connecting
+  if (!start_ref.ok()) {
+    std::fprintf(stderr, "--node: %s\n", start_ref.status().message().c_str());
     return 2;
   }
+  Result<NodeId> start = start_ref->id;
   ClientOptions o;
   o.endpoint_url = url_;
   if (security_ == "none") {
@@ -171,6 +172,11 @@ std::optional<int> OpcUaBrowseCli::Run() {
   auto client = Client::Connect(o);
   Status s = client.status();
   if (s.ok()) s = (*client)->OpenSession("gantry opcua browse");
+  if (s.ok() && !start_ref->namespace_uri.empty()) {  // nsu=: the server's index for the URI
+    auto namespaces = (*client)->ReadNamespaceArray();
+    start = namespaces.ok() ? ResolveNodeIdRef(*start_ref, *namespaces) : namespaces.status();
+    if (!start.ok()) s = start.status().WithContext("--node " + node_);
+  }
   if (s.ok()) {
     std::printf("%s  (start %s, depth %d)\n", url_.c_str(), start->ToString().c_str(), depth_);
     Printer printer{**client, depth_};

@@ -61,6 +61,9 @@ struct Sample {
   Timestamp time = 0;  // source timestamp, UTC ns
   Value value;
   Quality quality;
+  // When the server in between (an OPC UA server) stamped the value, UTC ns; 0 when unknown or
+  // no such server. Shown with the current value; the historian stores `time` only.
+  Timestamp server_time = 0;
 
   friend bool operator==(const Sample& a, const Sample& b) = default;
 };

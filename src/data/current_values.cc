@@ -31,6 +31,7 @@ size_t CurrentValues::Apply(const std::vector<Sample>& batch) {
           !seen || cur.quality != s.quality || (!keep_value && !(cur.value == s.value));
       cur.tag = s.tag;
       cur.time = s.time;
+      cur.server_time = s.server_time;
       cur.quality = s.quality;
       if (!keep_value) cur.value = s.value;
       if (changed) {

@@ -44,6 +44,15 @@ TEST(CurrentValues, BadSampleWithoutValueKeepsLastValueButShowsQuality) {
   EXPECT_EQ(s.time, 200);
 }
 
+TEST(CurrentValues, ServerTimeTravelsWithTheValue) {
+  CurrentValues values(1);
+  values.Apply({Sample{0, 100, Value(1.5), Quality::Good(), 140}});
+  EXPECT_EQ(values.Get(0).time, 100);  // the source timestamp orders and is shown as time
+  EXPECT_EQ(values.Get(0).server_time, 140);
+  values.Apply({S(0, 200, Value(), Quality::BadNotConnected())});
+  EXPECT_EQ(values.Get(0).server_time, 0);  // a gap is not stamped by any server
+}
+
 TEST(CurrentValues, SameValueLaterUpdatesTimeWithoutAChange) {
   CurrentValues values(1);
   values.Apply({S(0, 100, int64_t{5})});

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "field/opcua/certificate_store.h"
 #include "field/opcua/chunk_security.h"
 #include "field/opcua/secure_channel_state.h"
@@ -189,52 +191,103 @@ Status Client::SendMessage(MessageType type, uint32_t request_id, std::span<cons
   return Status::Ok();
 }
 
+Status Client::Fail(Status s) {
+  closed_ = true;  // the stream's state is unknown after a transport failure
+  publish_in_flight_.clear();
+  return s.WithContext(fmt::format("OPC UA {}", options_.endpoint_url));
+}
+
 Result<std::vector<uint8_t>> Client::Exchange(MessageType type, std::span<const uint8_t> body) {
   if (closed_ || !stream_) return FailedPrecondition("OPC UA connection is closed");
   const uint32_t request_id = next_request_id_++;
-  auto fail = [this](Status s) {
-    closed_ = true;  // the stream's state is unknown after a transport failure
-    return s.WithContext(fmt::format("OPC UA {}", options_.endpoint_url));
-  };
-  if (Status s = SendMessage(type, request_id, body); !s.ok()) return fail(s);
-  const Timestamp deadline = Now() + options_.request_timeout;
+  if (Status s = SendMessage(type, request_id, body); !s.ok()) return Fail(s);
+  return AwaitResponse(request_id, Now() + options_.request_timeout);
+}
+
+Result<std::vector<uint8_t>> Client::AwaitResponse(uint32_t request_id, Timestamp deadline) {
   std::vector<uint8_t> buffer(limits_.receive_chunk_size);
   for (;;) {
-    const Duration left = deadline - Now();
-    if (left <= 0)
-      return fail(Timeout(fmt::format("no response to request {} in time", request_id)));
-    auto n = stream_->ReadSome(buffer, left);
-    if (!n.ok()) return fail(n.status());
-    auto chunks = framer_.Push(std::span<const uint8_t>(buffer.data(), *n));
-    if (!chunks.ok()) return fail(chunks.status());
-    for (auto& raw : *chunks) {
+    while (!received_chunks_.empty()) {
+      std::vector<uint8_t> raw = std::move(received_chunks_.front());
+      received_chunks_.pop_front();
       auto header = DecodeMessageHeader(raw);
-      if (!header.ok()) return fail(header.status());
+      if (!header.ok()) return Fail(header.status());
       if (header->type == MessageType::kError) {
         auto err = DecodeError(raw);
-        if (!err.ok()) return fail(err.status());
-        return fail(Unavailable(
+        if (!err.ok()) return Fail(err.status());
+        return Fail(Unavailable(
             fmt::format("server sent Error {}: {}", Quality(err->error).Name(), err->reason)));
       }
       auto plain = Unseal(raw);
-      if (!plain.ok()) return fail(plain.status());
+      if (!plain.ok()) return Fail(plain.status());
       auto chunk = DecodeSecureChunk(*plain);
-      if (!chunk.ok()) return fail(chunk.status());
+      if (!chunk.ok()) return Fail(chunk.status());
       if (token_.channel_id != 0 && chunk->secure_channel_id != token_.channel_id) {
-        return fail(Malformed(fmt::format("chunk for secure channel {} on channel {}",
+        return Fail(Malformed(fmt::format("chunk for secure channel {} on channel {}",
                                           chunk->secure_channel_id, token_.channel_id)));
       }
       auto message = assembler_.Add(std::move(*chunk));
-      if (!message.ok()) return fail(message.status());
-      if (!*message || (*message)->request_id != request_id) continue;  // unfinished, or stale
-      if ((*message)->aborted) {
+      if (!message.ok()) return Fail(message.status());
+      if (!*message) continue;  // unfinished
+      AssembledMessage& m = **message;
+      const auto publish =
+          std::find(publish_in_flight_.begin(), publish_in_flight_.end(), m.request_id);
+      const bool is_publish = publish != publish_in_flight_.end();
+      if (is_publish) publish_in_flight_.erase(publish);
+      if (m.aborted && (m.request_id == request_id || (request_id == 0 && is_publish))) {
         return Unavailable(fmt::format("server aborted the response: {} {}",
-                                       Quality((*message)->aborted->error).Name(),
-                                       (*message)->aborted->reason));
+                                       Quality(m.aborted->error).Name(), m.aborted->reason));
       }
-      return std::move((*message)->body);
+      if (m.aborted) continue;
+      if (m.request_id == request_id || (request_id == 0 && is_publish)) return std::move(m.body);
+      // A Publish answered while something else is waited for: kept, one per Publish sent.
+      if (is_publish) publish_answers_.push_back(std::move(m.body));
+      // Anything else answers a request nobody waits for any more (stale): dropped.
     }
+    const Duration left = deadline - Now();
+    if (left <= 0) {
+      return Fail(Timeout(request_id == 0
+                              ? std::string("no answer to any outstanding Publish in time")
+                              : fmt::format("no response to request {} in time", request_id)));
+    }
+    auto n = stream_->ReadSome(buffer, left);
+    if (!n.ok()) return Fail(n.status());
+    auto chunks = framer_.Push(std::span<const uint8_t>(buffer.data(), *n));
+    if (!chunks.ok()) return Fail(chunks.status());
+    for (auto& c : *chunks) received_chunks_.push_back(std::move(c));
   }
+}
+
+Result<uint32_t> Client::SendPublish(std::vector<SubscriptionAcknowledgement> acknowledgements,
+                                     Duration server_wait) {
+  if (closed_ || !stream_) return FailedPrecondition("OPC UA connection is closed");
+  if (publish_in_flight_.size() + publish_answers_.size() >= kMaxPublishInFlight) {
+    return ResourceExhausted(
+        fmt::format("already {} Publish requests outstanding", kMaxPublishInFlight));
+  }
+  GANTRY_RETURN_IF_ERROR(RenewTokenIfDue());
+  PublishRequest request;
+  request.header = NextHeader();
+  request.header.timeout_hint_ms =
+      static_cast<uint32_t>(std::clamp<Duration>(server_wait / kMillisecond, 0, UINT32_MAX));
+  request.acknowledgements = std::move(acknowledgements);
+  GANTRY_ASSIGN_OR_RETURN(auto body, EncodeRequest(request));
+  const uint32_t request_id = next_request_id_++;
+  if (Status s = SendMessage(MessageType::kMessage, request_id, body); !s.ok()) return Fail(s);
+  publish_in_flight_.push_back(request_id);
+  return request_id;
+}
+
+Result<PublishResponse> Client::ReceivePublish(Duration wait) {
+  if (publish_answers_.empty()) {
+    if (closed_ || !stream_) return FailedPrecondition("OPC UA connection is closed");
+    if (publish_in_flight_.empty()) return FailedPrecondition("no Publish request outstanding");
+    GANTRY_ASSIGN_OR_RETURN(auto body, AwaitResponse(0, Now() + wait));
+    return DecodeResponse<PublishResponse>(body, decode_limits_);
+  }
+  std::vector<uint8_t> body = std::move(publish_answers_.front());
+  publish_answers_.pop_front();
+  return DecodeResponse<PublishResponse>(body, decode_limits_);
 }
 
 Result<std::vector<EndpointDescription>> Client::GetEndpoints() {

@@ -10,6 +10,7 @@
 //   GANTRY_ASSIGN_OR_RETURN(auto values, client->Read({NodeId::Text(2, "Line1.Counter")}));
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -91,6 +92,23 @@ class Client {
   // Sends one Publish acknowledging `acknowledgements` and waits for the answer: data changes or
   // a keep-alive (no notification data).
   Result<PublishResponse> Publish(std::vector<SubscriptionAcknowledgement> acknowledgements);
+  // Pipelined Publish (Part 4 §5.13.5: a client keeps several Publish requests queued at the
+  // server so that notifications need not wait for a round trip). SendPublish sends one Publish
+  // carrying `acknowledgements` and returns at once; at most kMaxPublishInFlight may be
+  // outstanding (ResourceExhausted beyond). `server_wait` is the longest the server may hold it
+  // (its timeout hint). Answers that arrive while another request is waited for are kept (at most
+  // one per outstanding Publish) for ReceivePublish.
+  static constexpr size_t kMaxPublishInFlight = 10;
+  Result<uint32_t> SendPublish(std::vector<SubscriptionAcknowledgement> acknowledgements,
+                               Duration server_wait);
+  // The next answer to any outstanding Publish (kept ones first), waiting at most `wait`:
+  // Timeout (and the client closed) when none comes; FailedPrecondition when none is
+  // outstanding. A ServiceFault (e.g. BadTooManyPublishRequests) is an error naming the code;
+  // the Publish is then no longer outstanding either way.
+  Result<PublishResponse> ReceivePublish(Duration wait);
+  // Publish requests sent and not yet answered (kept answers not counted).
+  size_t publish_in_flight() const { return publish_in_flight_.size(); }
+
   // Asks again for a notification message not yet acknowledged.
   Result<NotificationMessage> Republish(uint32_t subscription_id, uint32_t sequence_number);
 
@@ -105,6 +123,10 @@ class Client {
   Result<std::vector<TransferResult>> TransferSubscriptions(std::vector<uint32_t> subscription_ids,
                                                             bool send_initial_values);
   Status DeleteSubscriptions(std::vector<uint32_t> subscription_ids);
+  // The server's NamespaceArray (Server/NamespaceArray, i=2255): index -> namespace URI, for
+  // NodeIds configured by URI (nsu=). Unavailable when the server refuses the read; Malformed
+  // when it is not an array of strings.
+  Result<std::vector<std::string>> ReadNamespaceArray();
   // Reads any attributes (NodeClass, DataType, ...); one DataValue per entry, in order.
   Result<std::vector<DataValue>> ReadAttributes(std::vector<ReadValueId> nodes);
   // Publish that waits up to `wait` for the answer (the subscription's keep-alive window plus a
@@ -141,6 +163,11 @@ class Client {
   RequestHeader NextHeader();
   // Sends one request body and returns the response body for its request id.
   Result<std::vector<uint8_t>> Exchange(MessageType type, std::span<const uint8_t> body);
+  // Reads until the answer to `request_id` (or, with request_id 0, to any outstanding Publish)
+  // is complete, until `deadline`. Publish answers that arrive meanwhile are kept in
+  // publish_answers_; answers to nothing we wait for are dropped. Any failure closes the client.
+  Result<std::vector<uint8_t>> AwaitResponse(uint32_t request_id, Timestamp deadline);
+  Status Fail(Status s);
   Status SendMessage(MessageType type, uint32_t request_id, std::span<const uint8_t> body);
 
   template <typename Response, typename Request>
@@ -168,8 +195,11 @@ class Client {
   std::vector<EndpointDescription> session_endpoints_;
   bool session_open_ = false;
   bool closed_ = false;
-  std::unique_ptr<SecureChannelState> secure_;  // null for SecurityPolicy None
-  std::vector<uint8_t> session_server_nonce_;   // the last from Create/ActivateSession
+  std::unique_ptr<SecureChannelState> secure_;        // null for SecurityPolicy None
+  std::vector<uint8_t> session_server_nonce_;         // the last from Create/ActivateSession
+  std::deque<std::vector<uint8_t>> received_chunks_;  // framed, not yet assembled
+  std::vector<uint32_t> publish_in_flight_;           // request ids of unanswered Publish
+  std::deque<std::vector<uint8_t>> publish_answers_;  // Publish bodies kept for ReceivePublish
 };
 
 }  // namespace gantry::opcua

@@ -3,6 +3,7 @@
 // static and changing variables of several types, token renewal, restart of the server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "field/opcua/client.h"
@@ -200,6 +201,134 @@ TEST_F(OpcUaInterop, SubscriptionDeliversCounterChangesWithAcknowledgements) {
   if (republished.ok()) {
     EXPECT_EQ(republished->sequence_number, last_sequence);
   }
+}
+
+TEST_F(OpcUaInterop, ThreePublishRequestsInFlightDeliverEveryMessageAcknowledgedOnce) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-pipelined").ok());
+  CreateSubscriptionRequest sub;
+  sub.publishing_interval_ms = 100;
+  auto created = (*client)->CreateSubscription(sub);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::vector<MonitoredItemRequest> items(1);
+  items[0].node_id = Var("Line1.Counter");
+  items[0].client_handle = 7;
+  items[0].sampling_interval_ms = 100;
+  items[0].queue_size = 10;
+  ASSERT_TRUE((*client)->CreateMonitoredItems(created->subscription_id, items).ok());
+
+  // Keep three Publish requests queued at the server; every acknowledgement goes out on exactly
+  // one of them. The server accepts each (Good: no sequence number acknowledged twice or never
+  // sent), sequence numbers have no gap, and its retransmission queue stays short.
+  std::vector<SubscriptionAcknowledgement> acks;
+  std::vector<int32_t> counter_values;
+  uint32_t last_sequence = 0;
+  size_t acks_sent = 0, ack_results = 0, most_available = 0, most_in_flight = 0;
+  for (int round = 0; round < 200 && counter_values.size() < 15; ++round) {
+    while ((*client)->publish_in_flight() < 3) {
+      acks_sent += acks.size();
+      ASSERT_TRUE((*client)->SendPublish(std::move(acks), 30 * kSecond).ok());
+      acks.clear();
+    }
+    most_in_flight = std::max(most_in_flight, (*client)->publish_in_flight());
+    if (round == 5) {  // another request while three Publish are outstanding
+      const std::vector<NodeId> nodes = {Var("Line1.Temperature")};
+      auto read = (*client)->Read(nodes);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+    }
+    auto published = (*client)->ReceivePublish(10 * kSecond);
+    ASSERT_TRUE(published.ok()) << published.status().ToString();
+    for (Quality q : published->results) EXPECT_TRUE(q.IsGood()) << q.Name();
+    ack_results += published->results.size();
+    most_available = std::max(most_available, published->available_sequence_numbers.size());
+    if (published->notification.notification_data.empty()) continue;  // keep-alive
+    if (last_sequence != 0) {
+      EXPECT_EQ(published->notification.sequence_number, last_sequence + 1);
+    }
+    last_sequence = published->notification.sequence_number;
+    acks.push_back({published->subscription_id, last_sequence});
+    for (const ExtensionObject& data : published->notification.notification_data) {
+      auto changes = DecodeDataChangeNotification(data);
+      ASSERT_TRUE(changes.ok() && *changes);
+      for (const auto& change : **changes)
+        counter_values.push_back(std::get<int32_t>(change.value.value->scalar));
+    }
+  }
+  ASSERT_GE(counter_values.size(), 15u);
+  for (size_t i = 1; i < counter_values.size(); ++i)
+    EXPECT_GT(counter_values[i], counter_values[i - 1]);
+  EXPECT_EQ(most_in_flight, 3u);
+  EXPECT_GT(acks_sent, 10u);
+  EXPECT_LE(ack_results, acks_sent);  // each acknowledgement answered once, in its own Publish
+  // Unacknowledged messages: at most the one just received plus those whose ack is in flight.
+  EXPECT_LE(most_available, 4u);
+}
+
+TEST_F(OpcUaInterop, NamespaceArrayNamesTheTestNamespaceAtItsIndex) {
+  auto client = Client::Connect(Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->OpenSession("gantry-namespaces").ok());
+  auto namespaces = (*client)->ReadNamespaceArray();
+  ASSERT_TRUE(namespaces.ok()) << namespaces.status().ToString();
+  ASSERT_GT(namespaces->size(), peer_->namespace_index());
+  EXPECT_EQ((*namespaces)[0], "http://opcfoundation.org/UA/");
+  EXPECT_EQ((*namespaces)[peer_->namespace_index()], "urn:gantry:interop");
+}
+
+TEST_F(OpcUaInterop, TransferredSubscriptionRepublishesWhatTheLostConnectionNeverRead) {
+  auto first = Client::Connect(Options());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE((*first)->OpenSession("gantry-lost").ok());
+  CreateSubscriptionRequest sub;
+  sub.publishing_interval_ms = 100;
+  auto created = (*first)->CreateSubscription(sub);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const uint32_t id = created->subscription_id;
+  std::vector<MonitoredItemRequest> items(1);
+  items[0].node_id = Var("Line1.Counter");
+  items[0].client_handle = 7;
+  items[0].sampling_interval_ms = 100;
+  items[0].queue_size = 10;
+  ASSERT_TRUE((*first)->CreateMonitoredItems(id, items).ok());
+  // Three Publish requests that the server answers while nobody reads: the answers are lost
+  // with the connection, as on a network failure.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*first)->SendPublish({}, 30 * kSecond).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  (*first)->DropConnection();
+
+  auto second = Client::Connect(Options());
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->OpenSession("gantry-recovered").ok());
+  auto transferred = (*second)->TransferSubscriptions({id}, false);
+  ASSERT_TRUE(transferred.ok()) << transferred.status().ToString();
+  ASSERT_EQ(transferred->size(), 1u);
+  ASSERT_TRUE((*transferred)[0].status.IsGood()) << (*transferred)[0].status.Name();
+  const std::vector<uint32_t> available = (*transferred)[0].available_sequence_numbers;
+  ASSERT_GE(available.size(), 3u);  // the three answers nobody read
+  std::vector<int32_t> counter_values;
+  std::vector<SubscriptionAcknowledgement> acks;
+  for (uint32_t n : available) {
+    auto m = (*second)->Republish(id, n);
+    ASSERT_TRUE(m.ok()) << n << ": " << m.status().ToString();
+    EXPECT_EQ(m->sequence_number, n);
+    for (const ExtensionObject& data : m->notification_data) {
+      auto changes = DecodeDataChangeNotification(data);
+      ASSERT_TRUE(changes.ok() && *changes);
+      for (const auto& change : **changes)
+        counter_values.push_back(std::get<int32_t>(change.value.value->scalar));
+    }
+    acks.push_back({id, n});
+  }
+  ASSERT_GE(counter_values.size(), 3u);
+  for (size_t i = 1; i < counter_values.size(); ++i)
+    EXPECT_GT(counter_values[i], counter_values[i - 1]);
+  // Acknowledged once on the new session: the server accepts every one.
+  ASSERT_TRUE((*second)->SendPublish(acks, 30 * kSecond).ok());
+  auto answer = (*second)->ReceivePublish(10 * kSecond);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  ASSERT_EQ(answer->results.size(), acks.size());
+  for (Quality q : answer->results) EXPECT_TRUE(q.IsGood()) << q.Name();
 }
 
 TEST_F(OpcUaInterop, BrowseFindsTheLineAndItsVariablesAcrossBrowseNext) {

@@ -76,6 +76,24 @@ std::vector<uint8_t> ReadResponseChunk(uint32_t sequence_number, uint32_t reques
   return *EncodeSecureChunk(c);
 }
 
+// A PublishResponse for request `request_id` carrying notification `sequence`.
+std::vector<uint8_t> PublishResponseChunk(uint32_t sequence_number, uint32_t request_id,
+                                          uint32_t sequence) {
+  PublishResponse r;
+  r.subscription_id = 4;
+  r.available_sequence_numbers = {sequence};
+  r.notification.sequence_number = sequence;
+  Encoder e;
+  EXPECT_TRUE(EncodeBody(e, r).ok());
+  SecureChunk c;
+  c.secure_channel_id = 9;
+  c.token_id = 3;
+  c.sequence_number = sequence_number;
+  c.request_id = request_id;
+  c.body = e.bytes();
+  return *EncodeSecureChunk(c);
+}
+
 ClientOptions Options() {
   ClientOptions o;
   o.endpoint_url = "opc.tcp://scripted:4840";
@@ -110,6 +128,40 @@ TEST(OpcUaClient, ReadsThroughAScriptedChannel) {
   auto values = (*client)->Read(nodes);
   ASSERT_TRUE(values.ok()) << values.status().ToString();
   EXPECT_EQ(std::get<double>((*values)[0].value->scalar), 1.5);
+}
+
+TEST(OpcUaClient, PublishAnswersArrivingDuringAReadAreKeptForReceivePublish) {
+  // Request ids: 1 = OPN, 2 and 3 = Publish, 4 = Read. The server answers Publish 2 before the
+  // Read and Publish 3 after it.
+  auto client =
+      Client::Connect(Options(), std::make_unique<ScriptedServer>(std::deque{
+                                     Ack(), OpenResponse(1), PublishResponseChunk(2, 2, 41),
+                                     ReadResponseChunk(3, 4), PublishResponseChunk(4, 3, 42)}));
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->SendPublish({}, 10 * kSecond).ok());
+  ASSERT_TRUE((*client)->SendPublish({{4, 40}}, 10 * kSecond).ok());
+  EXPECT_EQ((*client)->publish_in_flight(), 2u);
+  const std::vector<NodeId> nodes = {NodeId::Numeric(2, 1)};
+  auto values = (*client)->Read(nodes);
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ((*client)->publish_in_flight(), 1u);  // the first answer is kept, not lost
+  auto first = (*client)->ReceivePublish(kSecond);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->notification.sequence_number, 41u);
+  auto second = (*client)->ReceivePublish(kSecond);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->notification.sequence_number, 42u);
+  EXPECT_EQ((*client)->publish_in_flight(), 0u);
+  EXPECT_EQ((*client)->ReceivePublish(kSecond).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(OpcUaClient, OutstandingPublishRequestsAreBounded) {
+  auto client = Client::Connect(
+      Options(), std::make_unique<ScriptedServer>(std::deque{Ack(), OpenResponse(1)}));
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  for (size_t i = 0; i < Client::kMaxPublishInFlight; ++i)
+    ASSERT_TRUE((*client)->SendPublish({}, kSecond).ok()) << i;
+  EXPECT_EQ((*client)->SendPublish({}, kSecond).status().code(), StatusCode::kResourceExhausted);
 }
 
 TEST(OpcUaClient, ServerSkippingASequenceNumberEndsTheConnection) {

@@ -63,6 +63,23 @@ Result<std::vector<DataValue>> Client::ReadAttributes(std::vector<ReadValueId> n
   return std::move(response.results);
 }
 
+Result<std::vector<std::string>> Client::ReadNamespaceArray() {
+  constexpr uint32_t kServerNamespaceArray = 2255;
+  GANTRY_ASSIGN_OR_RETURN(
+      auto values, ReadAttributes({ReadValueId{
+                       NodeId::Numeric(0, kServerNamespaceArray), kAttributeValue, {}, {}}}));
+  const DataValue& dv = values[0];
+  if (dv.status && dv.status->IsBad()) {
+    return Unavailable("reading the server's NamespaceArray (i=2255): " + dv.status->Name());
+  }
+  if (!dv.value || !dv.value->is_array || dv.value->type != BuiltinType::kString) {
+    return Malformed("the server's NamespaceArray (i=2255) is not an array of strings");
+  }
+  std::vector<std::string> uris;
+  for (const Scalar& s : dv.value->array) uris.emplace_back(std::get<String>(s).view());
+  return uris;
+}
+
 Result<PublishResponse> Client::PublishWithin(
     std::vector<SubscriptionAcknowledgement> acknowledgements, Duration wait) {
   // The request timeout bounds both the wait for the answer and the hint sent to the server.
@@ -77,6 +94,9 @@ Result<PublishResponse> Client::PublishWithin(
 
 void Client::DropConnection() {
   stream_.reset();
+  received_chunks_.clear();
+  publish_in_flight_.clear();
+  publish_answers_.clear();
   closed_ = true;
   session_open_ = false;
 }

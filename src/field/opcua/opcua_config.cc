@@ -11,8 +11,8 @@ namespace gantry::opcua {
 namespace {
 
 constexpr std::string_view kNodeIdForms =
-    "expected a NodeId such as i=85, ns=2;i=5, ns=2;s=Line1.Counter, ns=1;g=<guid> or "
-    "ns=1;b=<base64>";
+    "expected a NodeId such as i=85, ns=2;i=5, ns=2;s=Line1.Counter, nsu=urn:acme:plc;s=Speed, "
+    "ns=1;g=<guid> or ns=1;b=<base64>";
 
 bool ParseUInt(std::string_view text, uint64_t max, uint64_t& out) {
   if (text.empty() || text.size() > 10) return false;
@@ -135,11 +135,12 @@ OpcUaPoint ParsePoint(const ConfigNode& node, const OpcUaDeviceConfig& d) {
                        "(such as 2:Line1/2:Counter, from the Objects folder)");
   } else if (by_id) {
     p.address = node.RequiredString("node");
-    auto id = ParseNodeIdText(p.address);
+    auto id = ParseNodeIdRefText(p.address);
     if (!id.ok()) {
       node.ErrorAt("node", std::string(kNodeIdForms) + ", got " + QuoteForMessage(p.address));
     } else {
-      p.node_id = *id;
+      p.node_id = id->id;
+      p.namespace_uri = id->namespace_uri;
     }
   } else {
     p.address = node.RequiredString("browse_path");
@@ -224,6 +225,54 @@ Result<NodeId> ParseNodeIdText(std::string_view text) {
   }
 }
 
+Result<NodeIdRef> ParseNodeIdRefText(std::string_view text) {
+  if (text.substr(0, 4) != "nsu=") {
+    GANTRY_ASSIGN_OR_RETURN(NodeId id, ParseNodeIdText(text));
+    return NodeIdRef{std::move(id), ""};
+  }
+  const size_t semi = text.find(';');
+  if (semi == std::string_view::npos || semi == 4) {
+    return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'");
+  }
+  std::string uri;
+  const std::string_view raw = text.substr(4, semi - 4);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && HexDigit(raw[i + 1]) >= 0 &&
+        HexDigit(raw[i + 2]) >= 0) {
+      uri.push_back(static_cast<char>(HexDigit(raw[i + 1]) * 16 + HexDigit(raw[i + 2])));
+      i += 2;
+    } else {
+      uri.push_back(raw[i]);
+    }
+  }
+  if (uri.size() > 4096) return InvalidArgument("namespace URI longer than 4096 bytes");
+  const std::string_view rest = text.substr(semi + 1);
+  if (rest.substr(0, 3) == "ns=") {
+    return InvalidArgument("give either nsu= or ns=, not both, got '" + std::string(text) + "'");
+  }
+  auto id = ParseNodeIdText(rest);
+  if (!id.ok()) {
+    return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'");
+  }
+  return NodeIdRef{std::move(*id), std::move(uri)};
+}
+
+Result<NodeId> ResolveNodeIdRef(const NodeIdRef& ref,
+                                std::span<const std::string> namespace_array) {
+  if (ref.namespace_uri.empty()) return ref.id;
+  for (size_t i = 0; i < namespace_array.size() && i <= 65535; ++i) {
+    if (namespace_array[i] != ref.namespace_uri) continue;
+    NodeId id = ref.id;
+    id.namespace_index = static_cast<uint16_t>(i);
+    return id;
+  }
+  std::string known;
+  for (size_t i = 0; i < namespace_array.size() && i < 20; ++i)
+    known += fmt::format("{}{}={}", i == 0 ? "" : ", ", i, namespace_array[i]);
+  return NotFound(fmt::format("namespace URI '{}' is not in the server's NamespaceArray ({})",
+                              ref.namespace_uri, known.empty() ? "empty" : known));
+}
+
 Result<BrowsePath> ParseBrowsePathText(std::string_view text) {
   BrowsePath path;
   if (text.empty())
@@ -257,7 +306,8 @@ OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node) {
   OpcUaDeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "endpoint", "security", "user", "timeout", "reconnect",
-                  "publishing_interval", "keep_alive_count", "lifetime_count", "writes", "tags"});
+                  "publishing_interval", "keep_alive_count", "lifetime_count", "publish_requests",
+                  "writes", "tags"});
   d.name = node.RequiredString("name");
   d.endpoint_url = node.RequiredString("endpoint");
   if (!d.endpoint_url.empty() && !ParseEndpointUrl(d.endpoint_url).ok()) {
@@ -291,6 +341,7 @@ OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node) {
     node.ErrorAt("lifetime_count", fmt::format("expected at least 3 x keep_alive_count ({})",
                                                3 * d.keep_alive_count));
   }
+  d.publish_requests = static_cast<uint32_t>(node.Int("publish_requests", 3, 1, 10));
   d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
   std::set<std::string> paths;
   for (const ConfigNode& tag : node["tags"].Items()) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,9 @@ namespace gantry::opcua {
 
 // One node read by subscription and published as one tag.
 struct OpcUaPoint {
-  TagConfig tag;                          // path, published type, unit, scaling, deadband
-  std::optional<NodeId> node_id;          // `node: ns=2;s=Line1.Counter`
+  TagConfig tag;                  // path, published type, unit, scaling, deadband
+  std::optional<NodeId> node_id;  // `node: ns=2;s=Line1.Counter`
+  std::string namespace_uri;      // `node: nsu=URI;s=...`: node_id's index is looked up at connect
   std::optional<BrowsePath> browse_path;  // `browse_path: 2:Line1/2:Counter` (from Objects)
   std::string address;                    // the text configured, for logs
   Duration sampling_interval = -1;        // < 0: the publishing interval
@@ -52,7 +54,10 @@ struct OpcUaDeviceConfig {
   uint32_t keep_alive_count =
       10;                        // empty publishing intervals before the server sends a keep-alive
   uint32_t lifetime_count = 60;  // must be >= 3 x keep_alive_count (Part 4 §5.13.2)
-  bool writes_enabled = false;   // `writes: enabled`; off unless configured
+  // Publish requests kept outstanding at the server (1..10), so that notifications do not wait
+  // for a round trip; the server may ask for fewer (BadTooManyPublishRequests).
+  uint32_t publish_requests = 3;
+  bool writes_enabled = false;  // `writes: enabled`; off unless configured
   std::vector<OpcUaPoint> points;
   ConfigLocation where;
 };
@@ -60,6 +65,18 @@ struct OpcUaDeviceConfig {
 // "i=85", "ns=2;i=5", "ns=2;s=Line1.Counter", "ns=1;g=72962B91-FA75-4AE6-8D28-B404DC7DAF63",
 // "ns=1;b=<base64>". InvalidArgument naming the expected forms otherwise.
 Result<NodeId> ParseNodeIdText(std::string_view text);
+// A NodeId as configured: with a namespace index, or with the namespace URI (`nsu=`), whose
+// index the server's NamespaceArray gives after each connect (a server may reorder its table).
+struct NodeIdRef {
+  NodeId id;                  // namespace_index 0 while namespace_uri is set
+  std::string namespace_uri;  // empty: id is complete
+};
+// Also accepts "nsu=urn:acme:plc;s=Line1.Speed" (URI percent-decoded: %3B is ';').
+Result<NodeIdRef> ParseNodeIdRefText(std::string_view text);
+// `ref` with the index of its namespace URI in `namespace_array` (the server's Server/
+// NamespaceArray, i=2255). NotFound naming the URI and the server's namespaces otherwise.
+Result<NodeId> ResolveNodeIdRef(const NodeIdRef& ref, std::span<const std::string> namespace_array);
+
 // "2:Line1/2:Counter": BrowseNames (namespace index, colon, name; no index means 0) separated by
 // '/', followed from the Objects folder over hierarchical references.
 Result<BrowsePath> ParseBrowsePathText(std::string_view text);

@@ -99,6 +99,17 @@ TEST(OpcUaConfig, NodeAndBrowsePathTogetherOrNeitherAreErrors) {
   EXPECT_THAT(neither.errors, HasSubstr("missing node"));
 }
 
+TEST(OpcUaConfig, PublishRequestsDefaultToThreeAndStayWithinOneToTen) {
+  EXPECT_EQ(Parse(kGood).device.publish_requests, 3u);
+  std::string yaml = kGood;
+  yaml.replace(yaml.find("writes: enabled\n"), 16, "publish_requests: 5\n");
+  Parsed five = Parse(yaml);
+  EXPECT_EQ(five.errors, "");
+  EXPECT_EQ(five.device.publish_requests, 5u);
+  yaml.replace(yaml.find("publish_requests: 5"), 19, "publish_requests: 50");
+  EXPECT_THAT(Parse(yaml).errors, HasSubstr("publish_requests"));
+}
+
 TEST(OpcUaConfig, UnknownKeyAndBadEndpointAreErrors) {
   std::string yaml = kGood;
   yaml.replace(yaml.find("opc.tcp://10.0.0.5:4840/plc"), 27, "http://x");
@@ -127,6 +138,44 @@ TEST(OpcUaNodeIdText, AllFormsParse) {
   }
 }
 
+TEST(OpcUaNodeIdText, NamespaceUriFormParsesAndResolvesThroughTheNamespaceArray) {
+  auto ref = ParseNodeIdRefText("nsu=urn:acme:plc;s=Line1.Speed");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->namespace_uri, "urn:acme:plc");
+  EXPECT_EQ(ref->id, NodeId::Text(0, "Line1.Speed"));
+  auto escaped = ParseNodeIdRefText("nsu=urn:a%3Bb;i=7");  // %3B is ';' inside the URI
+  ASSERT_TRUE(escaped.ok());
+  EXPECT_EQ(escaped->namespace_uri, "urn:a;b");
+  auto plain = ParseNodeIdRefText("ns=2;i=5");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->namespace_uri, "");
+  for (const char* bad : {"nsu=;i=1", "nsu=urn:x", "nsu=urn:x;ns=2;i=1", "nsu=urn:x;q=1"})
+    EXPECT_FALSE(ParseNodeIdRefText(bad).ok()) << bad;
+
+  const std::vector<std::string> table = {"http://opcfoundation.org/UA/", "urn:server",
+                                          "urn:acme:plc"};
+  auto resolved = ResolveNodeIdRef(*ref, table);
+  ASSERT_TRUE(resolved.ok());
+  EXPECT_EQ(*resolved, NodeId::Text(2, "Line1.Speed"));
+  EXPECT_EQ(*ResolveNodeIdRef(*plain, {}), NodeId::Numeric(2, 5));  // no lookup needed
+  auto unknown = ResolveNodeIdRef(*escaped, table);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(),
+              HasSubstr("namespace URI 'urn:a;b' is not in the server's NamespaceArray"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("2=urn:acme:plc"));
+}
+
+TEST(OpcUaConfig, NodeByNamespaceUriKeepsTheUriForTheConnect) {
+  Parsed p = Parse(std::string(kGood) + "  - {path: acme/p1/l1/u, node: 'nsu=urn:acme:plc;s=U'}\n" +
+                   "  - {path: acme/p1/l1/v, node: 'nsu=urn:acme:plc'}\n");
+  EXPECT_THAT(p.errors, HasSubstr("plant.yaml:14:"));
+  EXPECT_THAT(p.errors, HasSubstr("got 'nsu=urn:acme:plc'"));
+  ASSERT_EQ(p.device.points.size(), 5u);
+  EXPECT_EQ(p.device.points[3].namespace_uri, "urn:acme:plc");
+  EXPECT_EQ(*p.device.points[3].node_id, NodeId::Text(0, "U"));
+}
+
 TEST(OpcUaBrowsePathText, SegmentsWithAndWithoutNamespace) {
   auto p = ParseBrowsePathText("2:Line1/Counter");
   ASSERT_TRUE(p.ok());
@@ -149,8 +198,8 @@ TEST(OpcUaPoints, TypeAndScalingApplyAndMismatchIsBad) {
   Sample s = points.OnDataChange(2, speed, 5);
   EXPECT_EQ(s.tag, 12u);
   EXPECT_EQ(s.value, Value(25.0));
-  EXPECT_EQ(s.time, 1'700'000'000 * kSecond);  // the source timestamp
-  EXPECT_EQ(points.ServerTime(2), 1'700'000'001 * kSecond);
+  EXPECT_EQ(s.time, 1'700'000'000 * kSecond);         // the source timestamp
+  EXPECT_EQ(s.server_time, 1'700'000'001 * kSecond);  // kept end to end
   DataValue text;
   text.value = Variant::Of(String::Of("abc"));
   EXPECT_EQ(points.OnDataChange(1, text, 5).quality, Quality::BadTypeMismatch());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <random>
+#include <thread>
 
 #include "field/opcua/client.h"
 #include "field/opcua/opcua_points.h"
@@ -20,7 +21,6 @@ constexpr Duration kRepeatLogInterval = 60 * kSecond;
 constexpr Duration kReadSlice = 100 * kMillisecond;
 // Monitored items per CreateMonitoredItems request (servers limit the operations per call).
 constexpr size_t kItemsPerRequest = 1000;
-constexpr uint32_t kStatusChangeNotification = encoding_id::kStatusChangeNotification;
 
 int64_t SteadyNow() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -37,8 +37,8 @@ std::string Seconds(Duration d) {
 class InterruptibleStream final : public ByteStream {
  public:
   InterruptibleStream(std::unique_ptr<ByteStream> inner, const std::atomic<bool>& stop,
-                      const std::atomic<bool>& drop)
-      : inner_(std::move(inner)), stop_(stop), drop_(drop) {}
+                      const std::atomic<bool>& drop, const std::atomic<int64_t>& deaf_until)
+      : inner_(std::move(inner)), stop_(stop), drop_(drop), deaf_until_(deaf_until) {}
 
   Status WriteAll(std::span<const uint8_t> bytes, Duration timeout) override {
     if (drop_) return Unavailable("connection dropped");
@@ -49,7 +49,12 @@ class InterruptibleStream final : public ByteStream {
   Result<size_t> ReadSome(std::span<uint8_t> buffer, Duration timeout) override {
     const int64_t deadline = SteadyNow() + timeout;
     for (;;) {
-      if (drop_) return Unavailable("connection dropped");
+      if (drop_) {
+        // A test's network loss: what the server sends meanwhile is never read.
+        while (SteadyNow() < deaf_until_ && !stop_)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return Unavailable("connection dropped");
+      }
       const Duration left = deadline - SteadyNow();
       auto n = inner_->ReadSome(buffer, std::clamp<Duration>(left, 1, kReadSlice));
       if (n.ok() || n.status().code() != StatusCode::kTimeout || left <= kReadSlice) return n;
@@ -61,6 +66,7 @@ class InterruptibleStream final : public ByteStream {
   std::unique_ptr<ByteStream> inner_;
   const std::atomic<bool>& stop_;
   const std::atomic<bool>& drop_;
+  const std::atomic<int64_t>& deaf_until_;
 };
 
 // Which points are monitored, per client handle (= point index).
@@ -136,7 +142,8 @@ ConnectorHealth OpcUaConnector::Health() const {
   return health_;
 }
 
-void OpcUaConnector::DropConnectionForTest() {
+void OpcUaConnector::DropConnectionForTest(Duration deaf_for) {
+  deaf_until_ = SteadyNow() + deaf_for;
   drop_requested_ = true;
 }
 
@@ -181,8 +188,8 @@ Result<std::unique_ptr<Client>> OpcUaConnector::Connect(std::atomic<bool>* drop)
   GANTRY_ASSIGN_OR_RETURN(EndpointAddress at, ParseEndpointUrl(o.endpoint_url));
   GANTRY_ASSIGN_OR_RETURN(auto tcp, ConnectTcp(at.host, at.port, config_.timeout));
   static const std::atomic<bool> kNever{false};
-  auto stream =
-      std::make_unique<InterruptibleStream>(std::move(tcp), stop_requested_, drop ? *drop : kNever);
+  auto stream = std::make_unique<InterruptibleStream>(std::move(tcp), stop_requested_,
+                                                      drop ? *drop : kNever, deaf_until_);
   GANTRY_ASSIGN_OR_RETURN(auto client, Client::Connect(std::move(o), std::move(stream)));
   GANTRY_RETURN_IF_ERROR(client->OpenSession("gantry " + config_.name));
   return client;
@@ -252,6 +259,7 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
   if (!connected.ok()) return {connected.status().message(), Quality::BadNotConnected(), false};
   std::unique_ptr<Client> client = std::move(connected).value();
   const bool reconnect = subscription_id_ != 0;
+  acks_.clear();  // unsent ones come back as available sequence numbers after a transfer
   {
     std::lock_guard lock(health_mutex_);
     if (reconnect) ++health_.reconnects;
@@ -265,11 +273,22 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
   spdlog::info("{}: {}; subscription {} with {} items", log_prefix_,
                reconnect ? "reconnected" : "connected", subscription_id_, points.size());
 
-  std::vector<SubscriptionAcknowledgement> acks;
+  // Several Publish requests stay queued at the server (config publish_requests), so that a
+  // notification never waits for a round trip. Each acknowledgement rides on exactly one Publish:
+  // the next one sent after its notification was handled.
+  size_t in_flight_target = config_.publish_requests;
+  const Duration server_wait = publish_wait_ * static_cast<Duration>(in_flight_target);
   while (!stop_requested_) {
+    while (client->publish_in_flight() < in_flight_target) {
+      auto sent = client->SendPublish(std::move(acks_), server_wait);
+      acks_.clear();
+      if (!sent.ok()) {
+        client->DropConnection();
+        return {"sending Publish: " + sent.status().message(), Quality::BadNotConnected(), true};
+      }
+    }
     const int64_t started = SteadyNow();
-    auto response = client->PublishWithin(std::move(acks), publish_wait_);
-    acks.clear();
+    auto response = client->ReceivePublish(publish_wait_);
     if (stop_requested_) break;
     if (!response.ok()) {
       const Status& s = response.status();
@@ -279,6 +298,14 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
             fmt::format("no Publish answer (data or keep-alive) within {}", Seconds(publish_wait_)),
             Quality::BadTimeout(), true};
       }
+      if (s.message().find("BadTooManyPublishRequests") != std::string::npos) {
+        // The server queues fewer than we asked: keep what it holds (at least one).
+        in_flight_target = std::max<size_t>(1, client->publish_in_flight());
+        spdlog::info("{}: the server holds at most {} Publish requests", log_prefix_,
+                     in_flight_target);
+        continue;
+      }
+      if (s.message().find("BadTimeout") != std::string::npos) continue;  // held too long: resend
       if (s.message().find("BadNoSubscription") != std::string::npos ||
           s.message().find("BadSubscriptionIdInvalid") != std::string::npos) {
         spdlog::warn("{}: the server dropped subscription {}; recreating it", log_prefix_,
@@ -301,32 +328,26 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
     }
     const NotificationMessage& m = response->notification;
     if (m.notification_data.empty()) continue;  // a keep-alive
-    acks.push_back({response->subscription_id, m.sequence_number});
-    std::vector<Sample> batch;
-    bool subscription_gone = false;
-    for (const ExtensionObject& n : m.notification_data) {
-      if (n.type_id == NodeId::Numeric(0, kStatusChangeNotification)) {
-        subscription_gone = true;  // Part 4 §7.20.4: BadTimeout, the subscription expired
-        continue;
-      }
-      auto changes = DecodeDataChangeNotification(n);
-      if (!changes.ok()) {
+    if (response->subscription_id == subscription_id_ && last_sequence_ != 0 &&
+        m.sequence_number > last_sequence_ + 1) {
+      // A gap: messages the server sent that never arrived. Fetch them before going on.
+      if (Status r = RepublishRange(*client, last_sequence_ + 1, m.sequence_number - 1, points);
+          !r.ok()) {
         client->DropConnection();
-        return {"malformed data change: " + changes.status().message(), Quality::BadDecodingError(),
-                true};
-      }
-      if (!*changes) continue;  // events and other kinds: not subscribed
-      for (const MonitoredItemNotification& c : **changes) {
-        if (c.client_handle >= points.size()) continue;  // not ours
-        batch.push_back(points.OnDataChange(c.client_handle, c.value, now));
+        return {"republishing: " + r.message(), Quality::BadNotConnected(), true};
       }
     }
-    Publish(std::move(batch));
+    auto handled = HandleMessage(response->subscription_id, m, points);
+    if (!handled.ok()) {
+      client->DropConnection();
+      return {handled.status().message(), Quality::BadDecodingError(), true};
+    }
+    const bool subscription_gone = *handled;
     if (subscription_gone && response->subscription_id == subscription_id_) {
       spdlog::warn("{}: subscription {} expired on the server; recreating it", log_prefix_,
                    subscription_id_);
       subscription_id_ = 0;
-      acks.clear();
+      acks_.clear();
       if (Status r = RestoreSubscription(*client, points); !r.ok())
         return {"recreating the subscription: " + r.message(), Quality::BadNotConnected(), true};
     }
@@ -345,7 +366,8 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
       ++transferred_;
       spdlog::info("{}: subscription {} transferred to the new session", log_prefix_,
                    subscription_id_);
-      return Status::Ok();
+      return RecoverAvailable(client, std::move((*transferred)[0].available_sequence_numbers),
+                              points);
     }
     spdlog::info(
         "{}: subscription {} could not be transferred ({}); creating a new one", log_prefix_,
@@ -357,17 +379,33 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
 
   // Resolve browse paths (again: a restarted server may have renumbered its nodes).
   resolved_.assign(config_.points.size(), NodeId{});
+  // NodeIds given by namespace URI take the index the server has now.
+  std::vector<std::string> namespaces;
+  if (std::any_of(config_.points.begin(), config_.points.end(),
+                  [](const OpcUaPoint& p) { return !p.namespace_uri.empty(); })) {
+    GANTRY_ASSIGN_OR_RETURN(namespaces, client.ReadNamespaceArray());
+  }
+  std::vector<Sample> bad;
   std::vector<BrowsePath> paths;
   std::vector<size_t> path_points;
   for (size_t i = 0; i < config_.points.size(); ++i) {
     const OpcUaPoint& p = config_.points[i];
-    if (p.node_id) resolved_[i] = *p.node_id;
+    if (p.node_id) {
+      auto id = ResolveNodeIdRef(NodeIdRef{*p.node_id, p.namespace_uri}, namespaces);
+      if (id.ok()) {
+        resolved_[i] = *id;
+      } else {
+        spdlog::warn("{}: node {} of tag {}: {}", log_prefix_, p.address, p.tag.path,
+                     id.status().message());
+        if (auto s = points.OnPointBad(i, Quality::BadNodeIdUnknown(), now))
+          bad.push_back(std::move(*s));
+      }
+    }
     if (p.browse_path) {
       paths.push_back(*p.browse_path);
       path_points.push_back(i);
     }
   }
-  std::vector<Sample> bad;
   if (!paths.empty()) {
     GANTRY_ASSIGN_OR_RETURN(auto results, client.TranslateBrowsePaths(paths));
     for (size_t k = 0; k < results.size(); ++k) {
@@ -391,6 +429,7 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
   create.lifetime_count = config_.lifetime_count;
   GANTRY_ASSIGN_OR_RETURN(auto created, client.CreateSubscription(create));
   subscription_id_ = created.subscription_id;
+  last_sequence_ = 0;
   const double interval_ms = std::max(created.revised_publishing_interval_ms, 1.0);
   const uint32_t keep_alive = std::max<uint32_t>(created.revised_max_keep_alive_count, 1);
   publish_wait_ = static_cast<Duration>(interval_ms * keep_alive * kMillisecond) + config_.timeout;

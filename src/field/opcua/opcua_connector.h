@@ -22,6 +22,7 @@
 #include "core/sample_sink.h"
 #include "field/connector.h"
 #include "field/opcua/opcua_config.h"
+#include "field/opcua/subscription_services.h"
 
 namespace gantry::opcua {
 
@@ -51,12 +52,16 @@ class OpcUaConnector final : public Connector {
   Status WriteTag(TagId tag, const Value& value);
 
   // Drops the subscription's connection as a network loss would (tests): the session is not
-  // closed, so the server keeps the subscription for the transfer.
-  void DropConnectionForTest();
+  // closed, so the server keeps the subscription for the transfer. With `deaf_for` > 0 nothing
+  // the server sends arrives for that long first (answers lost on the wire, to be republished).
+  void DropConnectionForTest(Duration deaf_for = 0);
 
   // How subscriptions were restored after reconnects (tests, metrics).
   uint64_t subscriptions_transferred() const { return transferred_; }
   uint64_t subscriptions_recreated() const { return recreated_; }
+  // Notification messages fetched again with Republish: those a transfer reported as still
+  // available and not handled yet, and gaps in the sequence numbers (tests, metrics).
+  uint64_t notifications_republished() const { return republished_; }
 
  private:
   struct Loss {
@@ -68,6 +73,18 @@ class OpcUaConnector final : public Connector {
   Loss RunConnection(PointSamples& points);
   Result<std::unique_ptr<Client>> Connect(std::atomic<bool>* drop);
   Status RestoreSubscription(Client& client, PointSamples& points);
+  // --- in opcua_republish.cc ---
+  // Publishes the data changes of one notification message of `subscription_id` and queues its
+  // acknowledgement. True when it says the subscription is gone (StatusChangeNotification);
+  // Malformed when a data change does not decode.
+  Result<bool> HandleMessage(uint32_t subscription_id, const NotificationMessage& m,
+                             PointSamples& points);
+  // Republishes sequence numbers [first, last] of the current subscription (at most
+  // kMaxRepublish; those the server no longer has are logged and skipped).
+  Status RepublishRange(Client& client, uint32_t first, uint32_t last, PointSamples& points);
+  // After a transfer: republishes the available sequence numbers not handled yet and queues
+  // acknowledgements for all of them.
+  Status RecoverAvailable(Client& client, std::vector<uint32_t> available, PointSamples& points);
   bool WaitFor(Duration d);
   void Publish(std::vector<Sample> batch);
   void SetState(ConnectorState state, std::string error);
@@ -82,6 +99,8 @@ class OpcUaConnector final : public Connector {
   uint32_t subscription_id_ = 0;  // 0: none yet
   std::vector<NodeId> resolved_;  // per point; null NodeId when it did not resolve
   Duration publish_wait_ = 0;     // keep-alive window plus the request timeout
+  uint32_t last_sequence_ = 0;    // highest notification message handled on subscription_id_
+  std::vector<SubscriptionAcknowledgement> acks_;  // sent with the next Publish, each once
 
   std::thread thread_;
   std::mutex mutex_;  // guards stopping_ for the condition variable
@@ -89,8 +108,10 @@ class OpcUaConnector final : public Connector {
   bool stopping_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> drop_requested_{false};
+  std::atomic<int64_t> deaf_until_{0};  // steady ns; DropConnectionForTest(deaf_for)
   std::atomic<uint64_t> transferred_{0};
   std::atomic<uint64_t> recreated_{0};
+  std::atomic<uint64_t> republished_{0};
 
   std::mutex write_mutex_;                // serialises writes
   std::unique_ptr<Client> write_client_;  // GUARDED_BY(write_mutex_); opened on first write

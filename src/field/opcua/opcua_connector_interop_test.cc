@@ -28,7 +28,7 @@ class OpcUaConnectorInterop : public ::testing::Test {
     if (!peer_->ready()) GTEST_SKIP() << peer_->why_not();
   }
 
-  // A device config with `extra` device keys; tags 0..6 as listed.
+  // A device config with `extra` device keys; tags 0..7 as listed.
   OpcUaDeviceConfig Device(const std::string& extra = "") {
     const std::string ns = std::to_string(peer_->namespace_index());
     const std::string yaml =
@@ -63,7 +63,10 @@ class OpcUaConnectorInterop : public ::testing::Test {
         ns +
         ";s=Line1.Setpoint'}\n"
         "  - {path: a/l1/missing, browse_path: '" +
-        ns + ":Line1/" + ns + ":NoSuchThing'}\n";
+        ns + ":Line1/" + ns +
+        ":NoSuchThing'}\n"
+        "  - {path: a/l1/counter_by_uri, node: 'nsu=urn:gantry:interop;s=Line1.Counter',"
+        " type: int64}\n";
     auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
     EXPECT_TRUE(doc.ok());
     OpcUaDeviceConfig d = ParseOpcUaDevice(doc->Root());
@@ -86,7 +89,7 @@ testing::OpcUaPeer* OpcUaConnectorInterop::peer_ = nullptr;
 
 TEST_F(OpcUaConnectorInterop, ConfiguredNodesArriveAsTagsOfSeveralTypes) {
   CollectingSink sink;
-  OpcUaConnector c(Device(), Ids(7), sink, SystemClock::Instance());
+  OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());
   ASSERT_TRUE(c.Start().ok());
   ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6) && sink.Has(6); }, 15s)) << sink.Dump();
   EXPECT_EQ(sink.Latest(0).value, Value(21.5));
@@ -99,8 +102,32 @@ TEST_F(OpcUaConnectorInterop, ConfiguredNodesArriveAsTagsOfSeveralTypes) {
   const int64_t first = *sink.Latest(1).value.AsInt64();
   ASSERT_TRUE(sink.WaitFor([&] { return CounterGoodAbove(sink, first + 3); }, 5s));
   EXPECT_GT(sink.Latest(1).time, 1'600'000'000 * kSecond);
+  EXPECT_GT(sink.Latest(1).server_time, 1'600'000'000 * kSecond);  // both timestamps kept
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
   EXPECT_GT(c.Health().polls_ok, 0u);
+  c.Stop();
+}
+
+TEST_F(OpcUaConnectorInterop, NodesByNamespaceUriResolveAndAnUnknownUriIsBad) {
+  const std::string yaml =
+      "name: line1-plc\nprotocol: opcua\nendpoint: " + peer_->endpoint_url() +
+      "\nsecurity: none\ntimeout: 2s\npublishing_interval: 100ms\ntags:\n"
+      "  - {path: a/l1/running, node: 'nsu=urn:gantry:interop;s=Line1.Running',"
+      " type: bool}\n"
+      "  - {path: a/l1/counter, node: 'nsu=urn:gantry:interop;s=Line1.Counter',"
+      " type: int64}\n"
+      "  - {path: a/l1/elsewhere, node: 'nsu=urn:nowhere;s=Line1.Running'}\n";
+  auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
+  ASSERT_TRUE(doc.ok());
+  OpcUaDeviceConfig device = ParseOpcUaDevice(doc->Root());
+  ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
+  CollectingSink sink;
+  OpcUaConnector c(device, Ids(3), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 2) && sink.Has(2); }, 15s)) << sink.Dump();
+  EXPECT_EQ(sink.Latest(0).value, Value(true));
+  EXPECT_TRUE(sink.Latest(1).value.AsInt64().has_value());
+  EXPECT_EQ(sink.Latest(2).quality, Quality::BadNodeIdUnknown()) << sink.Latest(2).quality.Name();
   c.Stop();
 }
 
@@ -127,7 +154,7 @@ TEST_F(OpcUaConnectorInterop, TranslateBrowsePathsFindsTheCounterAndReportsNoMat
 
 TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
   CollectingSink sink;
-  OpcUaConnector enabled(Device("writes: enabled\n"), Ids(7), sink, SystemClock::Instance());
+  OpcUaConnector enabled(Device("writes: enabled\n"), Ids(8), sink, SystemClock::Instance());
   ASSERT_TRUE(enabled.Start().ok());
   ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(5).quality.IsGood(); }, 15s));
   Status w = enabled.WriteTag(5, Value(42.5));
@@ -144,7 +171,7 @@ TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
   enabled.Stop();
 
   CollectingSink sink2;
-  OpcUaConnector disabled(Device(), Ids(7), sink2, SystemClock::Instance());
+  OpcUaConnector disabled(Device(), Ids(8), sink2, SystemClock::Instance());
   ASSERT_TRUE(disabled.Start().ok());
   Status refused = disabled.WriteTag(5, Value(7.0));
   EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied) << refused.ToString();
@@ -154,7 +181,7 @@ TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
 
 TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionTransferred) {
   CollectingSink sink;
-  OpcUaConnector c(Device(), Ids(7), sink, SystemClock::Instance());
+  OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());
   ASSERT_TRUE(c.Start().ok());
   ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
   c.DropConnectionForTest();
@@ -171,10 +198,27 @@ TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionT
   c.Stop();
 }
 
+TEST_F(OpcUaConnectorInterop, AnswersLostWithTheConnectionAreRepublishedAfterTheTransfer) {
+  CollectingSink sink;
+  OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
+  // For 800 ms nothing the server sends arrives: it answers the outstanding Publish requests
+  // (the counter changes every 100 ms) into a connection that then drops.
+  c.DropConnectionForTest(800 * kMillisecond);
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.CountWith(1, Quality::BadNotConnected()) == 1; }, 5s))
+      << sink.Dump();
+  ASSERT_TRUE(sink.WaitFor([&] { return c.subscriptions_transferred() == 1; }, 15s));
+  ASSERT_TRUE(sink.WaitFor([&] { return CounterGoodAbove(sink, 0); }, 15s)) << sink.Dump();
+  EXPECT_GE(c.notifications_republished(), 1u);
+  EXPECT_EQ(c.subscriptions_recreated(), 0u);
+  c.Stop();
+}
+
 // Last: restarts the shared server.
 TEST_F(OpcUaConnectorInterop, ServerRestartIsBadThenRecoversWithTheSubscriptionRecreated) {
   CollectingSink sink;
-  OpcUaConnector c(Device(), Ids(7), sink, SystemClock::Instance());
+  OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());
   ASSERT_TRUE(c.Start().ok());
   ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
   peer_->Stop();
@@ -189,6 +233,8 @@ TEST_F(OpcUaConnectorInterop, ServerRestartIsBadThenRecoversWithTheSubscriptionR
       << sink.Dump();
   EXPECT_EQ(c.subscriptions_recreated(), 1u);
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
+  // The node given by namespace URI was resolved again against the new server's table.
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(7).quality.IsGood(); }, 5s)) << sink.Dump();
   // One Bad sample per tag for the whole gap, however many attempts failed.
   EXPECT_EQ(
       sink.CountWith(0, Quality::BadNotConnected()) + sink.CountWith(0, Quality::BadTimeout()), 1u)

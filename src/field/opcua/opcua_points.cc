@@ -86,14 +86,10 @@ Result<Variant> ToWireValue(const OpcUaPoint& point, const Value& value, Builtin
 }
 
 PointSamples::PointSamples(const OpcUaDeviceConfig& device, std::vector<TagId> tag_ids)
-    : device_(device),
-      tag_ids_(std::move(tag_ids)),
-      last_quality_(tag_ids_.size()),
-      server_time_(tag_ids_.size(), 0) {}
+    : device_(device), tag_ids_(std::move(tag_ids)), last_quality_(tag_ids_.size()) {}
 
 Sample PointSamples::OnDataChange(size_t index, const DataValue& value, Timestamp received_at) {
   Sample s = ToSample(tag_ids_[index], value, received_at);
-  server_time_[index] = value.server_timestamp ? ToTimestamp(*value.server_timestamp) : 0;
   if (!s.value.empty()) {
     std::optional<Value> eng = ToEngineering(device_.points[index], s.value);
     if (eng) {

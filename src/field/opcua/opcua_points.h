@@ -30,8 +30,8 @@ class PointSamples {
   // `tag_ids` is parallel to device.points.
   PointSamples(const OpcUaDeviceConfig& device, std::vector<TagId> tag_ids);
 
-  // The sample for point `index` (the monitored item's client handle) from one notification.
-  // Also records the server timestamp of the point (see ServerTime).
+  // The sample for point `index` (the monitored item's client handle) from one notification:
+  // time = source timestamp, server_time = the server's.
   Sample OnDataChange(size_t index, const DataValue& value, Timestamp received_at);
   // A sample with `quality` and no value for point `index` (a node that does not resolve or
   // cannot be monitored); nothing when the point already has that quality.
@@ -39,16 +39,12 @@ class PointSamples {
   // One sample with `quality` for every point not already at it: the device is unreachable.
   std::vector<Sample> OnDeviceDown(Quality quality, Timestamp time);
 
-  // The server timestamp of the last value of point `index` (0 when none). Sample carries the
-  // source timestamp only; the server's is kept here for diagnostics.
-  Timestamp ServerTime(size_t index) const { return server_time_[index]; }
   size_t size() const { return tag_ids_.size(); }
 
  private:
   const OpcUaDeviceConfig& device_;
   std::vector<TagId> tag_ids_;
   std::vector<std::optional<Quality>> last_quality_;  // nullopt: nothing published yet
-  std::vector<Timestamp> server_time_;
 };
 
 }  // namespace gantry::opcua

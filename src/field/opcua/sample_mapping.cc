@@ -44,6 +44,7 @@ Sample ToSample(TagId tag, const DataValue& dv, Timestamp received_at) {
   out.time = dv.source_timestamp   ? ToTimestamp(*dv.source_timestamp)
              : dv.server_timestamp ? ToTimestamp(*dv.server_timestamp)
                                    : received_at;
+  out.server_time = dv.server_timestamp ? ToTimestamp(*dv.server_timestamp) : 0;
   if (!dv.value || dv.value->is_null()) {
     if (out.quality.IsGood()) out.quality = Quality::Bad();
     return out;

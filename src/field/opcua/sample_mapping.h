@@ -1,7 +1,7 @@
 // From an OPC UA DataValue to a Gantry Sample: the server's status code becomes the quality
 // unchanged (Quality holds OPC UA codes), the source timestamp becomes the sample time (the
-// server timestamp when the source gave none, else the time of receipt), and the value maps to
-// Gantry's value types.
+// server timestamp when the source gave none, else the time of receipt), the server timestamp
+// is kept as the sample's server_time, and the value maps to Gantry's value types.
 //
 //   Sample s = ToSample(tag, data_value, clock.Now());
 #pragma once

@@ -15,6 +15,7 @@ TEST(OpcUaSample, SourceTimestampAndStatusCarryOver) {
   Sample s = ToSample(4, dv, 5);
   EXPECT_EQ(s.tag, 4u);
   EXPECT_EQ(s.time, 1'700'000'000 * kSecond);
+  EXPECT_EQ(s.server_time, 1'700'000'001 * kSecond);  // both timestamps kept
   EXPECT_EQ(s.value, Value(21.5));
   EXPECT_EQ(s.quality, Quality::UncertainSensorNotAccurate());
 }
@@ -24,8 +25,10 @@ TEST(OpcUaSample, ServerTimestampOrReceiptWhenTheSourceGivesNone) {
   dv.value = Variant::Of(int32_t{7});
   dv.server_timestamp = FromTimestamp(2 * kSecond);
   EXPECT_EQ(ToSample(0, dv, 99).time, 2 * kSecond);
+  EXPECT_EQ(ToSample(0, dv, 99).server_time, 2 * kSecond);
   dv.server_timestamp.reset();
   EXPECT_EQ(ToSample(0, dv, 99).time, 99);
+  EXPECT_EQ(ToSample(0, dv, 99).server_time, 0);
   EXPECT_EQ(ToSample(0, dv, 99).value, Value(int64_t{7}));
   EXPECT_TRUE(ToSample(0, dv, 99).quality.IsGood());
 }

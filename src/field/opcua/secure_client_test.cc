@@ -4,6 +4,7 @@
 // sequence, is refused and the channel closed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "field/opcua/chunk_security.h"
 #include "field/opcua/client.h"
 #include "field/opcua/secure_chunk.h"
+#include "field/opcua/session_security.h"
 
 namespace gantry::opcua {
 namespace {
@@ -55,6 +57,9 @@ class FakeSecureServer final : public ByteStream {
   bool forge_opn_signature = false;
   uint32_t skip_sequence = 0;  // added to the sequence number of MSG answers
   std::function<void(Bytes&)> tamper;
+  // How the CreateSessionResponse signs the client's certificate + nonce (Part 4 §5.6.2).
+  enum class SessionSignature { kGenuine, kOtherKey, kOtherNonce, kMissing };
+  SessionSignature session_signature = SessionSignature::kGenuine;
 
   FakeSecureServer(const SecurityPolicy& policy, MessageSecurityMode mode)
       : security_{&policy, mode}, framer_(65536) {
@@ -124,14 +129,20 @@ class FakeSecureServer final : public ByteStream {
     if (header.type != MessageType::kMessage) return Status::Ok();  // CLO
     GANTRY_ASSIGN_OR_RETURN(Bytes plain, UnsealSymmetric(raw, security_, receive_));
     GANTRY_ASSIGN_OR_RETURN(SecureChunk request, DecodeSecureChunk(plain));
+    Decoder type_reader(request.body);
+    GANTRY_ASSIGN_OR_RETURN(NodeId type, DecodeNodeId(type_reader));
     Encoder e;
-    GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(0, encoding_id::kReadResponse)));
-    GANTRY_RETURN_IF_ERROR(Encode(e, ResponseHeader{}));
-    e.WriteInt32(1);
-    DataValue dv;
-    dv.value = Variant::Of(1.5);
-    GANTRY_RETURN_IF_ERROR(Encode(e, dv));
-    e.WriteInt32(0);
+    if (type == NodeId::Numeric(0, encoding_id::kCreateSessionRequest)) {
+      GANTRY_RETURN_IF_ERROR(CreateSessionAnswer(request.body, e));
+    } else if (type == NodeId::Numeric(0, encoding_id::kActivateSessionRequest)) {
+      GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(0, encoding_id::kActivateSessionResponse)));
+      GANTRY_RETURN_IF_ERROR(Encode(e, ResponseHeader{}));
+      GANTRY_RETURN_IF_ERROR(e.WriteText(Bs(Bytes(32, 0x77))));  // ServerNonce
+      e.WriteInt32(0);                                           // Results
+      e.WriteInt32(0);                                           // DiagnosticInfos
+    } else {
+      GANTRY_RETURN_IF_ERROR(ReadAnswer(e));
+    }
     SecureChunk c;
     c.secure_channel_id = 9;
     c.token_id = token_;
@@ -143,6 +154,65 @@ class FakeSecureServer final : public ByteStream {
     GANTRY_ASSIGN_OR_RETURN(Bytes wire, SealSymmetric(wire_plain, security_, send_));
     if (tamper) tamper(wire);
     out_.push_back(std::move(wire));
+    return Status::Ok();
+  }
+
+  Status ReadAnswer(Encoder& e) {
+    GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(0, encoding_id::kReadResponse)));
+    GANTRY_RETURN_IF_ERROR(Encode(e, ResponseHeader{}));
+    e.WriteInt32(1);
+    DataValue dv;
+    dv.value = Variant::Of(1.5);
+    GANTRY_RETURN_IF_ERROR(Encode(e, dv));
+    e.WriteInt32(0);
+    return Status::Ok();
+  }
+
+  // A CreateSessionResponse whose signature is genuine or forged as `session_signature` says.
+  // The client's 32-byte nonce is the ByteString just before its certificate in the request.
+  Status CreateSessionAnswer(const Bytes& body, Encoder& e) {
+    Encoder cert_field;
+    GANTRY_RETURN_IF_ERROR(cert_field.WriteText(Bs(client_cert_.der())));
+    const Bytes& needle = cert_field.bytes();
+    const auto at = std::search(body.begin(), body.end(), needle.begin(), needle.end());
+    if (at == body.end() || at - body.begin() < 32) return Malformed("no client certificate");
+    Bytes client_nonce(at - 32, at);
+    if (session_signature == SessionSignature::kOtherNonce) client_nonce.assign(32, 0x5A);
+    const PrivateKey& signer =
+        session_signature == SessionSignature::kOtherKey ? Keys().other_key : Keys().server_key;
+    GANTRY_ASSIGN_OR_RETURN(
+        SignatureData signature,
+        SignCertificateAndNonce(*security_.policy, signer, client_cert_.der(), client_nonce));
+    if (session_signature == SessionSignature::kMissing) signature.signature = ByteString{};
+    GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(0, encoding_id::kCreateSessionResponse)));
+    GANTRY_RETURN_IF_ERROR(Encode(e, ResponseHeader{}));
+    GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(1, 100)));  // SessionId
+    GANTRY_RETURN_IF_ERROR(Encode(e, NodeId::Numeric(1, 101)));  // AuthenticationToken
+    e.WriteDouble(60'000);
+    GANTRY_RETURN_IF_ERROR(e.WriteText(Bs(Bytes(32, 0x66))));  // ServerNonce
+    GANTRY_RETURN_IF_ERROR(e.WriteText(Bs(Keys().server_cert.der())));
+    e.WriteInt32(1);  // ServerEndpoints: this endpoint, anonymous login
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String::Of("opc.tcp://plc:4840")));
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String::Of("urn:plant:plc")));  // ApplicationUri
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String{}));                     // ProductUri
+    GANTRY_RETURN_IF_ERROR(Encode(e, LocalizedText{}));
+    e.WriteInt32(0);  // ApplicationType Server
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String{}));
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String{}));
+    e.WriteInt32(-1);  // DiscoveryUrls
+    GANTRY_RETURN_IF_ERROR(e.WriteText(Bs(Keys().server_cert.der())));
+    e.WriteInt32(static_cast<int32_t>(security_.mode));
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String::Of(security_.policy->uri)));
+    e.WriteInt32(1);  // UserIdentityTokens
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String::Of("anonymous")));
+    e.WriteInt32(0);  // Anonymous
+    for (int i = 0; i < 3; ++i) GANTRY_RETURN_IF_ERROR(e.WriteText(String{}));
+    GANTRY_RETURN_IF_ERROR(e.WriteText(String{}));  // TransportProfileUri
+    e.WriteByte(0);                                 // SecurityLevel
+    e.WriteInt32(0);                                // ServerSoftwareCertificates
+    GANTRY_RETURN_IF_ERROR(e.WriteText(signature.algorithm));
+    GANTRY_RETURN_IF_ERROR(e.WriteText(signature.signature));
+    e.WriteUInt32(0);  // MaxRequestMessageSize
     return Status::Ok();
   }
 
@@ -251,6 +321,30 @@ TEST(OpcUaSecureClient, WrongSequenceNumberUnderEncryptionEndsTheChannel) {
   ASSERT_FALSE(values.ok());
   EXPECT_NE(values.status().message().find("sequence number 5 after 1"), std::string::npos)
       << values.status().ToString();
+}
+
+TEST(OpcUaSecureClient, SessionWithAGenuineServerSignatureOpens) {
+  auto client = Client::Connect(Options(), Server({Bytes(32, 1)}));
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  Status s = (*client)->OpenSession("gantry");
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST(OpcUaSecureClient, ForgedCreateSessionSignatureIsRefused) {
+  using Forgery = FakeSecureServer::SessionSignature;
+  for (Forgery forgery : {Forgery::kOtherKey, Forgery::kOtherNonce, Forgery::kMissing}) {
+    auto server = Server({Bytes(32, 1)});
+    server->session_signature = forgery;
+    auto client = Client::Connect(Options(), std::move(server));
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    Status s = (*client)->OpenSession("gantry");
+    ASSERT_FALSE(s.ok()) << static_cast<int>(forgery);
+    EXPECT_EQ(s.code(), StatusCode::kPermissionDenied) << s.ToString();
+    EXPECT_NE(s.message().find("CreateSession"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("server signature over our certificate and nonce is wrong"),
+              std::string::npos)
+        << s.ToString();
+  }
 }
 
 TEST(OpcUaSecureClient, NoSilentDowngradeAndNoneOnlyWhenAskedFor) {

@@ -62,7 +62,8 @@ int RunCli(int argc, char** argv) {
       "Run the operations engine over recorded samples and write the ISO 22400 report:\n"
       "  gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T --to T |\n"
       "                               --data DIR --from T --to T)\n"
-      "                [--events operations.sqlite] [--orders FILE] [--stops FILE] --out report.json");
+      "                [--events operations.sqlite] [--orders FILE] [--stops FILE] --out "
+      "report.json");
   replay_cmd->prefix_command();
 
   auto* historian_cmd = app.add_subcommand("historian", "Import or export historian data as CSV");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "../erp/tryton_fixture.h"
+#include "demo_plant.h"
 #include "enterprise/tryton_adapter.h"
 #include "http_get.h"
 #include "subprocess.h"
@@ -27,29 +28,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kFiller[] = "acme/plant1/packaging/line1/filler";
-
-int PortFromBanner(const std::string& output) {
-  std::smatch m;
-  std::regex re("Gantry is running: https?://127\\.0\\.0\\.1:([0-9]+)/");
-  if (!std::regex_search(output, m, re)) return 0;
-  return std::stoi(m[1]);
-}
-
-// The demo line stops for breaks, cleaning and changeovers at fixed local times (simulator and
-// calendar alike), so an order run at 10:05 Berlin time would make nothing. This puts the site in a
-// whole-hour UTC offset zone where it is now 07:MM local: mid early shift, hours from any stop
-// even at --time-scale 60.
-std::string SiteZoneWhereItIsSevenNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  int offset = 7 - utc.tm_hour;  // local = UTC + offset
-  if (offset < -12) offset += 24;
-  if (offset > 14) offset -= 24;
-  if (offset == 0) return "Etc/UTC";
-  // POSIX sign convention: Etc/GMT-5 is UTC+5.
-  return offset > 0 ? "Etc/GMT-" + std::to_string(offset) : "Etc/GMT+" + std::to_string(-offset);
-}
 
 // Polls `get` until `done` holds for its JSON (or the deadline passes); returns the last JSON.
 template <typename Done>
@@ -118,7 +96,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
     text.replace(at, 24, "micro_stop_threshold: 1s");
     const size_t zone = text.find("timezone: Europe/Berlin");
     ASSERT_NE(zone, std::string::npos);
-    text.replace(zone, 23, "timezone: " + SiteZoneWhereItIsSevenNow());
+    text.replace(zone, 23, "timezone: " + testing::SiteZoneWhereItIsSevenNow());
     std::ofstream out(config);
     out << text << "\nerp:\n  tryton:\n    url: http://127.0.0.1:" << tryton.port()
         << "\n    password: admin\n    warehouse: 5\n    scrap_location: 4\n    poll_every: 1s\n"
@@ -128,7 +106,7 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   testing::Child gantry({GANTRY_EXE, "demo", "--config", config, "--port", "0", "--sim-port", "0",
                          "--time-scale", "60", "--data", data});
   ASSERT_TRUE(gantry.WaitForOutput("Gantry is running", 30s)) << gantry.Output();
-  const int port = PortFromBanner(gantry.Output());
+  const int port = testing::PortFromBanner(gantry.Output());
   ASSERT_GT(port, 0) << gantry.Output();
 
   phase("gantry demo running");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/time.h"
+#include "demo_plant.h"
 #include "http_get.h"
 #include "subprocess.h"
 
@@ -26,26 +27,6 @@ using Steady = std::chrono::steady_clock;
 
 constexpr char kFiller[] = "acme/plant1/packaging/line1/filler";
 constexpr double kScale = 60;
-
-int PortFromBanner(const std::string& output) {
-  std::smatch m;
-  std::regex re("Gantry is running: https?://127\\.0\\.0\\.1:([0-9]+)/");
-  if (!std::regex_search(output, m, re)) return 0;
-  return std::stoi(m[1]);
-}
-
-// As in 06-erp_test.cc: a whole-hour UTC offset zone where it is now 07:MM local, mid early
-// shift, so that the 20 simulated minutes below see no break, cleaning or changeover.
-std::string SiteZoneWhereItIsSevenNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  int offset = 7 - utc.tm_hour;  // local = UTC + offset
-  if (offset < -12) offset += 24;
-  if (offset > 14) offset -= 24;
-  if (offset == 0) return "Etc/UTC";
-  return offset > 0 ? "Etc/GMT-" + std::to_string(offset) : "Etc/GMT+" + std::to_string(-offset);
-}
 
 json GetJson(int port, const std::string& target) {
   testing::HttpReply r = testing::HttpGet(port, target);
@@ -77,14 +58,14 @@ TEST(GantryTimeScale, AtSixtyTimesTheFillersPerformanceIsSaneAndAnHourIsAnHour) 
     std::string text = yaml.str();
     const size_t zone = text.find("timezone: Europe/Berlin");
     ASSERT_NE(zone, std::string::npos);
-    text.replace(zone, 23, "timezone: " + SiteZoneWhereItIsSevenNow());
+    text.replace(zone, 23, "timezone: " + testing::SiteZoneWhereItIsSevenNow());
     std::ofstream(config) << text;
   }
   const auto launched = Steady::now();
   testing::Child demo({GANTRY_EXE, "demo", "--config", config, "--port", "0", "--sim-port", "0",
                        "--time-scale", "60", "--data", data});
   ASSERT_TRUE(demo.WaitForOutput("Gantry is running", 30s)) << demo.Output();
-  const int port = PortFromBanner(demo.Output());
+  const int port = testing::PortFromBanner(demo.Output());
   ASSERT_GT(port, 0) << demo.Output();
 
   // /health tells the plant's clock and its pace.

@@ -204,8 +204,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   // real seconds: stretch it into plant time like the operations close lag (at 60x, 30 s of plant
   // time would be half a real second, and the actuals would leave without the last reading).
   enterprise::ErpSettings erp = cfg.erp;
-  erp.energy_wait = static_cast<Duration>(static_cast<double>(erp.energy_wait) *
-                                          std::max(1.0, p.time_scale));
+  erp.energy_wait =
+      static_cast<Duration>(static_cast<double>(erp.energy_wait) * std::max(1.0, p.time_scale));
   GANTRY_ASSIGN_OR_RETURN(p.enterprise, CreateEnterpriseService(erp, cfg.data_dir, clock));
   if (!cfg.operations.work_centres.empty()) {
     const TagRegistry* registry = &p.registry;

@@ -28,6 +28,13 @@ json SegmentJson(const Segment& s) {
               {"rework", s.rework}};
 }
 
+// The event's JSON body; a body that is not JSON is corruption, named by the event's number.
+Result<json> BodyOf(const StoredEvent& e) {
+  json j = json::parse(e.body, nullptr, false);
+  if (j.is_discarded()) return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+  return j;
+}
+
 Segment SegmentFromJson(const StoredEvent& e, const json& j) {
   Segment s;
   s.work_centre = e.work_centre;
@@ -236,9 +243,7 @@ Result<std::vector<Segment>> EventStore::LoadIntervals(const std::string& wc, Ti
         sqlite3_bind_int64(st, 3, to);
       },
       [&](const StoredEvent& e) -> Status {
-        json j = json::parse(e.body, nullptr, false);
-        if (j.is_discarded())
-          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        GANTRY_ASSIGN_OR_RETURN(json j, BodyOf(e));
         switch (e.kind) {
           case EventKind::kInterval: segs.push_back(SegmentFromJson(e, j)); break;
           case EventKind::kCorrection:
@@ -276,9 +281,7 @@ Result<std::vector<OrderTransition>> EventStore::LoadOrderTransitions() const {
       "ORDER BY seq",
       [](sqlite3_stmt*) {},
       [&](const StoredEvent& e) -> Status {
-        json j = json::parse(e.body, nullptr, false);
-        if (j.is_discarded())
-          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        GANTRY_ASSIGN_OR_RETURN(json j, BodyOf(e));
         OrderTransition t;
         t.work_centre = e.work_centre;
         t.time = e.start;
@@ -302,9 +305,7 @@ Result<std::vector<DeclaredStop>> EventStore::LoadPlannedStops() const {
       "ORDER BY seq",
       [](sqlite3_stmt*) {},
       [&](const StoredEvent& e) -> Status {
-        json j = json::parse(e.body, nullptr, false);
-        if (j.is_discarded())
-          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        GANTRY_ASSIGN_OR_RETURN(json j, BodyOf(e));
         out.push_back({e.work_centre, e.start, e.end, j.value("reason", ""), j.value("by", "")});
         return Status::Ok();
       }));
@@ -318,9 +319,7 @@ Result<std::vector<EventStore::AssignedReason>> EventStore::LoadAssignedReasons(
       "ORDER BY seq",
       [](sqlite3_stmt*) {},
       [&](const StoredEvent& e) -> Status {
-        json j = json::parse(e.body, nullptr, false);
-        if (j.is_discarded())
-          return Corrupt("event " + std::to_string(e.seq) + ": body is not JSON");
+        GANTRY_ASSIGN_OR_RETURN(json j, BodyOf(e));
         out.push_back({e.work_centre, e.start, j.value("reason", std::string()),
                        j.value("by", std::string())});
         return Status::Ok();

@@ -85,18 +85,13 @@ TEST(GantryErp, TrytonOrderIsMadeOnTheSimulatorAndItsActualsLandInTrytonOnce) {
   std::filesystem::create_directories(data);
   const std::string config = data + "-plant.yaml";
   {
-    std::ifstream in(std::string(GANTRY_SOURCE_DIR) + "/config/demo-plant.yaml");
-    std::stringstream yaml;
-    yaml << in.rdbuf();
     // Actuals become final once the intervals up to completion are recorded, which the demo
     // holds back by its 2 min micro-stop threshold; a second keeps the test short.
-    std::string text = yaml.str();
+    std::string text = testing::DemoPlantYamlMidShift();
+    ASSERT_FALSE(text.empty());
     const size_t at = text.find("micro_stop_threshold: 2m");
     ASSERT_NE(at, std::string::npos);
     text.replace(at, 24, "micro_stop_threshold: 1s");
-    const size_t zone = text.find("timezone: Europe/Berlin");
-    ASSERT_NE(zone, std::string::npos);
-    text.replace(zone, 23, "timezone: " + testing::SiteZoneWhereItIsSevenNow());
     std::ofstream out(config);
     out << text << "\nerp:\n  tryton:\n    url: http://127.0.0.1:" << tryton.port()
         << "\n    password: admin\n    warehouse: 5\n    scrap_location: 4\n    poll_every: 1s\n"

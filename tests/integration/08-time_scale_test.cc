@@ -52,13 +52,8 @@ TEST(GantryTimeScale, AtSixtyTimesTheFillersPerformanceIsSaneAndAnHourIsAnHour) 
   std::filesystem::create_directories(data);
   const std::string config = data + "-plant.yaml";
   {
-    std::ifstream in(std::string(GANTRY_SOURCE_DIR) + "/config/demo-plant.yaml");
-    std::stringstream yaml;
-    yaml << in.rdbuf();
-    std::string text = yaml.str();
-    const size_t zone = text.find("timezone: Europe/Berlin");
-    ASSERT_NE(zone, std::string::npos);
-    text.replace(zone, 23, "timezone: " + testing::SiteZoneWhereItIsSevenNow());
+    const std::string text = testing::DemoPlantYamlMidShift();
+    ASSERT_FALSE(text.empty());
     std::ofstream(config) << text;
   }
   const auto launched = Steady::now();

@@ -1,7 +1,9 @@
 #include "demo_plant.h"
 
 #include <ctime>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 namespace gantry::testing {
 
@@ -22,6 +24,17 @@ std::string SiteZoneWhereItIsSevenNow() {
   if (offset == 0) return "Etc/UTC";
   // POSIX sign convention: Etc/GMT-5 is UTC+5.
   return offset > 0 ? "Etc/GMT-" + std::to_string(offset) : "Etc/GMT+" + std::to_string(-offset);
+}
+
+std::string DemoPlantYamlMidShift() {
+  std::ifstream in(std::string(GANTRY_SOURCE_DIR) + "/config/demo-plant.yaml");
+  std::stringstream yaml;
+  yaml << in.rdbuf();
+  std::string text = yaml.str();
+  const std::string berlin = "timezone: Europe/Berlin";
+  const size_t zone = text.find(berlin);
+  if (zone == std::string::npos) return "";
+  return text.replace(zone, berlin.size(), "timezone: " + SiteZoneWhereItIsSevenNow());
 }
 
 }  // namespace gantry::testing

@@ -14,4 +14,8 @@ int PortFromBanner(const std::string& output);
 // shift in the demo calendar, hours from its 10:00 break, 05:00 cleaning and 13:30 changeover.
 std::string SiteZoneWhereItIsSevenNow();
 
+// config/demo-plant.yaml with its site moved to SiteZoneWhereItIsSevenNow(); empty if the file
+// or its `timezone: Europe/Berlin` line is missing.
+std::string DemoPlantYamlMidShift();
+
 }  // namespace gantry::testing

@@ -6,7 +6,10 @@ namespace gantry::ops {
 
 IntervalRecorder::IntervalRecorder(OperationsEngine& engine, EventStore& store, Timestamp start)
     : engine_(engine), store_(store) {
-  for (const WorkCentreRules& wc : engine.config().work_centres) closed_until_[wc.path] = start;
+  for (const WorkCentreRules& wc : engine.config().work_centres) {
+    closed_until_[wc.path] = start;
+    recording_from_[wc.path] = start;
+  }
 }
 
 Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
@@ -16,7 +19,7 @@ Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
 
 void IntervalRecorder::ResumeFrom(const std::string& wc, Timestamp t) {
   closed_until_[wc] = t;
-  engine_.MarkRecorded(wc, t);
+  recording_from_[wc] = t;
 }
 
 void IntervalRecorder::Reopen(const std::string& wc, Timestamp from, std::string note) {
@@ -63,7 +66,8 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark, Timestamp keep_from) {
     std::erase_if(recent, [&](const Recorded& r) { return r.end < until - 2 * horizon; });
     closed = until;
   }
-  for (const auto& [wc, closed] : closed_until_) engine_.MarkRecorded(wc, closed);
+  for (const auto& [wc, closed] : closed_until_)
+    engine_.MarkRecorded(wc, recording_from_[wc], closed);
   // What is recorded and older than twice the late-data horizon is never reopened.
   Timestamp oldest = std::min(watermark, keep_from);
   for (const auto& [wc, closed] : closed_until_) oldest = std::min(oldest, closed);

@@ -56,6 +56,7 @@ class IntervalRecorder {
   OperationsEngine& engine_;
   EventStore& store_;
   std::map<std::string, Timestamp> closed_until_;
+  std::map<std::string, Timestamp> recording_from_;      // where this run started recording
   std::map<std::string, std::vector<Recorded>> recent_;  // within the late-data horizon
   std::vector<Correction> reopen_;                       // from Reopen, for the next CloseUpTo
   std::map<std::string, Timestamp> reopened_;            // for TakeReopened

@@ -234,8 +234,8 @@ std::string OperationsEngine::CauseOf(
   return fallback;
 }
 
-void OperationsEngine::MarkRecorded(std::string_view wc, Timestamp until) {
-  if (WorkCentreEngine* e = FindMutable(wc)) e->MarkRecorded(until);
+void OperationsEngine::MarkRecorded(std::string_view wc, Timestamp from, Timestamp until) {
+  if (WorkCentreEngine* e = FindMutable(wc)) e->MarkRecorded(from, until);
 }
 
 void OperationsEngine::ForgetBefore(Timestamp t) {

@@ -49,9 +49,10 @@ class OperationsEngine {
   Status AssignReason(std::string_view work_centre, Timestamp stop_start,
                       const std::string& reason);
 
-  // The caller recorded `work_centre`'s segments up to `until`: a later sample stamped before it
-  // reopens them (a correction) even when it is the machine's newest (it was silent meanwhile).
-  void MarkRecorded(std::string_view work_centre, Timestamp until);
+  // The caller recorded `work_centre`'s segments over [from, until) (this run): a later sample
+  // stamped in it, not older than the late-data horizon before `until`, reopens them (a
+  // correction) even when it is the machine's newest (it was silent meanwhile).
+  void MarkRecorded(std::string_view work_centre, Timestamp from, Timestamp until);
   // Lets every work centre drop history before `t` (see WorkCentreEngine::ForgetBefore).
   void ForgetBefore(Timestamp t);
 

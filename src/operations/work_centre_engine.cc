@@ -154,12 +154,12 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   const bool keep_history = config_.late_data_horizon > 0;
   if (time >= newest_ || (history_.empty() && changes_.empty() && counts_.empty())) {
     // The newest sample of this machine, but it may still fall in time already recorded (the
-    // machine was silent while the recorder moved on): then it is late data all the same.
-    const bool in_recorded = time < recorded_until_;
-    if (in_recorded && (!keep_history || time < recorded_until_ - config_.late_data_horizon)) {
-      ++late_dropped_;
-      return false;
-    }
+    // machine was silent while the recorder moved on): then it is late data all the same, within
+    // the late-data horizon and the time this recording covers. Older, it only sets the
+    // condition from then on (it is never dropped: it may be a source's unchanged value with an
+    // old source timestamp); what was recorded is not rewritten.
+    const bool in_recorded = keep_history && time < recorded_until_ && time >= recorded_from_ &&
+                             time >= recorded_until_ - config_.late_data_horizon;
     const size_t changes_before = changes_.size();
     const size_t counts_before = counts_.size();
     const CountPoint last_count =
@@ -184,7 +184,7 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
                                       std::begin(counts_.back().by_role)));
     if (counted) from = std::min(from, time - 1);
     if (from >= recorded_until_) return false;  // nothing changed in recorded time
-    if (reopened_from) *reopened_from = StopRunStart(from);
+    if (reopened_from) *reopened_from = std::max(StopRunStart(from), recorded_from_);
     return true;
   }
   // A late sample.
@@ -249,7 +249,8 @@ Timestamp WorkCentreEngine::StopRunStart(Timestamp from) const {
   return from;
 }
 
-void WorkCentreEngine::MarkRecorded(Timestamp until) {
+void WorkCentreEngine::MarkRecorded(Timestamp from, Timestamp until) {
+  recorded_from_ = from;
   recorded_until_ = until;
 }
 

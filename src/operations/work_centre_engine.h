@@ -47,14 +47,15 @@ class WorkCentreEngine {
 
   // Feeds one observation. In time order it costs a few comparisons; a late sample reopens the
   // timeline and returns true with `*reopened_from` set to the first instant whose
-  // classification may have changed. Late is older than the newest sample seen, or (a machine
-  // silent while recording went on) before MarkRecorded's time when it changes the condition or
-  // counts units there. A late sample older than the late-data horizon (the history kept, or
-  // the recorded time minus the horizon) is dropped (counted in late_dropped()).
+  // classification may have changed. Late is older than the newest sample seen (older than the
+  // history kept: dropped, counted in late_dropped()), or the machine's newest sample but inside
+  // the recorded time of MarkRecorded, not older than the late-data horizon before its end (a
+  // machine silent while recording went on), when it changes the condition or counts units
+  // there; then `*reopened_from` is not before the recording's start.
   bool Apply(Signal signal, Timestamp time, double value, bool bad, Timestamp* reopened_from);
-  // The caller has recorded this machine's segments up to `until` (IntervalRecorder): a sample
-  // before it reopens them even when it is the newest sample of the machine.
-  void MarkRecorded(Timestamp until);
+  // The caller has recorded this machine's segments over [from, until) in this run
+  // (IntervalRecorder; `from` = where it started or resumed).
+  void MarkRecorded(Timestamp from, Timestamp until);
 
   // Order context from `t.time` on (inserted in time order; may be in the past).
   void AddOrderTransition(const OrderTransition& t);
@@ -169,7 +170,8 @@ class WorkCentreEngine {
   std::vector<PlannedInterval> declared_;
   std::map<Timestamp, std::string> assigned_;  // stop start -> reason from an operator
   Timestamp newest_ = 0;
-  Timestamp recorded_until_ = INT64_MIN;  // MarkRecorded
+  Timestamp recorded_from_ = INT64_MIN;  // MarkRecorded
+  Timestamp recorded_until_ = INT64_MIN;
   uint64_t late_dropped_ = 0;
 };
 

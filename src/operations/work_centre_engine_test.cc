@@ -125,13 +125,14 @@ TEST(WorkCentre, LateSampleReopensAndCorrects) {
     }
 }
 
-TEST(WorkCentre, SampleOfASilentMachineBeforeRecordedTimeIsLateData) {
+TEST(WorkCentre, SampleOfASilentMachineInRecordedTimeIsLateData) {
   Fixture f;
   const std::string m = "acme/p/a/l/m";
   f.Put("fault", "2026-01-05T06:00:00Z", 0);
   f.Put("state", "2026-01-05T06:00:00Z", 1);
   f.Put("good", "2026-01-05T06:00:00Z", 100);
-  f.engine->MarkRecorded(m, T("2026-01-05T06:30:00Z"));  // recorded on while m was silent
+  // Recorded 06:00-06:30 while m was silent.
+  f.engine->MarkRecorded(m, T("2026-01-05T06:00:00Z"), T("2026-01-05T06:30:00Z"));
   // Its newest sample, but inside recorded time: a fault from 06:20 reopens from there.
   f.Put("state", "2026-01-05T06:20:00Z", 5);
   auto corr = f.engine->TakeCorrections();
@@ -155,12 +156,19 @@ TEST(WorkCentre, SampleOfASilentMachineBeforeRecordedTimeIsLateData) {
   uint64_t good = 0;
   for (const Segment& s : segs) good += s.good;
   EXPECT_EQ(good, 50u);
-  // Older than the late-data horizon (1 h) before the recorded time: dropped and counted.
-  f.engine->MarkRecorded(m, T("2026-01-05T08:00:00Z"));
+  // Older than the late-data horizon (1 h) before the recorded end: not reopened, but not lost
+  // either: the machine is faulted from then on (a source's unchanged value with an old stamp).
+  f.engine->MarkRecorded(m, T("2026-01-05T06:00:00Z"), T("2026-01-05T08:00:00Z"));
   f.Put("state", "2026-01-05T06:50:00Z", 5);
   EXPECT_TRUE(f.engine->TakeCorrections().empty());
-  EXPECT_EQ(f.engine->Find(m)->late_dropped(), 1u);
-  EXPECT_EQ(f.engine->Find(m)->ConditionAt(T("2026-01-05T07:00:00Z")),
+  EXPECT_EQ(f.engine->Find(m)->late_dropped(), 0u);
+  EXPECT_EQ(f.engine->Find(m)->ConditionAt(T("2026-01-05T07:00:00Z")), MachineCondition::kFault);
+  // Before where this run started recording (a restart at 07:30): what an earlier run recorded
+  // there is not rewritten by an engine that has just started.
+  f.engine->MarkRecorded(m, T("2026-01-05T07:30:00Z"), T("2026-01-05T07:40:00Z"));
+  f.Put("state", "2026-01-05T07:20:00Z", 1);
+  EXPECT_TRUE(f.engine->TakeCorrections().empty());
+  EXPECT_EQ(f.engine->Find(m)->ConditionAt(T("2026-01-05T07:35:00Z")),
             MachineCondition::kProducing);
 }
 

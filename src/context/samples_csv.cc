@@ -48,6 +48,8 @@ std::optional<Timestamp> ParseIsoUtcFast(std::string_view t, IsoDayCache& cache)
                                    date::day{unsigned(d)}};
     if (!ymd.ok()) return std::nullopt;
     days = date::sys_days{ymd}.time_since_epoch().count();
+    // Beyond what int64 ns hold (1677-2262): the general parser names the error.
+    if (days < -106'750 || days > 106'750) return std::nullopt;
     std::memcpy(cache.date, t.data(), 10);
     cache.days = days;
     cache.valid = true;

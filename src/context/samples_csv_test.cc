@@ -70,6 +70,9 @@ TEST(SamplesCsv, ErrorsNameTheLineAndWhatWasExpected) {
   EXPECT_EQ(error("2026-01-05T06:00:00Z,a,one\n"),
             "samples line 1: expected a number, true or false as value, got 'one'");
   EXPECT_NE(error("2026-02-30T06:00:00Z,a,1\n").find("samples line 1: "), std::string::npos);
+  // Beyond what int64 nanoseconds hold (found by samples_csv_fuzz): an error, not an overflow.
+  EXPECT_NE(error("2026-01-05T06:00:00Z,a,1\n9999-01-05T06:00:00Z,a,1\n").find("samples line 2: "),
+            std::string::npos);
   EXPECT_NE(error("2026-01-05T06:00:00Z,a,1,Great\n").find("unknown quality 'Great'"),
             std::string::npos);
 }

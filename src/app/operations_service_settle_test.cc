@@ -54,10 +54,10 @@ struct Calls {
   }
 };
 
-// Waits (real time, at most 10 s) until `done` holds.
+// Waits (real time, at most `tries` x 10 ms) until `done` holds.
 template <typename F>
-bool WaitFor(F done) {
-  for (int i = 0; i < 1000; ++i) {
+bool WaitFor(F done, int tries = 1000) {
+  for (int i = 0; i < tries; ++i) {
     if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -80,10 +80,12 @@ TEST(OperationsServiceSettled, OrderCompletedWhileProducingIsHandedOnCloseLagAft
   p.Start(T("2026-01-05T06:00:00Z"));
   Calls calls;
   p.service->SetActualsListener(calls.Listener());
-  p.service->Start();  // the operations thread, on the manual clock
   StartOrder(p);
-  p.clock.Set(T("2026-01-05T06:44:58Z"));  // a regular close at 06:44:56; the next at 06:45:03
-  ASSERT_TRUE(WaitFor([&] { return p.service->ClosedUntil(kWc) == T("2026-01-05T06:44:56Z"); }));
+  p.service->Start();  // the operations thread, on the manual clock
+  // A regular close at 06:44:56 (when the thread started before this), the next one due at
+  // 06:45:03 either way: a close before that is the completion's own.
+  p.clock.Set(T("2026-01-05T06:44:58Z"));
+  (void)WaitFor([&] { return p.service->ClosedUntil(kWc) == T("2026-01-05T06:44:56Z"); }, 200);
   p.Put("good", "2026-01-05T06:45:00Z", 270);
   p.Put("reject", "2026-01-05T06:45:00Z", 3);
   ASSERT_TRUE(

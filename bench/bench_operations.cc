@@ -157,8 +157,8 @@ void BM_CsvSampleParse(benchmark::State& st) {
   for (auto _ : st) {
     if (parse) {
       auto samples = ctx::ParseSamplesCsv(csv);
-      if (!samples.ok() || samples->size() != lines) std::abort();
-      benchmark::DoNotOptimize(samples->back().sample.time);
+      if (!samples.ok() || samples->samples.size() != lines) std::abort();
+      benchmark::DoNotOptimize(samples->samples.back().time);
     } else {
       // Baseline: find each line and its commas, read the value as a number.
       double sum = 0;

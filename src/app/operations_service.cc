@@ -105,9 +105,7 @@ void OperationsService::Run() {
   while (!stop_.load()) {
     Drain(100 * kMillisecond);
     const Timestamp now = clock_.Now();
-    const Timestamp soon = close_at_.load();
-    const bool completion_due = soon != 0 && now >= soon;
-    if (now < next_close && !completion_due) continue;
+    if (now < next_close && !CompletionSettled(now - options_.close_lag)) continue;
     next_close = now + options_.close_every;
     Status s = CloseUpTo(now - options_.close_lag);
     if (!s.ok()) spdlog::error("operations: closing intervals failed: {}", s.ToString());
@@ -159,26 +157,22 @@ Status OperationsService::CloseUpTo(Timestamp watermark) {
           pending_.push_back({"shift-end", wc, "", si.Id(), si.start, si.end, "", false});
     checked = closed;
   }
-  Status fired = FirePending();
-  ArmCompletionClose();
-  return fired;
+  return FirePending();
 }
 
-void OperationsService::ArmCompletionClose() {
-  // A close holds back the close lag and the micro-stop threshold, so everything up to a
-  // completion can be recorded that long after it: Run() closes then rather than at its next
-  // regular tick, and the order's actuals leave seconds after completion.
-  const Duration hold = options_.close_lag + engine_->config().micro_stop_threshold;
-  // One that is still waiting past its time (its listener failed, say) goes back to the regular
-  // cadence instead of a close every loop.
-  const Timestamp now = clock_.Now();
-  Timestamp due = 0;
-  for (const Pending& p : pending_)
-    if (p.trigger == "order-complete") {
-      const Timestamp at = p.end + hold + 100 * kMillisecond;
-      if (at > now && (due == 0 || at < due)) due = at;
-    }
-  close_at_.store(due);
+bool OperationsService::CompletionSettled(Timestamp watermark) const {
+  // A completed order's actuals leave as soon as its intervals up to the completion are settled
+  // (close_lag after it, or when a short stop open at completion has ended or outgrown the
+  // micro-stop threshold), not at the next regular close. One already recorded but still
+  // pending (its listener failed) waits for the regular cadence instead of a close every loop.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Pending& p : pending_) {
+    if (p.trigger != "order-complete") continue;
+    const Timestamp closed = recorder_->ClosedUntil(p.work_centre);
+    if (closed < p.end && engine_->SettledUntil(p.work_centre, closed, watermark) >= p.end)
+      return true;
+  }
+  return false;
 }
 
 namespace {
@@ -428,7 +422,6 @@ Status OperationsService::ApplyOrder(const OrderTransition& transition, const st
     const OrderInfo& info = orders_.at(t.order);
     pending_.push_back(
         {"order-complete", t.work_centre, t.order, "", info.start, info.end, "", false});
-    ArmCompletionClose();
   }
   return Status::Ok();
 }

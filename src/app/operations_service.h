@@ -13,8 +13,10 @@
 //   ops->Stop();
 //
 // Threads: one operations thread (started by Start, joined by Stop) drains the bus subscription
-// into the engine and every `close_every` closes intervals up to now - `close_lag` into the
-// recorder, the store and the cube, then hands final actuals to the listener. Every other public
+// into the engine and every `close_every` closes the settled intervals (up to now - `close_lag`,
+// or the start of a stop still open and shorter than the micro-stop threshold) into the
+// recorder, the store and the cube, then hands final actuals to the listener; a completed order
+// is closed as soon as its intervals are settled up to its completion. Every other public
 // call may come from any thread (API I/O threads, the ERP and energy parts): engine, recorder,
 // store and cube are touched only under `mu_`, so every answer sees one state.
 //
@@ -108,8 +110,10 @@ class OperationsService {
   // Feeds what is queued on the bus into the engine now (the operations thread does this; for
   // tests and tools that do not Start the thread). Not concurrently with a running thread.
   void Pump();
-  // Closes intervals up to `watermark` now (the operations thread does this periodically), then
-  // calls the actuals listener for what became final. Thread-safe.
+  // Closes the settled intervals up to `watermark` now (a stop still open and shorter than the
+  // micro-stop threshold is held back from its start; the operations thread does this
+  // periodically at now - close_lag), then calls the actuals listener for what became final.
+  // Thread-safe.
   Status CloseUpTo(Timestamp watermark);
 
   // --- Shop-floor orders (role operator on the API; the ERP part calls these) ---
@@ -182,8 +186,9 @@ class OperationsService {
   };
   void Run();
   void Drain(Duration wait);
-  // Must hold mu_: sets close_at_ from the completed orders still waiting for their intervals.
-  void ArmCompletionClose();
+  // Whether a completed order waits for intervals that are settled up to its completion at
+  // `watermark` (Run() closes at once then). Takes mu_.
+  bool CompletionSettled(Timestamp watermark) const;
   // Must hold mu_.
   void TrackOrder(const ops::OrderTransition& t);
   Status CheckOrder(ops::OrderTransition& t) const;
@@ -211,9 +216,6 @@ class OperationsService {
   ActualsListener listener_;
   std::vector<std::string> work_centres_;  // constant after Create
   std::atomic<bool> stop_{false};
-  // The earliest plant time at which a completed order's intervals can all be closed: Run()
-  // closes then instead of at its next regular tick, so the actuals leave seconds after completion.
-  std::atomic<Timestamp> close_at_{0};
   bool started_ = false;
   std::thread thread_;
 };

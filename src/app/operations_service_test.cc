@@ -9,114 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "app/operations_service_test_plant.h"
 #include "context/kpi_api.h"
-#include "core/config_node.h"
 
 namespace gantry {
 namespace {
 
-namespace fs = std::filesystem;
+using namespace ops_test;  // NOLINT: the test plant
 using ops::OrderTransition;
-
-Timestamp T(const char* iso) {
-  return ParseTimestamp(iso).value();
-}
-
-constexpr const char* kWc = "acme/p/a/l/m";
-
-// One machine: state word, good and reject counters; an early and a late shift (UTC).
-constexpr const char* kPlant = R"(enterprise: acme
-sites:
-  - name: p
-    timezone: UTC
-    calendar:
-      shifts:
-        - {name: early, start: "06:00", duration: 8h}
-        - {name: late, start: "14:00", duration: 8h}
-    areas:
-      - name: a
-        lines:
-          - name: l
-            work_centres:
-              - name: m
-                ideal_cycle_time: 6s
-                state: {word: state}
-                counters: {good: good, reject: reject}
-operations:
-  late_data_horizon: 1h
-  reasons:
-    mechanical: [jam]
-)";
-
-// A plant with a data folder, a bus and a manual clock; the service can be re-created on the same
-// folder (a restart).
-class Plant {
- public:
-  Plant() {
-    dir_ = fs::temp_directory_path() /
-           ("gantry_ops_service_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
-    config_ = ops::ParseOperationsConfig(doc.Root());
-    EXPECT_TRUE(doc.Finish().ok());
-    for (const char* tag : {"state", "good", "reject"})
-      ids_.emplace(std::string(kWc) + "/" + tag, static_cast<TagId>(ids_.size()));
-  }
-  ~Plant() {
-    service.reset();
-    fs::remove_all(dir_);
-  }
-  void Start(Timestamp now, double time_scale = 1.0) {
-    service.reset();
-    clock.Set(now);
-    OperationsServiceOptions options;
-    options.time_scale = time_scale;
-    service = OperationsService::Create(
-                  config_,
-                  [this](std::string_view p) -> std::optional<TagId> {
-                    auto it = ids_.find(std::string(p));
-                    if (it == ids_.end()) return std::nullopt;
-                    return it->second;
-                  },
-                  bus, dir_.string(), clock, options)
-                  .value();
-  }
-  void Put(const char* tag, const char* iso, double v) {
-    bus.Publish({Sample{ids_.at(std::string(kWc) + "/" + tag), T(iso), Value(v), Quality::Good()}});
-  }
-  // Feeds the bus into the engine, sets the clock and closes intervals up to it.
-  Status CloseAt(const char* iso) {
-    service->Pump();
-    clock.Set(T(iso));
-    return service->CloseUpTo(T(iso));
-  }
-  std::string db() const { return (dir_ / "operations.sqlite").string(); }
-  const ops::OperationsConfig& config() const { return config_; }
-  void PutAt(const char* tag, Timestamp t, double v) {
-    bus.Publish({Sample{ids_.at(std::string(kWc) + "/" + tag), t, Value(v), Quality::Good()}});
-  }
-
-  TagBus bus;
-  ManualClock clock;
-  std::unique_ptr<OperationsService> service;
-
- private:
-  fs::path dir_;
-  ops::OperationsConfig config_;
-  std::map<std::string, TagId> ids_;
-};
-
-OrderTransition Order(OrderTransition::Action a, const char* iso, std::string order = "",
-                      std::string product = "", std::string op = "") {
-  return {kWc, T(iso), a, std::move(order), std::move(product), std::move(op), 0};
-}
-
-struct Call {
-  ops::OrderActuals actuals;
-  std::string trigger;
-};
 
 // 06:00-06:20 producing (100 good), 06:20-06:30 fault, 06:30-06:45 producing (150 good, 5
 // scrap), order 4711 from 06:00 to 06:45.

@@ -60,18 +60,6 @@ Status ForEachCsvLine(std::string_view text, std::string_view header_first, Fn f
   return Status::Ok();
 }
 
-Result<Value> ParseValue(std::string_view s) {
-  if (s.empty()) return Value();
-  if (s == "true") return Value(true);
-  if (s == "false") return Value(false);
-  double d = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size())
-    return InvalidArgument("expected a number, true or false as value, got '" + std::string(s) +
-                           "'");
-  return Value(d);
-}
-
 Json Groups(const std::vector<Segment>& segs, KpiGrouping by, const ops::ShiftCalendar& cal) {
   Json j = Json::object();
   for (const auto& [key, totals] : GroupSegments(segs, by, cal)) {
@@ -113,35 +101,11 @@ Result<ops::OrderTransition::Action> ParseAction(std::string_view s) {
 
 Result<std::string> Replay(const ReplayInput& input) {
   // Samples first, with their paths; the engine resolves the config's paths to ids.
-  GANTRY_ASSIGN_OR_RETURN(std::vector<PathSample> samples, ParseSamplesCsv(input.samples_csv));
+  GANTRY_ASSIGN_OR_RETURN(SampleTable samples, ParseSamplesCsv(input.samples_csv));
   return ReplaySamples(input, samples);
 }
 
-Result<std::vector<PathSample>> ParseSamplesCsv(std::string_view csv) {
-  std::vector<PathSample> samples;
-  Status st = ForEachCsvLine(
-      csv, "timestamp", [&](int line, const std::vector<std::string_view>& f) -> Status {
-        auto where = [&](const std::string& m) {
-          return InvalidArgument("samples line " + std::to_string(line) + ": " + m);
-        };
-        if (f.size() < 3 || f.size() > 4) return where("expected timestamp,tag,value[,quality]");
-        Result<Timestamp> t = ParseTimestamp(f[0]);
-        if (!t.ok()) return where(t.status().message());
-        Result<Value> v = ParseValue(f[2]);
-        if (!v.ok()) return where(v.status().message());
-        Quality q = v->empty() ? Quality::BadNoCommunication() : Quality::Good();
-        if (f.size() == 4 && !f[3].empty() && !Quality::FromName(f[3], q))
-          return where("unknown quality '" + std::string(f[3]) +
-                       "'; expected Good, Uncertain, Bad, a name such as BadNotConnected or 0x...");
-        samples.push_back({std::string(f[1]), Sample{kInvalidTagId, *t, std::move(*v), q}});
-        return Status::Ok();
-      });
-  GANTRY_RETURN_IF_ERROR(st);
-  return samples;
-}
-
-Result<std::string> ReplaySamples(const ReplayInput& input,
-                                  const std::vector<PathSample>& samples) {
+Result<std::string> ReplaySamples(const ReplayInput& input, const SampleTable& samples) {
   Result<ConfigDocument> doc = input.config_path.empty()
                                    ? ConfigDocument::Parse(input.config_text, "config")
                                    : ConfigDocument::LoadFile(input.config_path);
@@ -253,14 +217,17 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
 
   Timestamp first = INT64_MAX, last = INT64_MIN;
   uint64_t unknown = 0;
-  for (const PathSample& ps : samples) {
-    auto it = ids.find(ps.path);
-    if (it == ids.end()) {
+  std::vector<TagId> tag_of(samples.paths.size(), kInvalidTagId);  // each path looked up once
+  for (size_t i = 0; i < samples.paths.size(); ++i)
+    if (auto it = ids.find(samples.paths[i]); it != ids.end()) tag_of[i] = it->second;
+  for (const Sample& in : samples.samples) {
+    const TagId tag = in.tag < tag_of.size() ? tag_of[in.tag] : kInvalidTagId;
+    if (tag == kInvalidTagId) {
       ++unknown;
       continue;
     }
-    Sample s = ps.sample;
-    s.tag = it->second;
+    Sample s = in;
+    s.tag = tag;
     engine->Publish(s);
     first = std::min(first, s.time);
     last = std::max(last, s.time);
@@ -284,7 +251,7 @@ Result<std::string> ReplaySamples(const ReplayInput& input,
   Json report;
   report["from"] = FormatIso8601(from);
   report["to"] = FormatIso8601(to);
-  report["samples"] = {{"read", samples.size()}, {"unknown_tag", unknown}};
+  report["samples"] = {{"read", samples.samples.size()}, {"unknown_tag", unknown}};
   if (!events_j.is_null()) report["events"] = events_j;
   std::map<std::string, Rollup> lines, areas, sites;
   Rollup enterprise;

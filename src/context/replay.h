@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "context/samples_csv.h"
 #include "core/sample.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -35,15 +36,9 @@ struct ReplayInput {
 // and what was expected (configuration, CSV).
 Result<std::string> Replay(const ReplayInput& input);
 
-// Samples from a historian query (paths already resolved), for replay over a stored time range.
-struct PathSample {
-  std::string path;
-  Sample sample;  // sample.tag is ignored
-};
-Result<std::string> ReplaySamples(const ReplayInput& input, const std::vector<PathSample>& samples);
-// Parses samples CSV (timestamp,tag,value[,quality]; blank lines, '#' comments and a header line
-// skipped) in file order. InvalidArgument naming the line and what was expected.
-Result<std::vector<PathSample>> ParseSamplesCsv(std::string_view csv);
+// Runs the engine over samples already read (the CSV file's or a historian query's; see
+// samples_csv.h: `sample.tag` indexes `samples.paths`), each distinct path resolved once.
+Result<std::string> ReplaySamples(const ReplayInput& input, const SampleTable& samples);
 
 // The CLI entry: `gantry replay --config FILE (--samples FILE.csv | --historian DIR --from T
 // --to T | --data DIR --from T --to T) [--events FILE] [--orders FILE] [--stops FILE] [--from T]

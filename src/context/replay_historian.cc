@@ -33,28 +33,28 @@ Result<std::string> ReplayFromHistorian(const ReplayInput& input, historian::His
   if (!input.from || !input.to || *input.to <= *input.from)
     return InvalidArgument("replay from the historian needs --from and --to, from before to");
   GANTRY_ASSIGN_OR_RETURN(std::vector<std::string> paths, OperationsTagPaths(input));
-  std::vector<PathSample> samples;
+  SampleTable samples;
   for (const std::string& path : paths) {
     std::optional<historian::SeriesId> series = store.FindSeries(path);
     if (!series) continue;
     GANTRY_ASSIGN_OR_RETURN(std::optional<historian::Point> before,
                             store.LastBefore(*series, *input.from - 1));
+    const auto tag = static_cast<TagId>(samples.paths.size());
+    samples.paths.push_back(path);
     if (before)
-      samples.push_back(
-          {path, Sample{kInvalidTagId, before->time, before->value, before->quality}});
+      samples.samples.push_back(Sample{tag, before->time, before->value, before->quality, 0});
     std::optional<historian::RawCursor> cursor;
     do {
       GANTRY_ASSIGN_OR_RETURN(historian::RawPage page,
                               store.ReadRaw(*series, *input.from, *input.to + 1, 65536, cursor));
       for (historian::Point& p : page.points)
-        samples.push_back({path, Sample{kInvalidTagId, p.time, std::move(p.value), p.quality}});
+        samples.samples.push_back(Sample{tag, p.time, std::move(p.value), p.quality, 0});
       cursor = page.next;
     } while (cursor);
   }
   // Time order; ties keep configuration order, so the result does not depend on read order.
-  std::stable_sort(samples.begin(), samples.end(), [](const PathSample& a, const PathSample& b) {
-    return a.sample.time < b.sample.time;
-  });
+  std::stable_sort(samples.samples.begin(), samples.samples.end(),
+                   [](const Sample& a, const Sample& b) { return a.time < b.time; });
   return ReplaySamples(input, samples);
 }
 

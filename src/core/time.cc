@@ -62,6 +62,10 @@ bool Digits(std::string_view s, size_t& pos, size_t n, int& out) {
   return true;
 }
 
+// Days either side of 1970 whose instants (plus a day and an offset) fit in int64 ns: 1677-09-22
+// to 2262-04-10.
+constexpr int64_t kMaxTimestampDays = 106'750;
+
 Status BadTimestamp(std::string_view text) {
   return InvalidArgument("'" + std::string(text) +
                          "' is not a timestamp; expected ISO 8601 such as "
@@ -153,6 +157,7 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
   const date::year_month_day ymd{date::year{y}, date::month{unsigned(mo)}, date::day{unsigned(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return BadTimestamp(text);
   const int64_t days = date::sys_days{ymd}.time_since_epoch().count();
+  if (days < -kMaxTimestampDays || days > kMaxTimestampDays) return BadTimestamp(text);  // int64 ns
   return days * kDay + h * kHour + mi * kMinute + s * kSecond + frac_ns - offset_ns;
 }
 

@@ -6,7 +6,10 @@ namespace gantry::ops {
 
 IntervalRecorder::IntervalRecorder(OperationsEngine& engine, EventStore& store, Timestamp start)
     : engine_(engine), store_(store) {
-  for (const WorkCentreRules& wc : engine.config().work_centres) closed_until_[wc.path] = start;
+  for (const WorkCentreRules& wc : engine.config().work_centres) {
+    closed_until_[wc.path] = start;
+    recording_from_[wc.path] = start;
+  }
 }
 
 Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
@@ -16,6 +19,7 @@ Timestamp IntervalRecorder::ClosedUntil(const std::string& wc) const {
 
 void IntervalRecorder::ResumeFrom(const std::string& wc, Timestamp t) {
   closed_until_[wc] = t;
+  recording_from_[wc] = t;
 }
 
 void IntervalRecorder::Reopen(const std::string& wc, Timestamp from, std::string note) {
@@ -49,9 +53,11 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark, Timestamp keep_from) {
     auto [it, added] = reopened_.emplace(c.work_centre, restart);
     if (!added) it->second = std::min(it->second, restart);
   }
-  const Timestamp until = watermark - engine_.config().micro_stop_threshold;
   const Duration horizon = engine_.config().late_data_horizon;
   for (auto& [wc, closed] : closed_until_) {
+    // Only the settled part: a stop still open and shorter than the micro-stop threshold may yet
+    // be speed loss or downtime, so recording stops at its start until that is known.
+    const Timestamp until = engine_.SettledUntil(wc, closed, watermark);
     if (until <= closed) continue;
     std::vector<Segment> segs = engine_.Segments(wc, closed, until);
     GANTRY_RETURN_IF_ERROR(store_.AppendIntervals(segs).status());
@@ -60,8 +66,10 @@ Status IntervalRecorder::CloseUpTo(Timestamp watermark, Timestamp keep_from) {
     std::erase_if(recent, [&](const Recorded& r) { return r.end < until - 2 * horizon; });
     closed = until;
   }
+  for (const auto& [wc, closed] : closed_until_)
+    engine_.MarkRecorded(wc, recording_from_[wc], closed);
   // What is recorded and older than twice the late-data horizon is never reopened.
-  Timestamp oldest = std::min(until, keep_from);
+  Timestamp oldest = std::min(watermark, keep_from);
   for (const auto& [wc, closed] : closed_until_) oldest = std::min(oldest, closed);
   engine_.ForgetBefore(oldest - 2 * horizon);
   return Status::Ok();

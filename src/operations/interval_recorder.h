@@ -23,11 +23,13 @@ class IntervalRecorder {
  public:
   IntervalRecorder(OperationsEngine& engine, EventStore& store, Timestamp start);
 
-  // Records every segment up to `watermark - micro_stop_threshold` (a stop younger than the
-  // threshold may still turn out to be a micro-stop). Call after publishing the samples up to
-  // `watermark`. Corrections are written first. The engine then forgets what is recorded and
-  // older than twice the late-data horizon, but nothing from `keep_from` on (a caller that still
-  // reads the engine's segments from there, e.g. to fill a cube).
+  // Records every work centre's settled segments: up to `watermark`, or up to the start of a stop
+  // still open and shorter than the micro-stop threshold (it may yet turn out a micro-stop; see
+  // OperationsEngine::SettledUntil). Call after publishing the samples up to `watermark`; a
+  // sample stamped before it that arrives later is late data (reopens and corrects). Corrections
+  // are written first. The engine then forgets what is recorded and older than twice the late-data
+  // horizon, but nothing from `keep_from` on (a caller that still reads the engine's segments from
+  // there, e.g. to fill a cube).
   Status CloseUpTo(Timestamp watermark, Timestamp keep_from = INT64_MAX);
   // Applies to the engine and records the event.
   Status RecordOrder(const OrderTransition& t);
@@ -54,6 +56,7 @@ class IntervalRecorder {
   OperationsEngine& engine_;
   EventStore& store_;
   std::map<std::string, Timestamp> closed_until_;
+  std::map<std::string, Timestamp> recording_from_;      // where this run started recording
   std::map<std::string, std::vector<Recorded>> recent_;  // within the late-data horizon
   std::vector<Correction> reopen_;                       // from Reopen, for the next CloseUpTo
   std::map<std::string, Timestamp> reopened_;            // for TakeReopened

@@ -46,7 +46,8 @@ TEST(IntervalRecorder, EventsRecomputeTheSameSegmentsAfterLateData) {
   put("good", "2026-01-05T06:20:00Z", 1200);
   put("good", "2026-01-05T06:40:00Z", 2400);
   ASSERT_TRUE(rec.CloseUpTo(T("2026-01-05T06:41:00Z")).ok());
-  EXPECT_EQ(rec.ClosedUntil("acme/p/a/l/m"), T("2026-01-05T06:40:00Z"));
+  // Producing, no stop open: settled up to the watermark (no micro-stop threshold held back).
+  EXPECT_EQ(rec.ClosedUntil("acme/p/a/l/m"), T("2026-01-05T06:41:00Z"));
   put("state", "2026-01-05T06:10:00Z", 5);  // late: a fault 06:10-06:30
   put("state", "2026-01-05T06:30:00Z", 1);
   put("good", "2026-01-05T07:00:00Z", 3600);
@@ -107,9 +108,9 @@ TEST(IntervalRecorder, LongLiveRunKeepsMemoryBounded) {
   auto segs = store->LoadIntervals("acme/p/a/l/m", start, start + 3 * kDay).value();
   uint64_t counted = 0;
   for (const Segment& s : segs) counted += s.good;
-  // Recorded up to 71 h - 1 min (the last close minus the micro-stop threshold); the first reading
-  // is the baseline: 71 * 60 - 1 increments of 50, nothing lost or doubled.
-  EXPECT_EQ(counted, 50u * (71 * 60 - 1));
+  // Recorded up to 71 h (the last close; producing then, so settled); the first reading is the
+  // baseline: 71 * 60 increments of 50, nothing lost or doubled.
+  EXPECT_EQ(counted, 50u * 71 * 60);
 }
 
 TEST(IntervalRecorder, LateJamOfTheFillerReblamesTheCappersRecordedStarvation) {

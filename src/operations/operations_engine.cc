@@ -182,6 +182,21 @@ std::vector<Segment> OperationsEngine::Segments(std::string_view wc, Timestamp f
   return {};
 }
 
+Timestamp OperationsEngine::SettledUntil(std::string_view wc, Timestamp from,
+                                         Timestamp watermark) const {
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    if (engines_[i]->rules().path != wc) continue;
+    Timestamp settled = engines_[i]->SettledUntil(watermark);
+    if ((upstream_[i].empty() && downstream_[i].empty()) || !engines_[i]->WaitsIn(from, settled))
+      return settled;
+    for (const auto* next : {&upstream_, &downstream_})
+      for (size_t k : Reachable(*next, i))
+        if (k != i) settled = std::min(settled, engines_[k]->SettledUntil(watermark));
+    return settled;
+  }
+  return watermark;
+}
+
 std::string OperationsEngine::CauseOf(
     size_t i, bool upstream, Timestamp at,
     const std::map<size_t, std::vector<Segment>>& timelines) const {
@@ -217,6 +232,10 @@ std::string OperationsEngine::CauseOf(
   for (size_t n : next[i])
     if (std::optional<std::string> r = visit(n)) return *r;
   return fallback;
+}
+
+void OperationsEngine::MarkRecorded(std::string_view wc, Timestamp from, Timestamp until) {
+  if (WorkCentreEngine* e = FindMutable(wc)) e->MarkRecorded(from, until);
 }
 
 void OperationsEngine::ForgetBefore(Timestamp t) {

@@ -49,6 +49,10 @@ class OperationsEngine {
   Status AssignReason(std::string_view work_centre, Timestamp stop_start,
                       const std::string& reason);
 
+  // The caller recorded `work_centre`'s segments over [from, until) (this run): a later sample
+  // stamped in it, not older than the late-data horizon before `until`, reopens them (a
+  // correction) even when it is the machine's newest (it was silent meanwhile).
+  void MarkRecorded(std::string_view work_centre, Timestamp from, Timestamp until);
   // Lets every work centre drop history before `t` (see WorkCentreEngine::ForgetBefore).
   void ForgetBefore(Timestamp t);
 
@@ -59,6 +63,11 @@ class OperationsEngine {
   // or unplanned reason); when none is down, the last one walked with its category
   // ("filler:producing": running but not fast enough). Segments split where the cause changes.
   std::vector<Segment> Segments(std::string_view work_centre, Timestamp from, Timestamp to) const;
+  // Up to when `work_centre`'s segments are settled (see WorkCentreEngine::SettledUntil): its own
+  // settled time, and when it is starved or blocked somewhere in [from, that time), no later than
+  // the settled time of every machine its cause walk may read (a neighbour's open short stop may
+  // still turn into a micro-stop and change the cause's name). `watermark` for an unknown path.
+  Timestamp SettledUntil(std::string_view work_centre, Timestamp from, Timestamp watermark) const;
   // Corrections since the last call (late samples that reopened intervals), oldest first.
   std::vector<Correction> TakeCorrections();
 

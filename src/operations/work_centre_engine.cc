@@ -153,6 +153,17 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   RawPoint p{time, value, signal, bad};
   const bool keep_history = config_.late_data_horizon > 0;
   if (time >= newest_ || (history_.empty() && changes_.empty() && counts_.empty())) {
+    // The newest sample of this machine, but it may still fall in time already recorded (the
+    // machine was silent while the recorder moved on): then it is late data all the same, within
+    // the late-data horizon and the time this recording covers. Older, it only sets the
+    // condition from then on (it is never dropped: it may be a source's unchanged value with an
+    // old source timestamp); what was recorded is not rewritten.
+    const bool in_recorded = keep_history && time < recorded_until_ && time >= recorded_from_ &&
+                             time >= recorded_until_ - config_.late_data_horizon;
+    const size_t changes_before = changes_.size();
+    const size_t counts_before = counts_.size();
+    const CountPoint last_count =
+        counts_.empty() ? CountPoint{INT64_MIN, {0, 0, 0, 0}} : counts_.back();
     newest_ = std::max(newest_, time);
     Step(state_, p);
     if (keep_history) {
@@ -161,7 +172,20 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
         checkpoints_.push_back({history_.size(), state_});
       TrimHistory(newest_);
     }
-    return false;
+    if (!in_recorded) return false;
+    // What the sample added: condition changes from their time, units in the interval ending at
+    // their time (so from just before it).
+    Timestamp from = INT64_MAX;
+    for (size_t i = changes_before; i < changes_.size(); ++i)
+      from = std::min(from, changes_[i].time);
+    const bool counted = counts_.size() > counts_before ||
+                         (!counts_.empty() && counts_.back().time == last_count.time &&
+                          !std::equal(std::begin(last_count.by_role), std::end(last_count.by_role),
+                                      std::begin(counts_.back().by_role)));
+    if (counted) from = std::min(from, time - 1);
+    if (from >= recorded_until_) return false;  // nothing changed in recorded time
+    if (reopened_from) *reopened_from = std::max(StopRunStart(from), recorded_from_);
+    return true;
   }
   // A late sample.
   const Timestamp horizon_start = history_.empty() ? newest_ : history_.front().time;
@@ -205,6 +229,11 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
   Timestamp from = time;
   if (first_change + k < changes_.size()) from = std::min(from, changes_[first_change + k].time);
   if (k < old.size()) from = std::min(from, old[k].time);
+  if (reopened_from) *reopened_from = StopRunStart(from);
+  return true;
+}
+
+Timestamp WorkCentreEngine::StopRunStart(Timestamp from) const {
   size_t j = static_cast<size_t>(
       std::upper_bound(changes_.begin(), changes_.end(), from,
                        [](Timestamp t, const Change& c) { return t < c.time; }) -
@@ -217,8 +246,12 @@ bool WorkCentreEngine::Apply(Signal signal, Timestamp time, double value, bool b
       from = changes_[j].time;
     }
   }
-  if (reopened_from) *reopened_from = from;
-  return true;
+  return from;
+}
+
+void WorkCentreEngine::MarkRecorded(Timestamp from, Timestamp until) {
+  recorded_from_ = from;
+  recorded_until_ = until;
 }
 
 void WorkCentreEngine::TrimHistory(Timestamp newest) {
@@ -286,6 +319,38 @@ MachineCondition WorkCentreEngine::ConditionAt(Timestamp t) const {
       it == changes_.end())
     return MachineCondition::kNoData;
   return c;
+}
+
+Timestamp WorkCentreEngine::SettledUntil(Timestamp watermark) const {
+  if (config_.micro_stop_threshold <= 0 || changes_.empty()) return watermark;
+  // Only the last run of stop conditions can still be open (MicroStops' rule: a run is a
+  // micro-stop when producing on both sides and shorter than the threshold).
+  size_t run_start = changes_.size() - 1;
+  if (!IsStopKind(changes_[run_start].condition)) return watermark;
+  while (run_start > 0 && IsStopKind(changes_[run_start - 1].condition)) --run_start;
+  if (run_start == 0 || changes_[run_start - 1].condition != MachineCondition::kProducing)
+    return watermark;  // not after producing: never a micro-stop
+  const Timestamp start = changes_[run_start].time;
+  if (start >= watermark) return watermark;
+  // Silence ends the stop as no data (no_data_after): then it is not a micro-stop either.
+  if (rules_.no_data_after > 0 && state_.last_state_sample != INT64_MIN &&
+      state_.last_state_sample + rules_.no_data_after <= watermark)
+    return watermark;
+  // Samples still to come are stamped at or after both: the stop will be at least this long.
+  if (std::max(watermark, newest_) - start >= config_.micro_stop_threshold) return watermark;
+  return start;
+}
+
+bool WorkCentreEngine::WaitsIn(Timestamp from, Timestamp to) const {
+  auto waits = [](MachineCondition c) {
+    return c == MachineCondition::kStarved || c == MachineCondition::kBlocked;
+  };
+  auto it = std::upper_bound(changes_.begin(), changes_.end(), from,
+                             [](Timestamp x, const Change& c) { return x < c.time; });
+  if (it != changes_.begin()) --it;  // the condition in force at `from`
+  for (; it != changes_.end() && it->time < to; ++it)
+    if (waits(it->condition)) return true;
+  return false;
 }
 
 bool WorkCentreEngine::IsStopKind(MachineCondition c) const {

@@ -45,11 +45,17 @@ class WorkCentreEngine {
   // `rules` and `config` must outlive the engine.
   WorkCentreEngine(const WorkCentreRules& rules, const OperationsConfig& config);
 
-  // Feeds one observation. In time order it costs a few comparisons; a sample older than the
-  // newest one seen (but within late_data_horizon) reopens the timeline and returns true with
-  // `*reopened_from` set to the first instant whose classification may have changed. A sample
-  // older than the horizon is dropped (counted in late_dropped()).
+  // Feeds one observation. In time order it costs a few comparisons; a late sample reopens the
+  // timeline and returns true with `*reopened_from` set to the first instant whose
+  // classification may have changed. Late is older than the newest sample seen (older than the
+  // history kept: dropped, counted in late_dropped()), or the machine's newest sample but inside
+  // the recorded time of MarkRecorded, not older than the late-data horizon before its end (a
+  // machine silent while recording went on), when it changes the condition or counts units
+  // there; then `*reopened_from` is not before the recording's start.
   bool Apply(Signal signal, Timestamp time, double value, bool bad, Timestamp* reopened_from);
+  // The caller has recorded this machine's segments over [from, until) in this run
+  // (IntervalRecorder; `from` = where it started or resumed).
+  void MarkRecorded(Timestamp from, Timestamp until);
 
   // Order context from `t.time` on (inserted in time order; may be in the past).
   void AddOrderTransition(const OrderTransition& t);
@@ -77,6 +83,15 @@ class WorkCentreEngine {
   // (downstream) neighbours.
   std::vector<Segment> Classify(Timestamp from, Timestamp to, const ShiftCalendar& calendar,
                                 const CauseLookup* causes = nullptr) const;
+
+  // Up to when this machine's classification is settled: no sample stamped at or after
+  // `watermark` (what the caller assumes still to come) can change it. That is `watermark`, or,
+  // when earlier, the start of a stop that is still open and shorter than micro_stop_threshold
+  // (measured to the newer of `watermark` and the newest sample): it may yet end as a micro-stop
+  // (speed loss) or go on as a stop, so nothing from its start on is final.
+  Timestamp SettledUntil(Timestamp watermark) const;
+  // Whether the machine's own condition is starved or blocked at any instant of [from, to).
+  bool WaitsIn(Timestamp from, Timestamp to) const;
 
   // The machine's own condition at t (before calendar precedence).
   MachineCondition ConditionAt(Timestamp t) const;
@@ -130,6 +145,9 @@ class WorkCentreEngine {
   void Derive(const State& state, MachineCondition& cond, std::string& reason, int64_t& code) const;
   void TrimHistory(Timestamp newest);
   bool IsStopKind(MachineCondition c) const;
+  // `from`, moved back to the start of the condition in force then and of its run of stops (a
+  // micro-stop's classification depends on its whole run).
+  Timestamp StopRunStart(Timestamp from) const;
   // For each change index in [first, last], whether it belongs to a micro-stop run.
   std::vector<bool> MicroStops(size_t first, size_t last) const;
 
@@ -152,6 +170,8 @@ class WorkCentreEngine {
   std::vector<PlannedInterval> declared_;
   std::map<Timestamp, std::string> assigned_;  // stop start -> reason from an operator
   Timestamp newest_ = 0;
+  Timestamp recorded_from_ = INT64_MIN;  // MarkRecorded
+  Timestamp recorded_until_ = INT64_MIN;
   uint64_t late_dropped_ = 0;
 };
 

@@ -125,6 +125,53 @@ TEST(WorkCentre, LateSampleReopensAndCorrects) {
     }
 }
 
+TEST(WorkCentre, SampleOfASilentMachineInRecordedTimeIsLateData) {
+  Fixture f;
+  const std::string m = "acme/p/a/l/m";
+  f.Put("fault", "2026-01-05T06:00:00Z", 0);
+  f.Put("state", "2026-01-05T06:00:00Z", 1);
+  f.Put("good", "2026-01-05T06:00:00Z", 100);
+  // Recorded 06:00-06:30 while m was silent.
+  f.engine->MarkRecorded(m, T("2026-01-05T06:00:00Z"), T("2026-01-05T06:30:00Z"));
+  // Its newest sample, but inside recorded time: a fault from 06:20 reopens from there.
+  f.Put("state", "2026-01-05T06:20:00Z", 5);
+  auto corr = f.engine->TakeCorrections();
+  ASSERT_EQ(corr.size(), 1u);
+  EXPECT_EQ(corr[0].work_centre, m);
+  EXPECT_EQ(corr[0].from, T("2026-01-05T06:20:00Z"));
+  EXPECT_EQ(corr[0].late_sample_time, T("2026-01-05T06:20:00Z"));
+  // Units read at 06:25 belong to the recorded interval ending then: reopened from the start of
+  // the stop they fall in.
+  f.Put("good", "2026-01-05T06:25:00Z", 150);
+  corr = f.engine->TakeCorrections();
+  ASSERT_EQ(corr.size(), 1u);
+  EXPECT_EQ(corr[0].from, T("2026-01-05T06:20:00Z"));
+  // A repeated value changes nothing recorded; a sample after the recorded time is not late.
+  f.Put("state", "2026-01-05T06:26:00Z", 5);
+  f.Put("state", "2026-01-05T06:31:00Z", 1);
+  EXPECT_TRUE(f.engine->TakeCorrections().empty());
+  auto segs = f.engine->Segments(m, T("2026-01-05T06:00:00Z"), T("2026-01-05T06:40:00Z"));
+  auto t = Totals(segs);
+  EXPECT_EQ(t[StateCategory::kUnplannedDowntime], 11 * kMinute);
+  uint64_t good = 0;
+  for (const Segment& s : segs) good += s.good;
+  EXPECT_EQ(good, 50u);
+  // Older than the late-data horizon (1 h) before the recorded end: not reopened, but not lost
+  // either: the machine is faulted from then on (a source's unchanged value with an old stamp).
+  f.engine->MarkRecorded(m, T("2026-01-05T06:00:00Z"), T("2026-01-05T08:00:00Z"));
+  f.Put("state", "2026-01-05T06:50:00Z", 5);
+  EXPECT_TRUE(f.engine->TakeCorrections().empty());
+  EXPECT_EQ(f.engine->Find(m)->late_dropped(), 0u);
+  EXPECT_EQ(f.engine->Find(m)->ConditionAt(T("2026-01-05T07:00:00Z")), MachineCondition::kFault);
+  // Before where this run started recording (a restart at 07:30): what an earlier run recorded
+  // there is not rewritten by an engine that has just started.
+  f.engine->MarkRecorded(m, T("2026-01-05T07:30:00Z"), T("2026-01-05T07:40:00Z"));
+  f.Put("state", "2026-01-05T07:20:00Z", 1);
+  EXPECT_TRUE(f.engine->TakeCorrections().empty());
+  EXPECT_EQ(f.engine->Find(m)->ConditionAt(T("2026-01-05T07:35:00Z")),
+            MachineCondition::kProducing);
+}
+
 TEST(WorkCentre, CountsAreBoundToTheOrderActiveWhenCounted) {
   Fixture f;
   f.Put("fault", "2026-01-05T06:00:00Z", 0);
@@ -215,6 +262,68 @@ TEST(WorkCentre, LateDeliveryGivesTheSameTimelineAsInOrderDelivery) {
     EXPECT_EQ(sa[i].good, sb[i].good) << i;
     EXPECT_EQ(sa[i].micro_stop, sb[i].micro_stop) << i;
   }
+}
+
+// Settled time (threshold 1 min): what no sample stamped from the watermark on can change.
+TEST(Settled, ProducingIsSettledUpToTheWatermark) {
+  Fixture f;
+  f.Put("state", "2026-01-05T06:00:00Z", 1);
+  f.Put("fault", "2026-01-05T06:00:00Z", 0);
+  EXPECT_EQ(
+      f.engine->SettledUntil("acme/p/a/l/m", T("2026-01-05T06:00:00Z"), T("2026-01-05T06:30:00Z")),
+      T("2026-01-05T06:30:00Z"));
+}
+
+TEST(Settled, AnOpenStopShorterThanTheThresholdHoldsBackFromItsStart) {
+  Fixture f;
+  const std::string m = "acme/p/a/l/m";
+  const Timestamp from = T("2026-01-05T06:00:00Z");
+  f.Put("state", "2026-01-05T06:00:00Z", 1);
+  f.Put("fault", "2026-01-05T06:00:00Z", 0);
+  f.Put("state", "2026-01-05T06:29:40Z", 5);  // a stop, 20 s old at the watermark
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:00Z")), T("2026-01-05T06:29:40Z"));
+  // 59 s: still maybe a micro-stop; 60 s (the threshold): a real stop whatever comes next.
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:39Z")), T("2026-01-05T06:29:40Z"));
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:40Z")), T("2026-01-05T06:30:40Z"));
+  // A newer sample of the machine proves the length as well as the clock does.
+  f.Put("good", "2026-01-05T06:30:45Z", 0);
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:00Z")), T("2026-01-05T06:30:00Z"));
+}
+
+TEST(Settled, AStopThatEndedIsSettledEitherWay) {
+  Fixture f;
+  const std::string m = "acme/p/a/l/m";
+  const Timestamp from = T("2026-01-05T06:00:00Z");
+  f.Put("state", "2026-01-05T06:00:00Z", 1);
+  f.Put("fault", "2026-01-05T06:00:00Z", 0);
+  f.Put("state", "2026-01-05T06:29:40Z", 5);
+  f.Put("state", "2026-01-05T06:29:50Z", 1);  // a 10 s micro-stop
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:00Z")), T("2026-01-05T06:30:00Z"));
+  // A fault after a cleaning is never a micro-stop (not between producing): nothing held back.
+  f.Put("state", "2026-01-05T06:40:00Z", 6);
+  f.Put("state", "2026-01-05T06:40:10Z", 5);
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:40:20Z")), T("2026-01-05T06:40:20Z"));
+}
+
+TEST(Settled, AStarvedMachineWaitsForItsNeighboursOpenShortStop) {
+  Fixture f;
+  const std::string m = "acme/p/a/l/m";
+  const Timestamp from = T("2026-01-05T06:00:00Z");
+  auto feeder = [&](const char* iso, double v) {
+    f.engine->Publish(Sample{f.ids.at("acme/p/a/l/feeder/run"), T(iso), Value(v), Quality::Good()});
+  };
+  f.Put("state", "2026-01-05T06:00:00Z", 1);
+  f.Put("fault", "2026-01-05T06:00:00Z", 0);
+  feeder("2026-01-05T06:00:00Z", 1);
+  feeder("2026-01-05T06:29:40Z", 0);  // the feeder stops: may be a micro-stop
+  // m runs: its own timeline is settled; the feeder's open stop does not matter to it.
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:00Z")), T("2026-01-05T06:30:00Z"));
+  // m starved since 06:20 (a real stop): its cause names the feeder's state, which is not settled
+  // from 06:29:40 on.
+  f.Put("state", "2026-01-05T06:20:00Z", 3);
+  EXPECT_EQ(f.engine->SettledUntil(m, from, T("2026-01-05T06:30:00Z")), T("2026-01-05T06:29:40Z"));
+  EXPECT_EQ(f.engine->SettledUntil("acme/p/a/l/feeder", from, T("2026-01-05T06:30:00Z")),
+            T("2026-01-05T06:29:40Z"));
 }
 
 }  // namespace

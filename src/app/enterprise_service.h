@@ -97,9 +97,12 @@ class EnterpriseService {
   void Stop();
 
   // The OperationsService actuals listener: "order-complete" -> actuals.completion (final),
-  // "shift-end" -> actuals.shift_end (cumulative interim totals; only with
-  // erp.actuals.on_shift_end), enqueued through `txn`. Orders unknown to the order store are
-  // skipped (Ok). Errors roll the caller's transaction back (it offers them again later).
+  // "order-correction" -> actuals.correction (final, sequence = correction number, replaces the
+  // completion or the previous correction), "shift-end" / "shift-correction" ->
+  // actuals.shift_end / actuals.shift_correction (cumulative interim totals; only with
+  // erp.actuals.on_shift_end; shift corrections only before final actuals exist), enqueued
+  // through `txn`. Orders unknown to the order store are skipped (Ok). Errors roll the caller's
+  // transaction back (it offers them again later).
   Status OnActuals(const ops::OrderActuals& a, std::string_view trigger, sqlite3* txn);
 
   // The "enterprise" API route module (orders, outbox, reconciliation).
@@ -130,6 +133,16 @@ class EnterpriseService {
   Result<enterprise::OrderActuals> ToErpActuals(const ops::OrderActuals& a,
                                                 const enterprise::StoredOrder& o, bool final,
                                                 bool energy_now);
+  // The outbox spec of an order-correction (kind empty: nothing to send) and the fields of `e`
+  // that say what it replaces.
+  Result<enterprise::OutboxMessageSpec> CorrectionSpec(
+      const ops::OrderActuals& a, enterprise::OrderActuals& e,
+      const std::vector<enterprise::OutboxMessage>& earlier);
+  // The same for a shift-correction: `e` becomes the latest cumulative interim totals with the
+  // corrected shift's difference applied.
+  Result<enterprise::OutboxMessageSpec> ShiftCorrectionSpec(
+      const ops::OrderActuals& a, const enterprise::StoredOrder& o, enterprise::OrderActuals& e,
+      const std::vector<enterprise::OutboxMessage>& earlier);
   void RunDrainer();
   void RunPoller();
   bool Wait(Duration d);  // true when woken by WakeDrainer

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "enterprise/actuals.h"
 
@@ -113,10 +114,11 @@ struct TrytonAdapter::Impl {
   }
 
   Result<json> Moves(const json& ids) {
-    return Call("model.stock.move.read",
-                json::array({ids,
-                             {"product", "product.code", "quantity", "uom", "uom.symbol", "uom.digits",
-                              "to_location", "from_location", "state", "currency", "company"}}));
+    return Call(
+        "model.stock.move.read",
+        json::array({ids,
+                     {"product", "product.code", "quantity", "uom", "uom.symbol", "uom.digits",
+                      "to_location", "from_location", "state", "currency", "company"}}));
   }
 
   Result<std::vector<std::string>> NoteKeys(int64_t id) {
@@ -165,10 +167,9 @@ struct TrytonAdapter::Impl {
         const int digits = std::clamp(m["uom."].value("digits", 2), 0, 12);
         const double scale = std::pow(10.0, digits);
         const double quantity = std::round(c.quantity * scale) / scale;
-        GANTRY_RETURN_IF_ERROR(
-            Call("model.stock.move.write",
-                 json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
-                .status());
+        GANTRY_RETURN_IF_ERROR(Call("model.stock.move.write",
+                                    json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
+                                   .status());
         booked = true;
         break;
       }
@@ -289,6 +290,82 @@ struct TrytonAdapter::Impl {
     t += "energy: " + NumberText(a.energy_kwh) + " kWh, cost " + NumberText(a.energy_cost) + " " +
          a.currency + "\n";
     return t + remarks;
+  }
+
+  Result<TrytonProduction> Held(int64_t id) {
+    GANTRY_ASSIGN_OR_RETURN(json p,
+                            ReadOne("production", id, {"state", "product", "inputs", "outputs"}));
+    TrytonProduction out;
+    out.id = id;
+    out.state = p.value("state", std::string());
+    GANTRY_ASSIGN_OR_RETURN(json outs, Moves(p["outputs"]));
+    for (const json& m : outs) {
+      if (m.value("state", std::string()) == "cancelled") continue;
+      if (config.scrap_location != 0 && m["to_location"] == config.scrap_location)
+        out.scrap_quantity += m.value("quantity", 0.0);
+      else if (m["product"] == p["product"])
+        out.output_quantity += m.value("quantity", 0.0);
+    }
+    GANTRY_ASSIGN_OR_RETURN(json ins, Moves(p["inputs"]));
+    for (const json& m : ins) {
+      if (m.value("state", std::string()) == "cancelled") continue;
+      out.consumed[m["product."].value("code", std::string())] += m.value("quantity", 0.0);
+    }
+    GANTRY_ASSIGN_OR_RETURN(out.gantry_keys, NoteKeys(id));
+    return out;
+  }
+
+  // A correction of final actuals. A done production's moves cannot be written any more (Tryton
+  // refuses to modify a done stock move), so: already noted -> acknowledged; done and Tryton's
+  // quantities already agree -> noted and acknowledged; done and they differ -> quarantined with
+  // the differences for a planner to book by hand; not done yet -> nullopt (booked like final
+  // actuals, which these figures replace).
+  Result<std::optional<DeliveryResult>> Correct(int64_t id, const OrderActuals& a,
+                                                const std::string& key) {
+    const std::string name = "production " + std::to_string(id);
+    GANTRY_ASSIGN_OR_RETURN(TrytonProduction held, Held(id));
+    for (const std::string& k : held.gantry_keys)
+      if (k == key)
+        return std::optional<DeliveryResult>(DeliveryResult{
+            DeliveryVerdict::kAcknowledged,
+            name + ": correction " + std::to_string(a.correction) + " already noted under " + key});
+    if (held.state != "done") return std::optional<DeliveryResult>();
+    std::string diff;
+    auto add = [&](const std::string& what, double was, double now, const std::string& unit) {
+      diff += (diff.empty() ? "" : "; ") + what + " " + NumberText(was) + " -> " + NumberText(now) +
+              (unit.empty() ? "" : " " + unit);
+    };
+    if (!SameQuantity(held.output_quantity, a.good))
+      add("good", held.output_quantity, a.good, a.unit);
+    if (config.scrap_location != 0 && !SameQuantity(held.scrap_quantity, a.scrap))
+      add("scrap", held.scrap_quantity, a.scrap, a.unit);
+    for (const ConsumptionLine& c : a.consumption) {
+      auto it = held.consumed.find(c.material);
+      const double was = it == held.consumed.end() ? 0.0 : it->second;
+      if (std::fabs(was - c.quantity) > 0.005 + 1e-9)  // Tryton rounds to the unit's digits
+        add("consumed " + c.material, was, c.quantity, c.unit);
+    }
+    if (!diff.empty())
+      return std::optional<DeliveryResult>(DeliveryResult{
+          DeliveryVerdict::kQuarantine,
+          "tryton: " + name + " is done and a done production's moves cannot be changed; " +
+              "correction " + std::to_string(a.correction) + " of " + a.order_key + " (replaces " +
+              a.corrects + ") differs from what Tryton holds: " + diff +
+              ". Book the difference by hand, then add a note starting 'gantry-key: " + key +
+              "' to " + name + " and retry this message"});
+    GANTRY_ASSIGN_OR_RETURN(
+        json note,
+        Call("model.ir.note.create",
+             json::array({json::array(
+                 {{{"resource", "production," + std::to_string(id)},
+                   {"message",
+                    NoteText(key, a,
+                             "correction " + std::to_string(a.correction) + " replaces " +
+                                 a.corrects + "; Tryton's quantities already agree\n")}}})})));
+    return std::optional<DeliveryResult>(DeliveryResult{
+        DeliveryVerdict::kAcknowledged, name + " done, correction " + std::to_string(a.correction) +
+                                            " changes no quantity Tryton holds, note " +
+                                            note.dump()});
   }
 
   Result<std::string> Apply(int64_t id, const OrderActuals& a, const std::string& key) {
@@ -433,32 +510,18 @@ DeliveryResult TrytonAdapter::Deliver(const OutboxMessage& m) {
   if (id <= 0)
     return VerdictFromStatus(
         InvalidArgument("tryton: external_id '" + a->external_id + "' is not a production id"));
+  if (a->final && a->correction > 0) {
+    auto c = impl_->Correct(id, *a, m.idempotency_key);
+    if (!c.ok()) return VerdictFromStatus(c.status());
+    if (c->has_value()) return **c;
+  }
   auto r = impl_->Apply(id, *a, m.idempotency_key);
   if (!r.ok()) return VerdictFromStatus(r.status());
   return {DeliveryVerdict::kAcknowledged, *r};
 }
 
 Result<TrytonProduction> TrytonAdapter::ReadProduction(int64_t id) {
-  GANTRY_ASSIGN_OR_RETURN(
-      json p, impl_->ReadOne("production", id, {"state", "product", "inputs", "outputs"}));
-  TrytonProduction out;
-  out.id = id;
-  out.state = p.value("state", std::string());
-  GANTRY_ASSIGN_OR_RETURN(json outs, impl_->Moves(p["outputs"]));
-  for (const json& m : outs) {
-    if (m.value("state", std::string()) == "cancelled") continue;
-    if (impl_->config.scrap_location != 0 && m["to_location"] == impl_->config.scrap_location)
-      out.scrap_quantity += m.value("quantity", 0.0);
-    else if (m["product"] == p["product"])
-      out.output_quantity += m.value("quantity", 0.0);
-  }
-  GANTRY_ASSIGN_OR_RETURN(json ins, impl_->Moves(p["inputs"]));
-  for (const json& m : ins) {
-    if (m.value("state", std::string()) == "cancelled") continue;
-    out.consumed[m["product."].value("code", std::string())] += m.value("quantity", 0.0);
-  }
-  GANTRY_ASSIGN_OR_RETURN(out.gantry_keys, impl_->NoteKeys(id));
-  return out;
+  return impl_->Held(id);
 }
 
 }  // namespace gantry::enterprise

@@ -57,6 +57,12 @@ Result<ctx::OrderEnergyCost> EnergyService::ForOrder(const std::string& order, T
   return calculator_.ForOrder(order, from, to, Sources());
 }
 
+Result<ctx::MeasuredConsumption> EnergyService::ConsumptionForOrder(const std::string& order,
+                                                                    Timestamp from,
+                                                                    Timestamp to) const {
+  return ctx::MeasureOrderConsumption(calculator_.config().consumption, order, from, to, Sources());
+}
+
 Result<ctx::OrderEnergyCost> EnergyService::ForOrder(const std::string& order) const {
   if (operations_ == nullptr)
     return FailedPrecondition("no operations service: orders are not known");

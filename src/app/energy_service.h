@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "api/route_module.h"
+#include "context/energy/consumption.h"
 #include "context/energy/cost_calculator.h"
 #include "core/status.h"
 #include "operations/operations_config.h"
@@ -54,6 +55,10 @@ class EnergyService {
   // The same over an explicit range containing the order's run.
   Result<ctx::OrderEnergyCost> ForOrder(const std::string& order, Timestamp from,
                                         Timestamp to) const;
+  // The material the order consumed in [from, to) as the consumption counters (costs.consumption)
+  // measured it, per material; no lines when no counter is configured where it ran.
+  Result<ctx::MeasuredConsumption> ConsumptionForOrder(const std::string& order, Timestamp from,
+                                                       Timestamp to) const;
 
  private:
   EnergyService(ctx::CostCalculator calc, historian::Historian& store,

@@ -140,6 +140,17 @@ void EnterpriseService::UseEnergy(const EnergyService* energy) {
         e.note += (e.note.empty() ? "" : "; ") + n;
     return e;
   };
+  hooks_.consumption = [energy](const std::string& order, Timestamp from,
+                                Timestamp to) -> Result<enterprise::OrderConsumption> {
+    GANTRY_ASSIGN_OR_RETURN(ctx::MeasuredConsumption m,
+                            energy->ConsumptionForOrder(order, from, std::max(to, from + 1)));
+    enterprise::OrderConsumption c;
+    for (const ctx::MeasuredLine& l : m.lines)
+      c.measured.push_back({l.material, l.unit, l.quantity});
+    c.readings_complete = m.readings_complete;
+    for (const std::string& n : m.notes) c.note += (c.note.empty() ? "" : "; ") + n;
+    return c;
+  };
 }
 
 void EnterpriseService::Start() {
@@ -263,6 +274,7 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
           return drain_outbox_->CompletePayload(m, payload);
         },
         clock_, settings_.energy_wait);
+    if (hooks_.consumption) fixer_->SetConsumption(hooks_.consumption);
   }
   GANTRY_ASSIGN_OR_RETURN(enterprise::DrainReport r, drain_outbox_->DrainOnce(*fixer_));
   if (now >= next_prune_) {
@@ -294,7 +306,8 @@ Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::Orde
   e.scrap = static_cast<double>(a.scrap);
   for (const auto& [reason, qty] : a.scrap_by_reason)
     e.scrap_by_reason.push_back({reason, static_cast<double>(qty)});
-  // No consumption tags yet: the BOM scaled by what was made (good + scrap).
+  // The BOM scaled by what was made (good + scrap); measured quantities replace it where
+  // consumption counters are configured (fixed with the energy, see UseEnergy).
   e.consumption = enterprise::PlannedConsumption(o.order, e.good + e.scrap);
   e.run_time = a.run_time;
   for (const auto& [reason, d] : a.downtime_by_reason) e.downtime.push_back({reason, d});
@@ -307,6 +320,13 @@ Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::Orde
     enterprise::FillEnergy(e, &energy);
   } else {
     enterprise::FillEnergy(e, nullptr);
+  }
+  if (energy_now && hooks_.consumption) {
+    Result<enterprise::OrderConsumption> c = hooks_.consumption(e.order_key, e.from, e.to);
+    if (c.ok())
+      enterprise::ApplyMeasuredConsumption(e, *c);
+    else
+      e.consumption_note = "consumption not measured (planned shown): " + c.status().ToString();
   }
   return e;
 }

@@ -63,6 +63,9 @@ struct EnterpriseHooks {
   // (progress, reconciliation), never from the listener: it reads the OperationsService, whose
   // lock the listener runs under. Empty: messages carry 0 kWh with a note.
   enterprise::EnergyOfOrder energy;
+  // Material measured by consumption counters over a span (the energy part, see UseEnergy); the
+  // same threads as `energy`. Empty: consumption is the BOM scaled by output.
+  enterprise::ConsumptionOfOrder consumption;
 };
 
 class EnterpriseService {
@@ -84,7 +87,8 @@ class EnterpriseService {
   // this service's threads (Stop() this first... or after ops.Stop(): the listener only touches
   // the order store and the transaction it is given).
   void AttachOperations(OperationsService& ops);
-  // Takes energy and cost from the plant's energy service (borrowed; null: none configured).
+  // Takes energy and cost, and measured consumption (costs.consumption), from the plant's energy
+  // service (borrowed; null: none configured).
   // Call before Start()/ServeApi() and before the first DrainOnce().
   void UseEnergy(const EnergyService* energy);
   // Starts the threads and adds the routes and /metrics lines to the API context.

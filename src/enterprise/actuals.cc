@@ -50,11 +50,15 @@ std::string ActualsToJson(const OrderActuals& a) {
     scrap.push_back({{"reason", s.reason}, {"quantity", s.quantity}});
   j["scrap_by_reason"] = std::move(scrap);
   json cons = json::array();
-  for (const ConsumptionLine& c : a.consumption)
-    cons.push_back({{"material", c.material},
-                    {"quantity", c.quantity},
-                    {"unit", c.unit},
-                    {"measured", c.measured}});
+  for (const ConsumptionLine& c : a.consumption) {
+    json line = {{"material", c.material},
+                 {"quantity", c.quantity},
+                 {"unit", c.unit},
+                 {"measured", c.measured}};
+    if (c.measured) line["planned_quantity"] = c.planned;
+    cons.push_back(std::move(line));
+  }
+  if (!a.consumption_note.empty()) j["consumption_note"] = a.consumption_note;
   j["consumption"] = std::move(cons);
   json down = json::array();
   for (const DowntimeLine& d : a.downtime)
@@ -110,6 +114,7 @@ Result<OrderActuals> ActualsFromJson(std::string_view text) {
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_cost", &a.energy_cost, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "currency", &a.currency, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_note", &a.energy_note, false));
+  GANTRY_RETURN_IF_ERROR(Get(j, "consumption_note", &a.consumption_note, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "correction", &a.correction, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "corrects", &a.corrects, false));
   if (auto sh = j.find("shift"); sh != j.end() && sh->is_object()) {
@@ -132,6 +137,7 @@ Result<OrderActuals> ActualsFromJson(std::string_view text) {
     GANTRY_RETURN_IF_ERROR(Get(c, "quantity", &l.quantity));
     GANTRY_RETURN_IF_ERROR(Get(c, "unit", &l.unit));
     GANTRY_RETURN_IF_ERROR(Get(c, "measured", &l.measured, false));
+    GANTRY_RETURN_IF_ERROR(Get(c, "planned_quantity", &l.planned, false));
     a.consumption.push_back(std::move(l));
   }
   for (const json& d : j.value("downtime", json::array())) {

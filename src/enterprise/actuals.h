@@ -28,6 +28,7 @@ struct ConsumptionLine {
   double quantity = 0.0;
   std::string unit;
   bool measured = false;  // from a consumption tag; false = planned from the BOM scaled by output
+  double planned = 0.0;   // measured lines: the BOM-scaled quantity beside it (0 if not in the BOM)
   friend bool operator==(const ConsumptionLine&, const ConsumptionLine&) = default;
 };
 
@@ -59,6 +60,8 @@ struct OrderActuals {
   double energy_cost = 0.0;  // in `currency`, the site tariff's
   std::string currency;
   std::string energy_note;  // what the energy figures leave out ("" when complete)
+  // Why consumption is planned although counters are configured, or what they met ("" if none).
+  std::string consumption_note;
   // n > 0: the n-th correction of actuals already handed on (a late sample changed them); the
   // figures replace those of the message `corrects` (its idempotency key), they are not a delta.
   uint32_t correction = 0;

@@ -126,6 +126,7 @@ Result<std::string> ProductionPerformanceXml(const OutboxMessage& m) {
     pugi::xml_node used = seg.append_child("MaterialConsumedActual");
     Text(used, "MaterialDefinitionID", c.material);
     Quantity(used, c.quantity, c.unit, c.measured ? "measured" : "planned");
+    if (c.measured) Quantity(used, c.planned, c.unit, "planned");  // the BOM's, beside it
   }
   SegmentData(seg, "RunTime", Num(static_cast<double>(a.run_time) / kSecond), "s");
   for (const DowntimeLine& d : a.downtime)

@@ -40,12 +40,20 @@ const OutboxMessage* Latest(const std::vector<OutboxMessage>& ms, bool delivered
 
 json ActualsSummary(const OrderActuals& a) {
   json cons = json::object();
-  for (const auto& c : a.consumption) cons[c.material] = c.quantity;
+  json planned = json::object();
+  json measured = json::array();
+  for (const auto& c : a.consumption) {
+    cons[c.material] = c.quantity;
+    planned[c.material] = c.measured ? c.planned : c.quantity;
+    if (c.measured) measured.push_back(c.material);
+  }
   return {{"good", a.good},
           {"scrap", a.scrap},
           {"final", a.final},
           {"run_time_s", static_cast<double>(a.run_time) / kSecond},
           {"consumption", cons},
+          {"consumption_planned", planned},
+          {"consumption_measured", measured},
           {"energy_kwh", a.energy_pending ? json(nullptr) : json(a.energy_kwh)},
           {"energy_cost", a.energy_pending ? json(nullptr) : json(a.energy_cost)},
           {"currency", a.currency}};
@@ -117,6 +125,14 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
       d.push_back("good: ledger " + Num(e.ledger->good) + ", delivered " + Num(sent->good));
     if (!Same(e.ledger->scrap, sent->scrap))
       d.push_back("scrap: ledger " + Num(e.ledger->scrap) + ", delivered " + Num(sent->scrap));
+    for (const ConsumptionLine& c : e.ledger->consumption) {
+      auto it = std::find_if(sent->consumption.begin(), sent->consumption.end(),
+                             [&](const ConsumptionLine& s) { return s.material == c.material; });
+      const double was = it == sent->consumption.end() ? 0.0 : it->quantity;
+      if (!SameEnergy(c.quantity, was))
+        d.push_back("consumed " + c.material + ": ledger " + Num(c.quantity) +
+                    (c.measured ? " (measured)" : " (planned)") + ", delivered " + Num(was));
+    }
     if (!e.ledger->energy_pending && !sent->energy_pending) {
       if (!SameEnergy(e.ledger->energy_kwh, sent->energy_kwh))
         d.push_back("energy_kwh: ledger " + Num(e.ledger->energy_kwh) + ", delivered " +

@@ -285,8 +285,9 @@ struct TrytonAdapter::Impl {
       t += "downtime " + d.reason + ": " + NumberText(static_cast<double>(d.duration) / kSecond) +
            " s\n";
     for (const ConsumptionLine& c : a.consumption)
-      t += std::string(c.measured ? "consumed " : "consumed (planned) ") + c.material + ": " +
-           NumberText(c.quantity) + " " + c.unit + "\n";
+      t += std::string(c.measured ? "consumed (measured) " : "consumed (planned) ") + c.material +
+           ": " + NumberText(c.quantity) + " " + c.unit +
+           (c.measured ? " (planned " + NumberText(c.planned) + ")" : std::string()) + "\n";
     t += "energy: " + NumberText(a.energy_kwh) + " kWh, cost " + NumberText(a.energy_cost) + " " +
          a.currency + "\n";
     return t + remarks;

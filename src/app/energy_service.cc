@@ -38,6 +38,7 @@ ctx::CostSources EnergyService::Sources() const {
   s.readings = [store](const std::string& tag, Timestamp from, Timestamp to) {
     return ctx::HistorianMeterReadings(*store, tag, from, to);
   };
+  s.order_materials = order_materials_;
   return s;
 }
 

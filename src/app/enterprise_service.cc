@@ -122,8 +122,17 @@ Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
   return s;
 }
 
-void EnterpriseService::UseEnergy(const EnergyService* energy) {
+void EnterpriseService::UseEnergy(EnergyService* energy) {
   if (energy == nullptr) return;
+  enterprise::OrderStore* orders = orders_.get();
+  energy->UseOrderMaterials([orders](const std::string& order) {
+    std::vector<ctx::OrderMaterial> out;
+    auto o = orders->Get(order);
+    if (!o.ok() || !(o->order.quantity > 0)) return out;
+    for (const enterprise::BomLine& b : o->order.bom)
+      out.push_back({b.material, b.planned_quantity / o->order.quantity, b.unit_cost});
+    return out;
+  });
   hooks_.energy = [energy](const std::string& order, Timestamp from,
                            Timestamp to) -> Result<enterprise::OrderEnergy> {
     // The order's intervals cover [from, to) (its start to its completion); a meter reading at

@@ -90,7 +90,9 @@ class EnterpriseService {
   // Takes energy and cost, and measured consumption (costs.consumption), from the plant's energy
   // service (borrowed; null: none configured).
   // Call before Start()/ServeApi() and before the first DrainOnce().
-  void UseEnergy(const EnergyService* energy);
+  // Also hands the energy service the ERP's bills of materials and cost prices of the orders in
+  // the order store (material cost where costs.products has no bill; configuration wins).
+  void UseEnergy(EnergyService* energy);
   // Starts the threads and adds the routes and /metrics lines to the API context.
   void ServeApi(ApiContext& context);
 

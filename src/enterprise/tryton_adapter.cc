@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -34,6 +35,17 @@ Timestamp FromTrytonDate(const json& v) {
                 v.value("second", 0));
   auto t = ParseTimestamp(text);
   return t.ok() ? *t : 0;
+}
+
+// {"__class__": "Decimal", "decimal": "3.20"} (or a plain number) -> 3.2; nullopt otherwise.
+std::optional<double> FromTrytonDecimal(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (!v.is_object() || !v.contains("decimal") || !v["decimal"].is_string()) return std::nullopt;
+  const std::string text = v["decimal"].get<std::string>();
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(d) || d < 0) return std::nullopt;
+  return d;
 }
 
 json Decimal(double v) {
@@ -114,11 +126,11 @@ struct TrytonAdapter::Impl {
   }
 
   Result<json> Moves(const json& ids) {
-    return Call(
-        "model.stock.move.read",
-        json::array({ids,
-                     {"product", "product.code", "quantity", "uom", "uom.symbol", "uom.digits",
-                      "to_location", "from_location", "state", "currency", "company"}}));
+    return Call("model.stock.move.read",
+                json::array({ids,
+                             {"product", "product.code", "product.cost_price", "quantity", "uom",
+                              "uom.symbol", "uom.digits", "to_location", "from_location", "state",
+                              "currency", "company"}}));
   }
 
   Result<std::vector<std::string>> NoteKeys(int64_t id) {
@@ -488,7 +500,8 @@ Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {
       if (it == inputs.end()) continue;
       const json& m = it->second;
       o.bom.push_back({m["product."].value("code", std::string()), m.value("quantity", 0.0),
-                       m["uom."].value("symbol", std::string())});
+                       m["uom."].value("symbol", std::string()),
+                       FromTrytonDecimal(m["product."].value("cost_price", json()))});
     }
     Status valid = ValidateOrder(o);
     if (!valid.ok()) return valid.WithContext("tryton production " + o.external_id);

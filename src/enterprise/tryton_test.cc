@@ -173,7 +173,8 @@ TEST_F(TrytonEndToEnd, ReleasedOrderIsPulledAndActualsLandOnceAsDone) {
   EXPECT_EQ(order->work_centre, "demo/plant1/assembly/line1");
   EXPECT_NE(order->due, 0);
   ASSERT_EQ(order->bom.size(), 1u);
-  EXPECT_EQ(order->bom[0], (BomLine{"RM-STEEL", 50, "kg"}));
+  // Tryton's cost price of the material (3.20 in the demo database), for material cost.
+  EXPECT_EQ(order->bom[0], (BomLine{"RM-STEEL", 50, "kg", 3.20}));
 
   // The shop floor made 97 good and 3 scrap, consumed 51.5 kg measured, ran 1.5 h.
   OrderActuals a;

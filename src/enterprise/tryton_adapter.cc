@@ -150,14 +150,17 @@ struct TrytonAdapter::Impl {
     return keys;
   }
 
-  Status Transition(int64_t id, const std::string& method, const std::string& from_state) {
+  // Calls the workflow method and reads the production back (`fields`, state included): the
+  // read-back both checks the transition and serves the next step, one JSON-RPC call fewer.
+  Result<json> Transition(int64_t id, const std::string& method, const std::string& from_state,
+                          const json& fields) {
     GANTRY_RETURN_IF_ERROR(
         Call("model.production." + method, json::array({json::array({id})})).status());
-    GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, {"state"}));
+    GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, fields));
     if (p.value("state", std::string()) == from_state)
       return FailedPrecondition("tryton: production " + std::to_string(id) + " stayed " +
                                 from_state + " after " + method);
-    return Status::Ok();
+    return p;
   }
 
   // Writes actual consumption on draft input moves, matched by product code and unit.
@@ -395,21 +398,24 @@ struct TrytonAdapter::Impl {
       return "production " + std::to_string(id) + ": interim output " + NumberText(a.good);
     }
     std::string remarks;
+    json p;  // the production as last read back (by the previous transition)
     for (int step = 0; step < 8; ++step) {
-      GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, fields));
+      if (p.is_null()) {
+        GANTRY_ASSIGN_OR_RETURN(p, ReadOne("production", id, fields));
+      }
       const std::string state = p.value("state", std::string());
       if (state == "draft") {
-        GANTRY_RETURN_IF_ERROR(Transition(id, "wait", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "wait", state, fields));
       } else if (state == "waiting") {
         GANTRY_RETURN_IF_ERROR(WriteConsumption(p, a, &remarks));
         // The material is already consumed on the shop floor: force the reservation.
-        GANTRY_RETURN_IF_ERROR(Transition(id, "assign_force", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "assign_force", state, fields));
       } else if (state == "assigned") {
-        GANTRY_RETURN_IF_ERROR(Transition(id, "run", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "run", state, fields));
       } else if (state == "running") {
         GANTRY_RETURN_IF_ERROR(WriteOutputs(id, p, a));
         GANTRY_RETURN_IF_ERROR(FinishWorks(id, a.run_time));
-        GANTRY_RETURN_IF_ERROR(Transition(id, "done", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "done", state, fields));
       } else if (state == "done") {
         GANTRY_ASSIGN_OR_RETURN(double out, MainOutput(p));
         if (!SameQuantity(out, a.good))

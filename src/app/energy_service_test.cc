@@ -268,5 +268,67 @@ TEST_F(EnergyPlant, ActualsDeliveredToTheErpCarryTheOrdersEnergyAndItsCost) {
   service->Stop();
 }
 
+// The whole path of a correction: a PLC buffer delivers a 3 min jam (06:35-06:38) after order
+// 4711's actuals were handed on; the operations layer calls the listener with
+// "order-correction", the correction is its own outbox message (key: order + 1), its energy is
+// fixed like the completion's, and the ERP receives it after the completion; the reconciliation
+// page then agrees with the corrected ledger.
+TEST_F(EnergyPlant, LateJamAfterHandOnReachesTheErpAsACorrectionAfterTheCompletion) {
+  auto erp = enterprise::ErpStandIn::Start().value();
+  enterprise::ErpSettings settings;
+  settings.enabled = true;
+  settings.webhook = enterprise::WebhookConfig{{"127.0.0.1", erp->port(), 5 * kSecond}, "/", {}};
+  auto service = EnterpriseService::Create(settings, dir_.string(), clock_, {}).value();
+  enterprise::ProductionOrder order;
+  order.source = "rest";
+  order.external_id = "4711";
+  order.product = "P-17";
+  order.quantity = 250;
+  order.unit = "pc";
+  order.state = enterprise::OrderState::kReleased;
+  ASSERT_TRUE(service->orders().Create(order).ok());
+  service->AttachOperations(*ops_);
+  service->UseEnergy(energy_.get());
+  ASSERT_TRUE(service->orders().Start("rest:4711", kWc).ok());
+  RunOrder4711("rest:4711");
+  ASSERT_TRUE(service->orders().Complete("rest:4711").ok());
+  ASSERT_TRUE(service->DrainOnce().ok());
+  const std::string k1 = enterprise::IdempotencyKey("rest:4711", "actuals.completion", 1);
+  ASSERT_EQ(erp->Ledger().applied, std::vector<std::string>{k1});
+
+  Put(0, "2026-01-05T06:35:00Z", 5);
+  Put(0, "2026-01-05T06:38:00Z", 1);
+  ops_->Pump();
+  clock_.Set(T("2026-01-05T07:05:00Z"));
+  ASSERT_TRUE(ops_->CloseUpTo(T("2026-01-05T07:05:00Z")).ok());
+  const std::string k2 = enterprise::IdempotencyKey("rest:4711", "actuals.correction", 1);
+  auto outbox = enterprise::Outbox::Open((dir_ / "operations.sqlite").string(), {}, clock_).value();
+  ASSERT_TRUE(outbox->Get(k2).ok()) << "no correction enqueued";
+  ASSERT_TRUE(service->DrainOnce().ok());
+  EXPECT_EQ(erp->Ledger().applied, (std::vector<std::string>{k1, k2}));
+  const enterprise::OrderActuals was =
+      enterprise::ActualsFromJson(outbox->Get(k1).value().payload).value();
+  const enterprise::OrderActuals now =
+      enterprise::ActualsFromJson(outbox->Get(k2).value().payload).value();
+  EXPECT_EQ(now.correction, 1u);
+  EXPECT_EQ(now.corrects, k1);
+  EXPECT_TRUE(now.final);
+  EXPECT_EQ(now.good, was.good);
+  EXPECT_EQ(now.run_time, was.run_time - 3 * kMinute);
+  EXPECT_FALSE(now.energy_pending);
+  EXPECT_NEAR(now.energy_kwh, 7.5, 1e-9);  // the order's span is the same
+
+  Result<std::string> page =
+      service->ReconciliationJson(T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const nlohmann::json o = nlohmann::json::parse(*page)["orders"][0];
+  EXPECT_TRUE(o.value("ok", false)) << o.dump();
+  EXPECT_EQ(o["delivered"]["idempotency_key"], k2);
+  ASSERT_EQ(o["corrections"].size(), 1u) << o.dump();
+  EXPECT_EQ(o["corrections"][0]["changes"], nlohmann::json({"run_time_s 2100 -> 1920"}))
+      << o.dump();
+  service->Stop();
+}
+
 }  // namespace
 }  // namespace gantry

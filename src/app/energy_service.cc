@@ -38,6 +38,7 @@ ctx::CostSources EnergyService::Sources() const {
   s.readings = [store](const std::string& tag, Timestamp from, Timestamp to) {
     return ctx::HistorianMeterReadings(*store, tag, from, to);
   };
+  s.order_materials = order_materials_;
   return s;
 }
 
@@ -55,6 +56,12 @@ Result<std::string> EnergyService::CostJson(std::string_view scope, Timestamp fr
 Result<ctx::OrderEnergyCost> EnergyService::ForOrder(const std::string& order, Timestamp from,
                                                      Timestamp to) const {
   return calculator_.ForOrder(order, from, to, Sources());
+}
+
+Result<ctx::MeasuredConsumption> EnergyService::ConsumptionForOrder(const std::string& order,
+                                                                    Timestamp from,
+                                                                    Timestamp to) const {
+  return ctx::MeasureOrderConsumption(calculator_.config().consumption, order, from, to, Sources());
 }
 
 Result<ctx::OrderEnergyCost> EnergyService::ForOrder(const std::string& order) const {

@@ -13,11 +13,13 @@
 // the operations service's actuals listener, which runs with that lock held.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "api/route_module.h"
+#include "context/energy/consumption.h"
 #include "context/energy/cost_calculator.h"
 #include "core/status.h"
 #include "operations/operations_config.h"
@@ -54,6 +56,18 @@ class EnergyService {
   // The same over an explicit range containing the order's run.
   Result<ctx::OrderEnergyCost> ForOrder(const std::string& order, Timestamp from,
                                         Timestamp to) const;
+  // Bills of materials of orders as the ERP gave them (the enterprise order store), for the
+  // material cost of products without a bill under costs.products. Call before the service is
+  // shared with other threads (the plant runtime's wiring); the function must be thread-safe.
+  void UseOrderMaterials(
+      std::function<std::vector<ctx::OrderMaterial>(const std::string& order)> order_materials) {
+    order_materials_ = std::move(order_materials);
+  }
+
+  // The material the order consumed in [from, to) as the consumption counters (costs.consumption)
+  // measured it, per material; no lines when no counter is configured where it ran.
+  Result<ctx::MeasuredConsumption> ConsumptionForOrder(const std::string& order, Timestamp from,
+                                                       Timestamp to) const;
 
  private:
   EnergyService(ctx::CostCalculator calc, historian::Historian& store,
@@ -63,6 +77,7 @@ class EnergyService {
   ctx::CostCalculator calculator_;  // immutable
   historian::Historian& store_;
   const OperationsService* operations_;
+  std::function<std::vector<ctx::OrderMaterial>(const std::string&)> order_materials_;
 };
 
 struct PlantConfig;

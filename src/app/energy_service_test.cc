@@ -45,6 +45,7 @@ costs:
   materials: [{id: preform, cost: 0.10}]
   products: [{id: P-17, bom: [{material: preform, quantity: 1}]}]
   work_centres: [{work_centre: m, machine_rate: 60}]
+  consumption: [{work_centre: m, material: preform, tag: preform_count, width: 16}]
 )";
 
 class EnergyPlant : public ::testing::Test {
@@ -60,11 +61,15 @@ class EnergyPlant : public ::testing::Test {
     TagConfig meter;
     meter.path = std::string(kWc) + "/energy_kwh";
     meter.unit = "kWh";
-    ctx::EnergyCostConfig energy = ctx::ParseEnergyCostConfig(doc.Root(), plant, {meter});
+    TagConfig preforms;
+    preforms.path = std::string(kWc) + "/preform_count";
+    preforms.unit = "pc";
+    ctx::EnergyCostConfig energy = ctx::ParseEnergyCostConfig(doc.Root(), plant, {meter, preforms});
     ASSERT_TRUE(doc.Finish().ok()) << doc.Finish().ToString();
     clock_.Set(T("2026-01-05T06:00:00Z"));
     historian_ = historian::Historian::Open((dir_ / "historian").string(), {}, clock_).value();
     ASSERT_TRUE(historian_->BindTag(kMeterId, meter.path).ok());
+    ASSERT_TRUE(historian_->BindTag(kPreformId, preforms.path).ok());
     std::map<std::string, TagId> ids = {{std::string(kWc) + "/state", 0},
                                         {std::string(kWc) + "/good", 1},
                                         {std::string(kWc) + "/reject", 2}};
@@ -92,8 +97,14 @@ class EnergyPlant : public ::testing::Test {
     std::vector<Sample> s = {Sample{kMeterId, T(iso), Value(kwh), Quality::Good()}};
     ASSERT_TRUE(historian_->Append(s).ok());
   }
+  void Preforms(const char* iso, double count) {
+    std::vector<Sample> s = {Sample{kPreformId, T(iso), Value(count), Quality::Good()}};
+    ASSERT_TRUE(historian_->Append(s).ok());
+  }
   // Order 4711 (P-17) 06:00-06:45: producing 06:00-06:20 (12 kW), jam 06:20-06:30 (3 kW),
-  // producing 06:30-06:45 (12 kW); 250 good, 5 scrap.
+  // producing 06:30-06:45 (12 kW); 250 good, 5 scrap. The 16-bit preform counter: 110 by 06:20,
+  // none in the jam, then 200 over 06:30-06:50 across its rollover (65510 -> 174: 25 + 174 + 1),
+  // of which 15/20 = 150 fall in the order: 260 preforms measured (planned: 1 per unit made, 255).
   void RunOrder4711(const char* order = "4711") {
     ASSERT_TRUE(ops_->ApplyOrder({kWc, T("2026-01-05T06:00:00Z"), OrderTransition::Action::kStart,
                                   order, "P-17", "anna", 0},
@@ -112,6 +123,11 @@ class EnergyPlant : public ::testing::Test {
     Meter("2026-01-05T06:30:00Z", 104.5);
     Meter("2026-01-05T06:45:00Z", 107.5);
     Meter("2026-01-05T07:00:00Z", 108.0);  // idle after the order: 2 kW
+    Preforms("2026-01-05T06:00:00Z", 65400);
+    Preforms("2026-01-05T06:20:00Z", 65510);
+    Preforms("2026-01-05T06:30:00Z", 65510);
+    Preforms("2026-01-05T06:50:00Z", 174);
+    Preforms("2026-01-05T07:00:00Z", 198);
     ops_->Pump();
     clock_.Set(T("2026-01-05T06:40:00Z"));
     ASSERT_TRUE(ops_->CloseUpTo(T("2026-01-05T06:40:00Z")).ok());
@@ -126,6 +142,7 @@ class EnergyPlant : public ::testing::Test {
   }
 
   static constexpr TagId kMeterId = 3;
+  static constexpr TagId kPreformId = 4;
   fs::path dir_;
   ManualClock clock_;
   TagBus bus_;
@@ -203,6 +220,7 @@ TEST_F(EnergyPlant, ActualsDeliveredToTheErpCarryTheOrdersEnergyAndItsCost) {
   order.product = "P-17";
   order.quantity = 250;
   order.unit = "pc";
+  order.bom = {{"preform", 250, "pc"}};
   order.state = enterprise::OrderState::kReleased;
   ASSERT_TRUE(service->orders().Create(order).ok());
   service->AttachOperations(*ops_);
@@ -225,6 +243,12 @@ TEST_F(EnergyPlant, ActualsDeliveredToTheErpCarryTheOrdersEnergyAndItsCost) {
   EXPECT_NEAR(sent["energy_cost"].get<double>(), 1.5, 1e-9);
   EXPECT_EQ(sent["currency"], "EUR");
   EXPECT_EQ(sent["good"], 250);
+  // Consumption measured by the preform counter over the order's intervals, the BOM beside it.
+  ASSERT_EQ(sent["consumption"].size(), 1u) << sent.dump();
+  EXPECT_EQ(sent["consumption"][0]["material"], "preform");
+  EXPECT_TRUE(sent["consumption"][0]["measured"].get<bool>());
+  EXPECT_NEAR(sent["consumption"][0]["quantity"].get<double>(), 260, 1e-9) << sent.dump();
+  EXPECT_NEAR(sent["consumption"][0]["planned_quantity"].get<double>(), 255, 1e-9);
 
   Result<std::string> page =
       service->ReconciliationJson(T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
@@ -237,6 +261,72 @@ TEST_F(EnergyPlant, ActualsDeliveredToTheErpCarryTheOrdersEnergyAndItsCost) {
   EXPECT_NEAR(o["ledger"]["energy_kwh"].get<double>(), 7.5, 1e-9) << o.dump();
   EXPECT_NEAR(o["delivered"]["energy_kwh"].get<double>(), 7.5, 1e-9) << o.dump();
   EXPECT_EQ(o["delivered"]["currency"], "EUR");
+  EXPECT_NEAR(o["ledger"]["consumption"]["preform"].get<double>(), 260, 1e-9) << o.dump();
+  EXPECT_NEAR(o["ledger"]["consumption_planned"]["preform"].get<double>(), 255, 1e-9);
+  EXPECT_NEAR(o["delivered"]["consumption"]["preform"].get<double>(), 260, 1e-9);
+  EXPECT_EQ(o["delivered"]["consumption_measured"], nlohmann::json({"preform"}));
+  service->Stop();
+}
+
+// The whole path of a correction: a PLC buffer delivers a 3 min jam (06:35-06:38) after order
+// 4711's actuals were handed on; the operations layer calls the listener with
+// "order-correction", the correction is its own outbox message (key: order + 1), its energy is
+// fixed like the completion's, and the ERP receives it after the completion; the reconciliation
+// page then agrees with the corrected ledger.
+TEST_F(EnergyPlant, LateJamAfterHandOnReachesTheErpAsACorrectionAfterTheCompletion) {
+  auto erp = enterprise::ErpStandIn::Start().value();
+  enterprise::ErpSettings settings;
+  settings.enabled = true;
+  settings.webhook = enterprise::WebhookConfig{{"127.0.0.1", erp->port(), 5 * kSecond}, "/", {}};
+  auto service = EnterpriseService::Create(settings, dir_.string(), clock_, {}).value();
+  enterprise::ProductionOrder order;
+  order.source = "rest";
+  order.external_id = "4711";
+  order.product = "P-17";
+  order.quantity = 250;
+  order.unit = "pc";
+  order.state = enterprise::OrderState::kReleased;
+  ASSERT_TRUE(service->orders().Create(order).ok());
+  service->AttachOperations(*ops_);
+  service->UseEnergy(energy_.get());
+  ASSERT_TRUE(service->orders().Start("rest:4711", kWc).ok());
+  RunOrder4711("rest:4711");
+  ASSERT_TRUE(service->orders().Complete("rest:4711").ok());
+  ASSERT_TRUE(service->DrainOnce().ok());
+  const std::string k1 = enterprise::IdempotencyKey("rest:4711", "actuals.completion", 1);
+  ASSERT_EQ(erp->Ledger().applied, std::vector<std::string>{k1});
+
+  Put(0, "2026-01-05T06:35:00Z", 5);
+  Put(0, "2026-01-05T06:38:00Z", 1);
+  ops_->Pump();
+  clock_.Set(T("2026-01-05T07:05:00Z"));
+  ASSERT_TRUE(ops_->CloseUpTo(T("2026-01-05T07:05:00Z")).ok());
+  const std::string k2 = enterprise::IdempotencyKey("rest:4711", "actuals.correction", 1);
+  auto outbox = enterprise::Outbox::Open((dir_ / "operations.sqlite").string(), {}, clock_).value();
+  ASSERT_TRUE(outbox->Get(k2).ok()) << "no correction enqueued";
+  ASSERT_TRUE(service->DrainOnce().ok());
+  EXPECT_EQ(erp->Ledger().applied, (std::vector<std::string>{k1, k2}));
+  const enterprise::OrderActuals was =
+      enterprise::ActualsFromJson(outbox->Get(k1).value().payload).value();
+  const enterprise::OrderActuals now =
+      enterprise::ActualsFromJson(outbox->Get(k2).value().payload).value();
+  EXPECT_EQ(now.correction, 1u);
+  EXPECT_EQ(now.corrects, k1);
+  EXPECT_TRUE(now.final);
+  EXPECT_EQ(now.good, was.good);
+  EXPECT_EQ(now.run_time, was.run_time - 3 * kMinute);
+  EXPECT_FALSE(now.energy_pending);
+  EXPECT_NEAR(now.energy_kwh, 7.5, 1e-9);  // the order's span is the same
+
+  Result<std::string> page =
+      service->ReconciliationJson(T("2026-01-05T00:00:00Z"), T("2026-01-06T00:00:00Z"));
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const nlohmann::json o = nlohmann::json::parse(*page)["orders"][0];
+  EXPECT_TRUE(o.value("ok", false)) << o.dump();
+  EXPECT_EQ(o["delivered"]["idempotency_key"], k2);
+  ASSERT_EQ(o["corrections"].size(), 1u) << o.dump();
+  EXPECT_EQ(o["corrections"][0]["changes"], nlohmann::json({"run_time_s 2100 -> 1920"}))
+      << o.dump();
   service->Stop();
 }
 

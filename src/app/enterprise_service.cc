@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "api/enterprise_routes.h"
@@ -24,6 +25,8 @@ namespace {
 constexpr const char* kCompletion = "actuals.completion";
 constexpr const char* kShiftEnd = "actuals.shift_end";
 constexpr const char* kInterval = "actuals.interval";
+constexpr const char* kCorrection = "actuals.correction";
+constexpr const char* kShiftCorrection = "actuals.shift_correction";
 
 // Tryton logged into on first use, and again after a failed login: an ERP that is down when the
 // plant starts only delays delivery.
@@ -119,8 +122,17 @@ Result<std::unique_ptr<EnterpriseService>> CreateEnterpriseService(
   return s;
 }
 
-void EnterpriseService::UseEnergy(const EnergyService* energy) {
+void EnterpriseService::UseEnergy(EnergyService* energy) {
   if (energy == nullptr) return;
+  enterprise::OrderStore* orders = orders_.get();
+  energy->UseOrderMaterials([orders](const std::string& order) {
+    std::vector<ctx::OrderMaterial> out;
+    auto o = orders->Get(order);
+    if (!o.ok() || !(o->order.quantity > 0)) return out;
+    for (const enterprise::BomLine& b : o->order.bom)
+      out.push_back({b.material, b.planned_quantity / o->order.quantity, b.unit_cost});
+    return out;
+  });
   hooks_.energy = [energy](const std::string& order, Timestamp from,
                            Timestamp to) -> Result<enterprise::OrderEnergy> {
     // The order's intervals cover [from, to) (its start to its completion); a meter reading at
@@ -136,6 +148,17 @@ void EnterpriseService::UseEnergy(const EnergyService* energy) {
       if (n.find("meter") != std::string::npos || n.find("tariff") != std::string::npos)
         e.note += (e.note.empty() ? "" : "; ") + n;
     return e;
+  };
+  hooks_.consumption = [energy](const std::string& order, Timestamp from,
+                                Timestamp to) -> Result<enterprise::OrderConsumption> {
+    GANTRY_ASSIGN_OR_RETURN(ctx::MeasuredConsumption m,
+                            energy->ConsumptionForOrder(order, from, std::max(to, from + 1)));
+    enterprise::OrderConsumption c;
+    for (const ctx::MeasuredLine& l : m.lines)
+      c.measured.push_back({l.material, l.unit, l.quantity});
+    c.readings_complete = m.readings_complete;
+    for (const std::string& n : m.notes) c.note += (c.note.empty() ? "" : "; ") + n;
+    return c;
   };
 }
 
@@ -260,6 +283,7 @@ Result<enterprise::DrainReport> EnterpriseService::DrainOnce() {
           return drain_outbox_->CompletePayload(m, payload);
         },
         clock_, settings_.energy_wait);
+    if (hooks_.consumption) fixer_->SetConsumption(hooks_.consumption);
   }
   GANTRY_ASSIGN_OR_RETURN(enterprise::DrainReport r, drain_outbox_->DrainOnce(*fixer_));
   if (now >= next_prune_) {
@@ -291,7 +315,8 @@ Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::Orde
   e.scrap = static_cast<double>(a.scrap);
   for (const auto& [reason, qty] : a.scrap_by_reason)
     e.scrap_by_reason.push_back({reason, static_cast<double>(qty)});
-  // No consumption tags yet: the BOM scaled by what was made (good + scrap).
+  // The BOM scaled by what was made (good + scrap); measured quantities replace it where
+  // consumption counters are configured (fixed with the energy, see UseEnergy).
   e.consumption = enterprise::PlannedConsumption(o.order, e.good + e.scrap);
   e.run_time = a.run_time;
   for (const auto& [reason, d] : a.downtime_by_reason) e.downtime.push_back({reason, d});
@@ -305,33 +330,68 @@ Result<enterprise::OrderActuals> EnterpriseService::ToErpActuals(const ops::Orde
   } else {
     enterprise::FillEnergy(e, nullptr);
   }
+  if (energy_now && hooks_.consumption) {
+    Result<enterprise::OrderConsumption> c = hooks_.consumption(e.order_key, e.from, e.to);
+    if (c.ok())
+      enterprise::ApplyMeasuredConsumption(e, *c);
+    else
+      e.consumption_note = "consumption not measured (planned shown): " + c.status().ToString();
+  }
   return e;
 }
+
+namespace {
+
+bool IsInterim(const enterprise::OutboxMessage& m) {
+  return m.kind == kShiftEnd || m.kind == kShiftCorrection;
+}
+
+// The shift a shift-end message or its correction covers, as its sequence says (shift-end:
+// its end in epoch seconds; correction: that times 1000 plus the correction number).
+int64_t ShiftSequence(const enterprise::OutboxMessage& m) {
+  return m.kind == kShiftCorrection ? m.sequence / 1000 : m.sequence;
+}
+
+}  // namespace
 
 Status EnterpriseService::OnActuals(const ops::OrderActuals& a, std::string_view trigger,
                                     sqlite3* txn) {
   const bool completion = trigger == "order-complete";
-  if (!completion && !(trigger == "shift-end" && settings_.on_shift_end)) return Status::Ok();
+  const bool correction = trigger == "order-correction";
+  const bool shift = trigger == "shift-end" || trigger == "shift-correction";
+  if (!completion && !correction && !(shift && settings_.on_shift_end)) return Status::Ok();
   auto stored = orders_->Get(a.order);
   if (!stored.ok()) {
     if (stored.status().code() == StatusCode::kNotFound) return Status::Ok();  // not an ERP order
     return stored.status();
   }
-  GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e, ToErpActuals(a, *stored, completion, false));
+  GANTRY_ASSIGN_OR_RETURN(enterprise::OrderActuals e,
+                          ToErpActuals(a, *stored, completion || correction, false));
   GANTRY_ASSIGN_OR_RETURN(auto outbox, enterprise::Outbox::Attach(txn, settings_.outbox, clock_));
+  GANTRY_ASSIGN_OR_RETURN(std::vector<enterprise::OutboxMessage> earlier,
+                          outbox->ListForOrder(e.order_key));
   OutboxMessageSpec spec;
   spec.order_key = e.order_key;
   if (completion) {
     spec.kind = kCompletion;
     spec.sequence = 1;
+  } else if (correction) {
+    GANTRY_ASSIGN_OR_RETURN(spec, CorrectionSpec(a, e, earlier));
+    if (spec.kind.empty()) return Status::Ok();
+  } else if (trigger == "shift-correction") {
+    GANTRY_ASSIGN_OR_RETURN(spec, ShiftCorrectionSpec(a, *stored, e, earlier));
+    if (spec.kind.empty()) return Status::Ok();
   } else {
     // A shift's own figures; the message carries the order's totals so far (cumulative, so that
-    // it can be applied as "set to"): the previous shift-end message's totals plus this shift.
+    // it can be applied as "set to"): the latest earlier shift message's totals plus this shift.
     spec.kind = kShiftEnd;
     spec.sequence = a.end / kSecond;
-    GANTRY_ASSIGN_OR_RETURN(auto earlier, outbox->ListForOrder(e.order_key));
+    e.shift = a.shift;
+    e.shift_good = e.good;
+    e.shift_scrap = e.scrap;
+    e.shift_run_time = e.run_time;
     for (auto it = earlier.rbegin(); it != earlier.rend(); ++it) {
-      if (it->kind != kShiftEnd || it->sequence >= spec.sequence) continue;
+      if (!IsInterim(*it) || ShiftSequence(*it) >= spec.sequence) continue;
       auto prev = enterprise::ActualsFromJson(it->payload);
       if (!prev.ok()) break;
       e.good += prev->good;
@@ -342,12 +402,84 @@ Status EnterpriseService::OnActuals(const ops::OrderActuals& a, std::string_view
       break;
     }
   }
-  spec.payload = enterprise::ActualsToJson(e);
+  if (spec.payload.empty()) spec.payload = enterprise::ActualsToJson(e);
   GANTRY_ASSIGN_OR_RETURN(std::string key, outbox->Enqueue(spec));
   spdlog::info("erp: {} of {} enqueued ({}: good {}, scrap {})", spec.kind, e.order_key, key,
                e.good, e.scrap);
   WakeDrainer();
   return Status::Ok();
+}
+
+Result<OutboxMessageSpec> EnterpriseService::CorrectionSpec(
+    const ops::OrderActuals& a, enterprise::OrderActuals& e,
+    const std::vector<enterprise::OutboxMessage>& earlier) {
+  // The message it replaces: the completion or its latest correction. Without one, nothing final
+  // reached the outbox for this order, so there is nothing to correct.
+  const enterprise::OutboxMessage* replaced = nullptr;
+  for (const enterprise::OutboxMessage& m : earlier)
+    if (m.kind == kCompletion || m.kind == kCorrection) replaced = &m;
+  if (replaced == nullptr) {
+    spdlog::info("erp: order-correction {} of {} not sent: no final actuals were handed on",
+                 a.correction, e.order_key);
+    return OutboxMessageSpec{};
+  }
+  e.correction = a.correction;
+  e.corrects = replaced->idempotency_key;
+  OutboxMessageSpec spec;
+  spec.kind = kCorrection;
+  spec.order_key = e.order_key;
+  spec.sequence = a.correction;
+  return spec;
+}
+
+Result<OutboxMessageSpec> EnterpriseService::ShiftCorrectionSpec(
+    const ops::OrderActuals& a, const StoredOrder& o, enterprise::OrderActuals& e,
+    const std::vector<enterprise::OutboxMessage>& earlier) {
+  // Once final actuals exist they supersede every interim message (the order-correction that
+  // the operations layer sends with this one corrects them).
+  const bool finalised = std::any_of(earlier.begin(), earlier.end(), [](const auto& m) {
+    return m.kind == kCompletion || m.kind == kCorrection;
+  });
+  if (finalised || o.order.state == OrderState::kCompleted) return OutboxMessageSpec{};
+  // The shift's figures as last sent, and the latest cumulative totals: the correction sends
+  // those totals with this shift's difference applied.
+  std::optional<enterprise::OrderActuals> old_shift;
+  std::optional<enterprise::OrderActuals> latest;
+  std::string old_key;
+  for (const enterprise::OutboxMessage& m : earlier) {
+    if (!IsInterim(m)) continue;
+    auto p = enterprise::ActualsFromJson(m.payload);
+    if (!p.ok()) continue;
+    if (p->shift == a.shift) {
+      old_shift = *p;
+      old_key = m.idempotency_key;
+    }
+    latest = *p;
+  }
+  if (!old_shift || !latest) {
+    spdlog::info("erp: shift-correction {} of {} ({}) not sent: that shift was not handed on",
+                 a.correction, e.order_key, a.shift);
+    return OutboxMessageSpec{};
+  }
+  const double good = e.good, scrap = e.scrap;
+  const Duration run = e.run_time;
+  e.good = latest->good - old_shift->shift_good + good;
+  e.scrap = latest->scrap - old_shift->shift_scrap + scrap;
+  e.run_time = latest->run_time - old_shift->shift_run_time + run;
+  e.from = latest->from;
+  e.to = std::max(latest->to, e.to);
+  e.consumption = enterprise::PlannedConsumption(o.order, e.good + e.scrap);
+  e.shift = a.shift;
+  e.shift_good = good;
+  e.shift_scrap = scrap;
+  e.shift_run_time = run;
+  e.correction = a.correction;
+  e.corrects = old_key;
+  OutboxMessageSpec spec;
+  spec.kind = kShiftCorrection;
+  spec.order_key = e.order_key;
+  spec.sequence = (a.end / kSecond) * 1000 + std::min<int64_t>(a.correction, 999);
+  return spec;
 }
 
 Status EnterpriseService::EnqueueInterval() {

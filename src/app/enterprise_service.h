@@ -63,6 +63,9 @@ struct EnterpriseHooks {
   // (progress, reconciliation), never from the listener: it reads the OperationsService, whose
   // lock the listener runs under. Empty: messages carry 0 kWh with a note.
   enterprise::EnergyOfOrder energy;
+  // Material measured by consumption counters over a span (the energy part, see UseEnergy); the
+  // same threads as `energy`. Empty: consumption is the BOM scaled by output.
+  enterprise::ConsumptionOfOrder consumption;
 };
 
 class EnterpriseService {
@@ -84,9 +87,12 @@ class EnterpriseService {
   // this service's threads (Stop() this first... or after ops.Stop(): the listener only touches
   // the order store and the transaction it is given).
   void AttachOperations(OperationsService& ops);
-  // Takes energy and cost from the plant's energy service (borrowed; null: none configured).
+  // Takes energy and cost, and measured consumption (costs.consumption), from the plant's energy
+  // service (borrowed; null: none configured).
   // Call before Start()/ServeApi() and before the first DrainOnce().
-  void UseEnergy(const EnergyService* energy);
+  // Also hands the energy service the ERP's bills of materials and cost prices of the orders in
+  // the order store (material cost where costs.products has no bill; configuration wins).
+  void UseEnergy(EnergyService* energy);
   // Starts the threads and adds the routes and /metrics lines to the API context.
   void ServeApi(ApiContext& context);
 
@@ -97,9 +103,12 @@ class EnterpriseService {
   void Stop();
 
   // The OperationsService actuals listener: "order-complete" -> actuals.completion (final),
-  // "shift-end" -> actuals.shift_end (cumulative interim totals; only with
-  // erp.actuals.on_shift_end), enqueued through `txn`. Orders unknown to the order store are
-  // skipped (Ok). Errors roll the caller's transaction back (it offers them again later).
+  // "order-correction" -> actuals.correction (final, sequence = correction number, replaces the
+  // completion or the previous correction), "shift-end" / "shift-correction" ->
+  // actuals.shift_end / actuals.shift_correction (cumulative interim totals; only with
+  // erp.actuals.on_shift_end; shift corrections only before final actuals exist), enqueued
+  // through `txn`. Orders unknown to the order store are skipped (Ok). Errors roll the caller's
+  // transaction back (it offers them again later).
   Status OnActuals(const ops::OrderActuals& a, std::string_view trigger, sqlite3* txn);
 
   // The "enterprise" API route module (orders, outbox, reconciliation).
@@ -130,6 +139,16 @@ class EnterpriseService {
   Result<enterprise::OrderActuals> ToErpActuals(const ops::OrderActuals& a,
                                                 const enterprise::StoredOrder& o, bool final,
                                                 bool energy_now);
+  // The outbox spec of an order-correction (kind empty: nothing to send) and the fields of `e`
+  // that say what it replaces.
+  Result<enterprise::OutboxMessageSpec> CorrectionSpec(
+      const ops::OrderActuals& a, enterprise::OrderActuals& e,
+      const std::vector<enterprise::OutboxMessage>& earlier);
+  // The same for a shift-correction: `e` becomes the latest cumulative interim totals with the
+  // corrected shift's difference applied.
+  Result<enterprise::OutboxMessageSpec> ShiftCorrectionSpec(
+      const ops::OrderActuals& a, const enterprise::StoredOrder& o, enterprise::OrderActuals& e,
+      const std::vector<enterprise::OutboxMessage>& earlier);
   void RunDrainer();
   void RunPoller();
   bool Wait(Duration d);  // true when woken by WakeDrainer

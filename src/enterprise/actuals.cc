@@ -36,16 +36,29 @@ std::string ActualsToJson(const OrderActuals& a) {
     j["currency"] = a.currency;
   }
   if (!a.energy_note.empty()) j["energy_note"] = a.energy_note;
+  if (a.correction > 0) {  // absent otherwise, so that other messages keep their bytes
+    j["correction"] = a.correction;
+    j["corrects"] = a.corrects;
+  }
+  if (!a.shift.empty())
+    j["shift"] = {{"id", a.shift},
+                  {"good", a.shift_good},
+                  {"scrap", a.shift_scrap},
+                  {"run_time_ns", a.shift_run_time}};
   json scrap = json::array();
   for (const ScrapLine& s : a.scrap_by_reason)
     scrap.push_back({{"reason", s.reason}, {"quantity", s.quantity}});
   j["scrap_by_reason"] = std::move(scrap);
   json cons = json::array();
-  for (const ConsumptionLine& c : a.consumption)
-    cons.push_back({{"material", c.material},
-                    {"quantity", c.quantity},
-                    {"unit", c.unit},
-                    {"measured", c.measured}});
+  for (const ConsumptionLine& c : a.consumption) {
+    json line = {{"material", c.material},
+                 {"quantity", c.quantity},
+                 {"unit", c.unit},
+                 {"measured", c.measured}};
+    if (c.measured) line["planned_quantity"] = c.planned;
+    cons.push_back(std::move(line));
+  }
+  if (!a.consumption_note.empty()) j["consumption_note"] = a.consumption_note;
   j["consumption"] = std::move(cons);
   json down = json::array();
   for (const DowntimeLine& d : a.downtime)
@@ -101,6 +114,15 @@ Result<OrderActuals> ActualsFromJson(std::string_view text) {
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_cost", &a.energy_cost, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "currency", &a.currency, false));
   GANTRY_RETURN_IF_ERROR(Get(j, "energy_note", &a.energy_note, false));
+  GANTRY_RETURN_IF_ERROR(Get(j, "consumption_note", &a.consumption_note, false));
+  GANTRY_RETURN_IF_ERROR(Get(j, "correction", &a.correction, false));
+  GANTRY_RETURN_IF_ERROR(Get(j, "corrects", &a.corrects, false));
+  if (auto sh = j.find("shift"); sh != j.end() && sh->is_object()) {
+    GANTRY_RETURN_IF_ERROR(Get(*sh, "id", &a.shift));
+    GANTRY_RETURN_IF_ERROR(Get(*sh, "good", &a.shift_good));
+    GANTRY_RETURN_IF_ERROR(Get(*sh, "scrap", &a.shift_scrap));
+    GANTRY_RETURN_IF_ERROR(Get(*sh, "run_time_ns", &a.shift_run_time, false));
+  }
   if (!(a.good >= 0) || !(a.scrap >= 0) || !std::isfinite(a.good) || !std::isfinite(a.scrap))
     return InvalidArgument("actuals: good and scrap must be >= 0");
   for (const json& s : j.value("scrap_by_reason", json::array())) {
@@ -115,6 +137,7 @@ Result<OrderActuals> ActualsFromJson(std::string_view text) {
     GANTRY_RETURN_IF_ERROR(Get(c, "quantity", &l.quantity));
     GANTRY_RETURN_IF_ERROR(Get(c, "unit", &l.unit));
     GANTRY_RETURN_IF_ERROR(Get(c, "measured", &l.measured, false));
+    GANTRY_RETURN_IF_ERROR(Get(c, "planned_quantity", &l.planned, false));
     a.consumption.push_back(std::move(l));
   }
   for (const json& d : j.value("downtime", json::array())) {

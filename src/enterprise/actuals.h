@@ -6,6 +6,7 @@
 //   outbox.Enqueue({"actuals.completion", o.Key(), 1, ActualsToJson(a)});
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ struct ConsumptionLine {
   double quantity = 0.0;
   std::string unit;
   bool measured = false;  // from a consumption tag; false = planned from the BOM scaled by output
+  double planned = 0.0;   // measured lines: the BOM-scaled quantity beside it (0 if not in the BOM)
   friend bool operator==(const ConsumptionLine&, const ConsumptionLine&) = default;
 };
 
@@ -58,6 +60,18 @@ struct OrderActuals {
   double energy_cost = 0.0;  // in `currency`, the site tariff's
   std::string currency;
   std::string energy_note;  // what the energy figures leave out ("" when complete)
+  // Why consumption is planned although counters are configured, or what they met ("" if none).
+  std::string consumption_note;
+  // n > 0: the n-th correction of actuals already handed on (a late sample changed them); the
+  // figures replace those of the message `corrects` (its idempotency key), they are not a delta.
+  uint32_t correction = 0;
+  std::string corrects;
+  // Interim actuals of one shift (shift-end messages and their corrections): the shift instance
+  // and its own figures; the quantities above stay the order's cumulative totals.
+  std::string shift;
+  double shift_good = 0.0;
+  double shift_scrap = 0.0;
+  Duration shift_run_time = 0;
   friend bool operator==(const OrderActuals&, const OrderActuals&) = default;
 };
 

@@ -1,5 +1,7 @@
 #include "enterprise/actuals_energy.h"
 
+#include <algorithm>
+
 namespace gantry::enterprise {
 
 namespace {
@@ -37,6 +39,22 @@ void FillEnergy(OrderActuals& a, const Result<OrderEnergy>* energy) {
   }
 }
 
+void ApplyMeasuredConsumption(OrderActuals& a, const OrderConsumption& measured) {
+  for (const OrderConsumption::Line& m : measured.measured) {
+    auto it = std::find_if(a.consumption.begin(), a.consumption.end(),
+                           [&](const ConsumptionLine& c) { return c.material == m.material; });
+    if (it == a.consumption.end()) {
+      a.consumption.push_back({m.material, m.quantity, m.unit, true, 0.0});
+      continue;
+    }
+    it->planned = it->quantity;
+    it->quantity = m.quantity;
+    it->measured = true;
+    if (it->unit.empty()) it->unit = m.unit;
+  }
+  a.consumption_note = measured.note;
+}
+
 EnergyFixingAdapter::EnergyFixingAdapter(ErpAdapter& deliver, EnergyOfOrder energy,
                                          PayloadCompleter complete, const Clock& clock,
                                          Duration wait_for_readings)
@@ -64,6 +82,24 @@ DeliveryResult EnergyFixingAdapter::Deliver(const OutboxMessage& m) {
     FillEnergy(*a, &e);
   } else {
     FillEnergy(*a, nullptr);
+  }
+  if (consumption_) {
+    Result<OrderConsumption> c = consumption_(a->order_key, a->from, a->to);
+    if (may_wait && !c.ok() && !Final(c.status()))
+      return {DeliveryVerdict::kRetry,
+              "consumption of " + a->order_key + " not measured yet: " + c.status().ToString()};
+    if (may_wait && c.ok() && !c->readings_complete)
+      return {DeliveryVerdict::kRetry, "consumption of " + a->order_key +
+                                           ": counter readings up to " + FormatIso8601(a->to) +
+                                           " not stored yet"};
+    if (c.ok()) {
+      ApplyMeasuredConsumption(*a, *c);
+      if (!c->readings_complete)
+        a->consumption_note += std::string(a->consumption_note.empty() ? "" : "; ") +
+                               "counter readings after the end of the span were not stored in time";
+    } else {
+      a->consumption_note = "consumption not measured (planned sent): " + c.status().ToString();
+    }
   }
   OutboxMessage fixed = m;
   fixed.payload = ActualsToJson(*a);

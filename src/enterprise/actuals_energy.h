@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "core/time.h"
@@ -36,6 +37,29 @@ struct OrderEnergy {
 // completion or the end of the shift/interval). Called from the draining thread only.
 using EnergyOfOrder =
     std::function<Result<OrderEnergy>(const std::string& order_key, Timestamp from, Timestamp to)>;
+// What consumption counters measured for one order over a span (context/energy/consumption.h).
+struct OrderConsumption {
+  struct Line {
+    std::string material;
+    std::string unit;
+    double quantity = 0.0;
+  };
+  std::vector<Line> measured;  // materials with a counter where the order ran
+  // False while a counter has no reading at or after the span's end yet.
+  bool readings_complete = true;
+  std::string note;  // rollovers/resets met ("" when nothing)
+};
+
+// The measured consumption of `order_key` over [from, to). Called from the draining thread (and
+// API threads), never from the actuals listener.
+using ConsumptionOfOrder = std::function<Result<OrderConsumption>(const std::string& order_key,
+                                                                  Timestamp from, Timestamp to)>;
+
+// Replaces the quantity of each consumption line whose material was measured by the measured
+// quantity (measured = true, planned = the BOM-scaled quantity it replaces) and adds measured
+// materials the BOM lacks (planned 0). Lines without a counter stay planned.
+void ApplyMeasuredConsumption(OrderActuals& a, const OrderConsumption& measured);
+
 // Stores the completed payload of `m` durably (Outbox::CompletePayload).
 using PayloadCompleter = std::function<Status(const OutboxMessage& m, std::string_view payload)>;
 
@@ -56,12 +80,17 @@ class EnergyFixingAdapter final : public ErpAdapter {
 
   DeliveryResult Deliver(const OutboxMessage& m) override;
 
+  // Also fixes the measured consumption (consumption counters) in the same step, with the same
+  // hold-back for readings at or after the span's end. Call before the first Deliver.
+  void SetConsumption(ConsumptionOfOrder consumption) { consumption_ = std::move(consumption); }
+
  private:
   ErpAdapter& deliver_;
   EnergyOfOrder energy_;
   PayloadCompleter complete_;
   const Clock& clock_;
   Duration wait_;
+  ConsumptionOfOrder consumption_;  // empty: consumption stays planned
 };
 
 }  // namespace gantry::enterprise

@@ -178,5 +178,47 @@ TEST_F(EnergyInActuals, OtherMessagesPassThroughUntouched) {
   EXPECT_EQ(asked, 0);
 }
 
+// Measured consumption is fixed in the same step as the energy: held back while the counter has
+// no reading at the span's end, then the measured quantity replaces the BOM's (kept beside it),
+// and a material measured but not in the BOM is added; the stored bytes are what the ERP got.
+TEST_F(EnergyInActuals, MeasuredConsumptionIsFixedWithTheEnergyAndKeepsThePlannedBeside) {
+  OrderActuals a = Completion();
+  a.consumption = {{"RM-STEEL", 127.5, "kg", false, 0.0}, {"RM-PAINT", 2.55, "l", false, 0.0}};
+  ASSERT_TRUE(outbox_
+                  ->Enqueue({"actuals.completion", "rest:4712", 1, ActualsToJson([&] {
+                               OrderActuals b = a;
+                               b.order_key = "rest:4712";
+                               return b;
+                             }())})
+                  .ok());
+  auto fixer = Fixer([](const std::string&, Timestamp, Timestamp) -> Result<OrderEnergy> {
+    return OrderEnergy{1.0, 0.2, "EUR", true, ""};
+  });
+  bool complete = false;
+  fixer->SetConsumption([&](const std::string&, Timestamp, Timestamp) -> Result<OrderConsumption> {
+    OrderConsumption c;
+    c.measured = {{"RM-STEEL", "kg", 131.25}, {"RM-GLUE", "g", 40}};
+    c.readings_complete = complete;
+    return c;
+  });
+  ASSERT_TRUE(outbox_->DrainOnce(*fixer).ok());
+  const OutboxMessage held =
+      outbox_->Get(IdempotencyKey("rest:4712", "actuals.completion", 1)).value();
+  EXPECT_EQ(held.state, MessageState::kPending);
+  EXPECT_NE(held.last_error.find("counter readings up to"), std::string::npos) << held.last_error;
+  complete = true;
+  clock_.Advance(5 * kSecond);
+  ASSERT_TRUE(outbox_->DrainOnce(*fixer).ok());
+  const OutboxMessage sent =
+      outbox_->Get(IdempotencyKey("rest:4712", "actuals.completion", 1)).value();
+  ASSERT_EQ(sent.state, MessageState::kDelivered) << sent.last_error;
+  EXPECT_EQ(erp_.payloads.back(), sent.payload);
+  const OrderActuals got = ActualsFromJson(sent.payload).value();
+  ASSERT_EQ(got.consumption.size(), 3u);
+  EXPECT_EQ(got.consumption[0], (ConsumptionLine{"RM-STEEL", 131.25, "kg", true, 127.5}));
+  EXPECT_EQ(got.consumption[1], (ConsumptionLine{"RM-PAINT", 2.55, "l", false, 0.0}));
+  EXPECT_EQ(got.consumption[2], (ConsumptionLine{"RM-GLUE", 40, "g", true, 0.0}));
+}
+
 }  // namespace
 }  // namespace gantry::enterprise

@@ -96,7 +96,13 @@ Result<std::string> ProductionPerformanceXml(const OutboxMessage& m) {
   pugi::xml_node root = doc.append_child("ProductionPerformance");
   root.append_attribute("xmlns") = "http://www.mesa.org/xml/B2MML";
   Text(root, "ID", m.idempotency_key);
-  Text(root, "Description", m.kind + " " + std::to_string(m.sequence) + " of " + a.order_key);
+  // A correction replaces the whole earlier document (complete figures, not a delta): a receiver
+  // that books "set to" by order applies it like any later message; Description says which one.
+  Text(root, "Description",
+       m.kind + " " + std::to_string(m.sequence) + " of " + a.order_key +
+           (a.correction > 0
+                ? ": correction " + std::to_string(a.correction) + ", replaces " + a.corrects
+                : std::string()));
   Text(root, "PublishedDate", FormatIso8601(m.enqueued_at));
   pugi::xml_node resp = root.append_child("ProductionResponse");
   Text(resp, "ID", a.order_key);
@@ -120,12 +126,21 @@ Result<std::string> ProductionPerformanceXml(const OutboxMessage& m) {
     pugi::xml_node used = seg.append_child("MaterialConsumedActual");
     Text(used, "MaterialDefinitionID", c.material);
     Quantity(used, c.quantity, c.unit, c.measured ? "measured" : "planned");
+    if (c.measured) Quantity(used, c.planned, c.unit, "planned");  // the BOM's, beside it
   }
   SegmentData(seg, "RunTime", Num(static_cast<double>(a.run_time) / kSecond), "s");
   for (const DowntimeLine& d : a.downtime)
     SegmentData(seg, "Downtime/" + d.reason, Num(static_cast<double>(d.duration) / kSecond), "s");
   SegmentData(seg, "Energy", Num(a.energy_kwh), "kWh");
   if (!a.currency.empty()) SegmentData(seg, "EnergyCost", Num(a.energy_cost), a.currency.c_str());
+  if (a.correction > 0) {
+    SegmentData(seg, "Correction", std::to_string(a.correction), "");
+    pugi::xml_node d = seg.append_child("SegmentData");
+    Text(d, "ID", "Replaces");
+    pugi::xml_node v = d.append_child("Value");
+    Text(v, "ValueString", a.corrects);
+    Text(v, "DataType", "string");
+  }
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
   return out.str();

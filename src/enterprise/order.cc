@@ -95,7 +95,8 @@ Result<ProductionOrder> FromJsonObject(const json& j) {
       const std::string path = "bom[" + std::to_string(i) + "].";
       if (!line.is_object())
         return InvalidArgument("order: field '" + path + "' must be an object");
-      GANTRY_RETURN_IF_ERROR(CheckKnownFields(line, {"material", "quantity", "unit"}, path));
+      GANTRY_RETURN_IF_ERROR(
+          CheckKnownFields(line, {"material", "quantity", "unit", "unit_cost"}, path));
       BomLine b;
       auto m = RequireString(line, "material", true);
       if (!m.ok()) return InvalidArgument("order: missing field '" + path + "material'");
@@ -104,6 +105,12 @@ Result<ProductionOrder> FromJsonObject(const json& j) {
       auto u = RequireString(line, "unit", true);
       if (!u.ok()) return InvalidArgument("order: missing field '" + path + "unit'");
       b.unit = *u;
+      if (auto c = line.find("unit_cost"); c != line.end() && !c->is_null()) {
+        GANTRY_ASSIGN_OR_RETURN(double cost, RequireNumber(line, path, "unit_cost"));
+        if (!(cost >= 0))
+          return InvalidArgument("order: field '" + path + "unit_cost' must be >= 0");
+        b.unit_cost = cost;
+      }
       o.bom.push_back(std::move(b));
     }
   }
@@ -183,8 +190,11 @@ std::string OrderToJson(const ProductionOrder& o) {
   if (o.ideal_cycle_time != 0)
     j["ideal_cycle_time"] = static_cast<double>(o.ideal_cycle_time) / kSecond;
   json bom = json::array();
-  for (const BomLine& b : o.bom)
-    bom.push_back({{"material", b.material}, {"quantity", b.planned_quantity}, {"unit", b.unit}});
+  for (const BomLine& b : o.bom) {
+    json line = {{"material", b.material}, {"quantity", b.planned_quantity}, {"unit", b.unit}};
+    if (b.unit_cost) line["unit_cost"] = *b.unit_cost;
+    bom.push_back(std::move(line));
+  }
   j["bom"] = std::move(bom);
   j["state"] = std::string(OrderStateName(o.state));
   j["version"] = o.version;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ struct BomLine {
   std::string material;           // material (product) code, e.g. "RM-STEEL"
   double planned_quantity = 0.0;  // for the order's full quantity, > 0
   std::string unit;               // e.g. "kg"
+  // Cost per unit of the material as the ERP prices it (Tryton's product cost_price); nullopt
+  // when the ERP gave none. Used for material cost only when costs.materials has no standard
+  // cost for the material (configuration wins).
+  std::optional<double> unit_cost = std::nullopt;
   friend bool operator==(const BomLine&, const BomLine&) = default;
 };
 

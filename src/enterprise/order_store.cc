@@ -78,7 +78,12 @@ std::string Differences(const ProductionOrder& had, const ProductionOrder& now) 
   if (had.work_centre != now.work_centre)
     add("work centre " + had.work_centre + " -> " + now.work_centre);
   if (had.ideal_cycle_time != now.ideal_cycle_time) add("ideal cycle time");
-  if (had.bom != now.bom) add("bill of materials");
+  // The ERP's cost prices are not part of the order's plan: a price change alone is no change.
+  auto plan = [](std::vector<BomLine> bom) {
+    for (BomLine& b : bom) b.unit_cost.reset();
+    return bom;
+  };
+  if (plan(had.bom) != plan(now.bom)) add("bill of materials");
   return d;
 }
 

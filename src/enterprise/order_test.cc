@@ -34,6 +34,20 @@ TEST(OrderJson, FullOrderRoundTrips) {
   EXPECT_EQ(*back, *o);
 }
 
+TEST(OrderJson, BomLineCarriesTheErpsUnitCostWhenGiven) {
+  auto o = OrderFromJson(R"({"external_id":"1","product":"P","quantity":10,"unit":"pc",
+      "bom":[{"material":"RM-STEEL","quantity":5,"unit":"kg","unit_cost":3.2},
+             {"material":"CAP","quantity":10,"unit":"pc"}]})");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->bom[0].unit_cost, 3.2);
+  EXPECT_FALSE(o->bom[1].unit_cost.has_value());
+  EXPECT_EQ(*OrderFromJson(OrderToJson(*o)), *o);
+  auto bad = OrderFromJson(R"({"external_id":"1","product":"P","quantity":10,"unit":"pc",
+      "bom":[{"material":"RM-STEEL","quantity":5,"unit":"kg","unit_cost":-1}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("bom[0].unit_cost"), std::string::npos);
+}
+
 TEST(OrderJson, RatePerHourBecomesIdealCycleTime) {
   auto o = OrderFromJson(
       R"({"external_id":"1","product":"P","quantity":10,"unit":"pc","rate_per_hour":1200})");

@@ -311,6 +311,7 @@ Result<DrainReport> Outbox::DrainOnce(ErpAdapter& adapter, int max_messages) {
       blocked.insert(m.order_key);
       const int attempts = m.attempts + 1;
       const bool quarantine =
+          r.verdict == DeliveryVerdict::kQuarantine ||
           (r.verdict == DeliveryVerdict::kPermanent && attempts >= options_.quarantine_after) ||
           (options_.max_transient_attempts > 0 && attempts >= options_.max_transient_attempts);
       quarantine ? ++report.quarantined : ++report.retried;
@@ -344,6 +345,7 @@ Status Outbox::Record(const OutboxMessage& m, const DeliveryResult& r) {
     return Status::Ok();
   }
   const bool quarantine =
+      r.verdict == DeliveryVerdict::kQuarantine ||
       (r.verdict == DeliveryVerdict::kPermanent && attempts >= options_.quarantine_after) ||
       (options_.max_transient_attempts > 0 && attempts >= options_.max_transient_attempts);
   Stmt s(db_, Cached(kFailedSql));

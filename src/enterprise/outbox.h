@@ -63,6 +63,8 @@ enum class DeliveryVerdict : uint8_t {
   kAcknowledged,  // applied (or found already applied under the same key)
   kRetry,         // transient: ERP down, HTTP 5xx/408/429, timeout, malformed answer
   kPermanent,     // the ERP refuses this message as it is (HTTP 4xx, business error)
+  kQuarantine,    // no attempt can apply it (e.g. it would change a closed ERP record): a person
+                  // must act; quarantined at once with the detail as its reason
 };
 
 struct DeliveryResult {

@@ -205,6 +205,23 @@ TEST_F(OutboxTest, PermanentRejectionQuarantinesWithoutBlockingOtherOrders) {
   EXPECT_EQ(erp_.applied, (std::vector<std::string>{good, bad, bad_next}));
 }
 
+TEST_F(OutboxTest, AnUnapplicableMessageIsQuarantinedAtOnceAndHoldsBackOnlyItsOrder) {
+  const std::string done = Put("tryton:12", "actuals.completion", 1);
+  const std::string fix = Put("tryton:12", "actuals.correction", 1);
+  const std::string later = Put("tryton:12", "actuals.correction", 2);
+  const std::string other = Put("tryton:13", "actuals.completion", 1);
+  erp_.script["tryton:12"] = {
+      {DeliveryVerdict::kAcknowledged, "done"},
+      {DeliveryVerdict::kQuarantine, "production 12 is done: good 97 -> 96"}};
+  ASSERT_TRUE(box_->DrainOnce(erp_).ok());
+  EXPECT_EQ(box_->Get(done)->state, MessageState::kDelivered);
+  EXPECT_EQ(box_->Get(fix)->state, MessageState::kQuarantined);
+  EXPECT_EQ(box_->Get(fix)->attempts, 1);
+  EXPECT_EQ(box_->Get(fix)->last_error, "production 12 is done: good 97 -> 96");
+  EXPECT_EQ(box_->Get(later)->state, MessageState::kPending);
+  EXPECT_EQ(box_->Get(other)->state, MessageState::kDelivered);
+}
+
 TEST_F(OutboxTest, TransientLimitQuarantinesWhenConfigured) {
   OutboxOptions o = TestOptions();
   o.max_transient_attempts = 2;

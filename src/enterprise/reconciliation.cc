@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace gantry::enterprise {
 namespace {
@@ -39,12 +40,20 @@ const OutboxMessage* Latest(const std::vector<OutboxMessage>& ms, bool delivered
 
 json ActualsSummary(const OrderActuals& a) {
   json cons = json::object();
-  for (const auto& c : a.consumption) cons[c.material] = c.quantity;
+  json planned = json::object();
+  json measured = json::array();
+  for (const auto& c : a.consumption) {
+    cons[c.material] = c.quantity;
+    planned[c.material] = c.measured ? c.planned : c.quantity;
+    if (c.measured) measured.push_back(c.material);
+  }
   return {{"good", a.good},
           {"scrap", a.scrap},
           {"final", a.final},
           {"run_time_s", static_cast<double>(a.run_time) / kSecond},
           {"consumption", cons},
+          {"consumption_planned", planned},
+          {"consumption_measured", measured},
           {"energy_kwh", a.energy_pending ? json(nullptr) : json(a.energy_kwh)},
           {"energy_cost", a.energy_pending ? json(nullptr) : json(a.energy_cost)},
           {"currency", a.currency}};
@@ -53,6 +62,32 @@ json ActualsSummary(const OrderActuals& a) {
 // Energy is summed from meter readings in floating point: equal to a millionth.
 bool SameEnergy(double a, double b) {
   return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::fabs(a));
+}
+
+// Tryton holds the correction's key but the production still shows the figures it replaced.
+bool BookedByHand(const ReconciliationEntry& e, const OutboxMessage& correction) {
+  const auto& keys = e.erp->gantry_keys;
+  if (std::find(keys.begin(), keys.end(), correction.idempotency_key) == keys.end()) return false;
+  auto a = ActualsFromJson(correction.payload);
+  return a.ok() &&
+         !(Same(e.erp->output_quantity, a->good) && Same(e.erp->scrap_quantity, a->scrap));
+}
+
+// What a correction changes against the message it replaces ("good 97 -> 96").
+std::vector<std::string> Changes(const OrderActuals& was, const OrderActuals& now) {
+  std::vector<std::string> c;
+  auto add = [&](const std::string& what, double a, double b) {
+    if (!Same(a, b)) c.push_back(what + " " + Num(a) + " -> " + Num(b));
+  };
+  add("good", was.good, now.good);
+  add("scrap", was.scrap, now.scrap);
+  add("run_time_s", static_cast<double>(was.run_time) / kSecond,
+      static_cast<double>(now.run_time) / kSecond);
+  std::map<std::string, std::pair<double, double>> cons;
+  for (const auto& l : was.consumption) cons[l.material].first = l.quantity;
+  for (const auto& l : now.consumption) cons[l.material].second = l.quantity;
+  for (const auto& [m, q] : cons) add("consumed " + m, q.first, q.second);
+  return c;
 }
 
 }  // namespace
@@ -69,6 +104,14 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
                   ") quarantined: " + m.last_error);
   std::optional<OrderActuals> sent;
   if (delivered) sent = ActualsFromJson(delivered->payload).value();
+  if (last && delivered && last != delivered && sent && sent->final) {
+    auto pending = ActualsFromJson(last->payload);
+    if (pending.ok() && pending->correction > 0)
+      d.push_back("correction " + std::to_string(pending->correction) + " (" +
+                  last->idempotency_key + ") not delivered yet (" +
+                  std::string(MessageStateName(last->state)) + ", " +
+                  std::to_string(last->attempts) + " attempts)");
+  }
   if (completed) {
     if (!last) {
       d.push_back("completed but no actuals message was enqueued");
@@ -82,6 +125,14 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
       d.push_back("good: ledger " + Num(e.ledger->good) + ", delivered " + Num(sent->good));
     if (!Same(e.ledger->scrap, sent->scrap))
       d.push_back("scrap: ledger " + Num(e.ledger->scrap) + ", delivered " + Num(sent->scrap));
+    for (const ConsumptionLine& c : e.ledger->consumption) {
+      auto it = std::find_if(sent->consumption.begin(), sent->consumption.end(),
+                             [&](const ConsumptionLine& s) { return s.material == c.material; });
+      const double was = it == sent->consumption.end() ? 0.0 : it->quantity;
+      if (!SameEnergy(c.quantity, was))
+        d.push_back("consumed " + c.material + ": ledger " + Num(c.quantity) +
+                    (c.measured ? " (measured)" : " (planned)") + ", delivered " + Num(was));
+    }
     if (!e.ledger->energy_pending && !sent->energy_pending) {
       if (!SameEnergy(e.ledger->energy_kwh, sent->energy_kwh))
         d.push_back("energy_kwh: ledger " + Num(e.ledger->energy_kwh) + ", delivered " +
@@ -92,7 +143,10 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
     }
   }
   if (!e.erp_error.empty()) d.push_back("ERP not read back: " + e.erp_error);
-  if (e.erp && sent && sent->final) {
+  // A correction a planner booked by hand (Tryton cannot change a done production) is resolved
+  // by its note: Tryton's production keeps the earlier figures, which are then not a difference.
+  const bool by_hand = e.erp && sent && sent->correction > 0 && BookedByHand(e, *delivered);
+  if (e.erp && sent && sent->final && !by_hand) {
     if (e.erp->state != "done") d.push_back("ERP state is " + e.erp->state + ", expected done");
     if (!Same(e.erp->output_quantity, sent->good))
       d.push_back("good: delivered " + Num(sent->good) + ", ERP holds " +
@@ -111,8 +165,17 @@ std::vector<std::string> Differences(const ReconciliationEntry& e) {
     if (std::find(e.erp->gantry_keys.begin(), e.erp->gantry_keys.end(),
                   delivered->idempotency_key) == e.erp->gantry_keys.end())
       d.push_back("ERP holds no note of key " + delivered->idempotency_key);
-    if (e.erp->gantry_keys.size() > 1)
-      d.push_back("ERP holds " + std::to_string(e.erp->gantry_keys.size()) + " Gantry keys");
+  }
+  if (e.erp) {  // every key Tryton holds must be one of this order's delivered final messages
+    for (const std::string& k : e.erp->gantry_keys) {
+      const bool ours = std::any_of(e.messages.begin(), e.messages.end(), [&](const auto& m) {
+        return m.idempotency_key == k && m.state == MessageState::kDelivered;
+      });
+      if (!ours) d.push_back("ERP holds key " + k + ", not a delivered message of this order");
+    }
+    std::set<std::string> distinct(e.erp->gantry_keys.begin(), e.erp->gantry_keys.end());
+    if (distinct.size() != e.erp->gantry_keys.size())
+      d.push_back("ERP holds a Gantry key more than once");
   }
   if (!e.order.flag.empty()) d.push_back("order flagged: " + e.order.flag);
   return d;
@@ -146,6 +209,28 @@ std::string ReconciliationJson(const std::vector<ReconciliationEntry>& entries, 
                           {"state", MessageStateName(m.state)},
                           {"attempts", m.attempts}});
     o["messages"] = messages;
+    json corrections = json::array();
+    for (const OutboxMessage& m : e.messages) {
+      auto now = ActualsFromJson(m.payload);
+      if (!now.ok() || now->correction == 0) continue;
+      json c = {{"correction", now->correction},
+                {"idempotency_key", m.idempotency_key},
+                {"kind", m.kind},
+                {"replaces", now->corrects},
+                {"state", MessageStateName(m.state)},
+                {"good", now->good},
+                {"scrap", now->scrap},
+                {"changes", json::array()}};
+      for (const OutboxMessage& r : e.messages) {
+        if (r.idempotency_key != now->corrects) continue;
+        auto was = ActualsFromJson(r.payload);
+        if (was.ok()) c["changes"] = Changes(*was, *now);
+      }
+      if (m.state == MessageState::kQuarantined) c["reason"] = m.last_error;
+      if (e.erp && BookedByHand(e, m)) c["booked_by_hand"] = true;
+      corrections.push_back(std::move(c));
+    }
+    o["corrections"] = corrections;
     if (e.erp) {
       o["erp"] = {{"system", "tryton"},
                   {"state", e.erp->state},

@@ -66,8 +66,8 @@ TEST(Reconciliation, AgreeingLedgerDeliveryAndErpShowNoDifference) {
 
 TEST(Reconciliation, DeliberateDifferencesAreEachNamed) {
   ReconciliationEntry e = Agreeing();
-  e.ledger->good = 98;             // the shop floor counted one more after delivery
-  e.erp->output_quantity = 96;     // someone edited the production in the ERP
+  e.ledger->good = 98;          // the shop floor counted one more after delivery
+  e.erp->output_quantity = 96;  // someone edited the production in the ERP
   e.erp->consumed["RM-STEEL"] = 49;
   const std::vector<std::string> d = Differences(e);
   ASSERT_EQ(d.size(), 3u) << ::testing::PrintToString(d);
@@ -90,7 +90,8 @@ TEST(Reconciliation, CompletedButUndeliveredAndQuarantinedAreFlagged) {
   EXPECT_NE(d[0].find("quarantined: InvalidArgument: HTTP 422"), std::string::npos);
   EXPECT_EQ(d[1], "final actuals not delivered yet (quarantined, 3 attempts)");
   e.messages.clear();
-  EXPECT_EQ(Differences(e), std::vector<std::string>{"completed but no actuals message was enqueued"});
+  EXPECT_EQ(Differences(e),
+            std::vector<std::string>{"completed but no actuals message was enqueued"});
 }
 
 TEST(B2mmlPerformance, FolderTargetWritesOneDocumentPerKeyWithTheQuantities) {

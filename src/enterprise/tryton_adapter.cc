@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "enterprise/actuals.h"
 
@@ -33,6 +35,17 @@ Timestamp FromTrytonDate(const json& v) {
                 v.value("second", 0));
   auto t = ParseTimestamp(text);
   return t.ok() ? *t : 0;
+}
+
+// {"__class__": "Decimal", "decimal": "3.20"} (or a plain number) -> 3.2; nullopt otherwise.
+std::optional<double> FromTrytonDecimal(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (!v.is_object() || !v.contains("decimal") || !v["decimal"].is_string()) return std::nullopt;
+  const std::string text = v["decimal"].get<std::string>();
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(d) || d < 0) return std::nullopt;
+  return d;
 }
 
 json Decimal(double v) {
@@ -115,8 +128,9 @@ struct TrytonAdapter::Impl {
   Result<json> Moves(const json& ids) {
     return Call("model.stock.move.read",
                 json::array({ids,
-                             {"product", "product.code", "quantity", "uom", "uom.symbol", "uom.digits",
-                              "to_location", "from_location", "state", "currency", "company"}}));
+                             {"product", "product.code", "product.cost_price", "quantity", "uom",
+                              "uom.symbol", "uom.digits", "to_location", "from_location", "state",
+                              "currency", "company"}}));
   }
 
   Result<std::vector<std::string>> NoteKeys(int64_t id) {
@@ -136,14 +150,17 @@ struct TrytonAdapter::Impl {
     return keys;
   }
 
-  Status Transition(int64_t id, const std::string& method, const std::string& from_state) {
+  // Calls the workflow method and reads the production back (`fields`, state included): the
+  // read-back both checks the transition and serves the next step, one JSON-RPC call fewer.
+  Result<json> Transition(int64_t id, const std::string& method, const std::string& from_state,
+                          const json& fields) {
     GANTRY_RETURN_IF_ERROR(
         Call("model.production." + method, json::array({json::array({id})})).status());
-    GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, {"state"}));
+    GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, fields));
     if (p.value("state", std::string()) == from_state)
       return FailedPrecondition("tryton: production " + std::to_string(id) + " stayed " +
                                 from_state + " after " + method);
-    return Status::Ok();
+    return p;
   }
 
   // Writes actual consumption on draft input moves, matched by product code and unit.
@@ -165,10 +182,9 @@ struct TrytonAdapter::Impl {
         const int digits = std::clamp(m["uom."].value("digits", 2), 0, 12);
         const double scale = std::pow(10.0, digits);
         const double quantity = std::round(c.quantity * scale) / scale;
-        GANTRY_RETURN_IF_ERROR(
-            Call("model.stock.move.write",
-                 json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
-                .status());
+        GANTRY_RETURN_IF_ERROR(Call("model.stock.move.write",
+                                    json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
+                                   .status());
         booked = true;
         break;
       }
@@ -284,11 +300,88 @@ struct TrytonAdapter::Impl {
       t += "downtime " + d.reason + ": " + NumberText(static_cast<double>(d.duration) / kSecond) +
            " s\n";
     for (const ConsumptionLine& c : a.consumption)
-      t += std::string(c.measured ? "consumed " : "consumed (planned) ") + c.material + ": " +
-           NumberText(c.quantity) + " " + c.unit + "\n";
+      t += std::string(c.measured ? "consumed (measured) " : "consumed (planned) ") + c.material +
+           ": " + NumberText(c.quantity) + " " + c.unit +
+           (c.measured ? " (planned " + NumberText(c.planned) + ")" : std::string()) + "\n";
     t += "energy: " + NumberText(a.energy_kwh) + " kWh, cost " + NumberText(a.energy_cost) + " " +
          a.currency + "\n";
     return t + remarks;
+  }
+
+  Result<TrytonProduction> Held(int64_t id) {
+    GANTRY_ASSIGN_OR_RETURN(json p,
+                            ReadOne("production", id, {"state", "product", "inputs", "outputs"}));
+    TrytonProduction out;
+    out.id = id;
+    out.state = p.value("state", std::string());
+    GANTRY_ASSIGN_OR_RETURN(json outs, Moves(p["outputs"]));
+    for (const json& m : outs) {
+      if (m.value("state", std::string()) == "cancelled") continue;
+      if (config.scrap_location != 0 && m["to_location"] == config.scrap_location)
+        out.scrap_quantity += m.value("quantity", 0.0);
+      else if (m["product"] == p["product"])
+        out.output_quantity += m.value("quantity", 0.0);
+    }
+    GANTRY_ASSIGN_OR_RETURN(json ins, Moves(p["inputs"]));
+    for (const json& m : ins) {
+      if (m.value("state", std::string()) == "cancelled") continue;
+      out.consumed[m["product."].value("code", std::string())] += m.value("quantity", 0.0);
+    }
+    GANTRY_ASSIGN_OR_RETURN(out.gantry_keys, NoteKeys(id));
+    return out;
+  }
+
+  // A correction of final actuals. A done production's moves cannot be written any more (Tryton
+  // refuses to modify a done stock move), so: already noted -> acknowledged; done and Tryton's
+  // quantities already agree -> noted and acknowledged; done and they differ -> quarantined with
+  // the differences for a planner to book by hand; not done yet -> nullopt (booked like final
+  // actuals, which these figures replace).
+  Result<std::optional<DeliveryResult>> Correct(int64_t id, const OrderActuals& a,
+                                                const std::string& key) {
+    const std::string name = "production " + std::to_string(id);
+    GANTRY_ASSIGN_OR_RETURN(TrytonProduction held, Held(id));
+    for (const std::string& k : held.gantry_keys)
+      if (k == key)
+        return std::optional<DeliveryResult>(DeliveryResult{
+            DeliveryVerdict::kAcknowledged,
+            name + ": correction " + std::to_string(a.correction) + " already noted under " + key});
+    if (held.state != "done") return std::optional<DeliveryResult>();
+    std::string diff;
+    auto add = [&](const std::string& what, double was, double now, const std::string& unit) {
+      diff += (diff.empty() ? "" : "; ") + what + " " + NumberText(was) + " -> " + NumberText(now) +
+              (unit.empty() ? "" : " " + unit);
+    };
+    if (!SameQuantity(held.output_quantity, a.good))
+      add("good", held.output_quantity, a.good, a.unit);
+    if (config.scrap_location != 0 && !SameQuantity(held.scrap_quantity, a.scrap))
+      add("scrap", held.scrap_quantity, a.scrap, a.unit);
+    for (const ConsumptionLine& c : a.consumption) {
+      auto it = held.consumed.find(c.material);
+      const double was = it == held.consumed.end() ? 0.0 : it->second;
+      if (std::fabs(was - c.quantity) > 0.005 + 1e-9)  // Tryton rounds to the unit's digits
+        add("consumed " + c.material, was, c.quantity, c.unit);
+    }
+    if (!diff.empty())
+      return std::optional<DeliveryResult>(DeliveryResult{
+          DeliveryVerdict::kQuarantine,
+          "tryton: " + name + " is done and a done production's moves cannot be changed; " +
+              "correction " + std::to_string(a.correction) + " of " + a.order_key + " (replaces " +
+              a.corrects + ") differs from what Tryton holds: " + diff +
+              ". Book the difference by hand, then add a note starting 'gantry-key: " + key +
+              "' to " + name + " and retry this message"});
+    GANTRY_ASSIGN_OR_RETURN(
+        json note,
+        Call("model.ir.note.create",
+             json::array({json::array(
+                 {{{"resource", "production," + std::to_string(id)},
+                   {"message",
+                    NoteText(key, a,
+                             "correction " + std::to_string(a.correction) + " replaces " +
+                                 a.corrects + "; Tryton's quantities already agree\n")}}})})));
+    return std::optional<DeliveryResult>(DeliveryResult{
+        DeliveryVerdict::kAcknowledged, name + " done, correction " + std::to_string(a.correction) +
+                                            " changes no quantity Tryton holds, note " +
+                                            note.dump()});
   }
 
   Result<std::string> Apply(int64_t id, const OrderActuals& a, const std::string& key) {
@@ -305,21 +398,24 @@ struct TrytonAdapter::Impl {
       return "production " + std::to_string(id) + ": interim output " + NumberText(a.good);
     }
     std::string remarks;
+    json p;  // the production as last read back (by the previous transition)
     for (int step = 0; step < 8; ++step) {
-      GANTRY_ASSIGN_OR_RETURN(json p, ReadOne("production", id, fields));
+      if (p.is_null()) {
+        GANTRY_ASSIGN_OR_RETURN(p, ReadOne("production", id, fields));
+      }
       const std::string state = p.value("state", std::string());
       if (state == "draft") {
-        GANTRY_RETURN_IF_ERROR(Transition(id, "wait", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "wait", state, fields));
       } else if (state == "waiting") {
         GANTRY_RETURN_IF_ERROR(WriteConsumption(p, a, &remarks));
         // The material is already consumed on the shop floor: force the reservation.
-        GANTRY_RETURN_IF_ERROR(Transition(id, "assign_force", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "assign_force", state, fields));
       } else if (state == "assigned") {
-        GANTRY_RETURN_IF_ERROR(Transition(id, "run", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "run", state, fields));
       } else if (state == "running") {
         GANTRY_RETURN_IF_ERROR(WriteOutputs(id, p, a));
         GANTRY_RETURN_IF_ERROR(FinishWorks(id, a.run_time));
-        GANTRY_RETURN_IF_ERROR(Transition(id, "done", state));
+        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "done", state, fields));
       } else if (state == "done") {
         GANTRY_ASSIGN_OR_RETURN(double out, MainOutput(p));
         if (!SameQuantity(out, a.good))
@@ -410,7 +506,8 @@ Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {
       if (it == inputs.end()) continue;
       const json& m = it->second;
       o.bom.push_back({m["product."].value("code", std::string()), m.value("quantity", 0.0),
-                       m["uom."].value("symbol", std::string())});
+                       m["uom."].value("symbol", std::string()),
+                       FromTrytonDecimal(m["product."].value("cost_price", json()))});
     }
     Status valid = ValidateOrder(o);
     if (!valid.ok()) return valid.WithContext("tryton production " + o.external_id);
@@ -433,32 +530,18 @@ DeliveryResult TrytonAdapter::Deliver(const OutboxMessage& m) {
   if (id <= 0)
     return VerdictFromStatus(
         InvalidArgument("tryton: external_id '" + a->external_id + "' is not a production id"));
+  if (a->final && a->correction > 0) {
+    auto c = impl_->Correct(id, *a, m.idempotency_key);
+    if (!c.ok()) return VerdictFromStatus(c.status());
+    if (c->has_value()) return **c;
+  }
   auto r = impl_->Apply(id, *a, m.idempotency_key);
   if (!r.ok()) return VerdictFromStatus(r.status());
   return {DeliveryVerdict::kAcknowledged, *r};
 }
 
 Result<TrytonProduction> TrytonAdapter::ReadProduction(int64_t id) {
-  GANTRY_ASSIGN_OR_RETURN(
-      json p, impl_->ReadOne("production", id, {"state", "product", "inputs", "outputs"}));
-  TrytonProduction out;
-  out.id = id;
-  out.state = p.value("state", std::string());
-  GANTRY_ASSIGN_OR_RETURN(json outs, impl_->Moves(p["outputs"]));
-  for (const json& m : outs) {
-    if (m.value("state", std::string()) == "cancelled") continue;
-    if (impl_->config.scrap_location != 0 && m["to_location"] == impl_->config.scrap_location)
-      out.scrap_quantity += m.value("quantity", 0.0);
-    else if (m["product"] == p["product"])
-      out.output_quantity += m.value("quantity", 0.0);
-  }
-  GANTRY_ASSIGN_OR_RETURN(json ins, impl_->Moves(p["inputs"]));
-  for (const json& m : ins) {
-    if (m.value("state", std::string()) == "cancelled") continue;
-    out.consumed[m["product."].value("code", std::string())] += m.value("quantity", 0.0);
-  }
-  GANTRY_ASSIGN_OR_RETURN(out.gantry_keys, impl_->NoteKeys(id));
-  return out;
+  return impl_->Held(id);
 }
 
 }  // namespace gantry::enterprise

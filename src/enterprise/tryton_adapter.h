@@ -60,7 +60,10 @@ class TrytonAdapter final : public ErpAdapter {
   Result<std::vector<ProductionOrder>> PullOrders();
 
   // Books an "actuals.*" message whose payload is OrderActuals JSON. Final actuals run the
-  // production to done; interim ones write the output quantity while it runs. Safe to repeat.
+  // production to done; interim ones write the output quantity while it runs. A correction of a
+  // done production is noted when Tryton's quantities already agree, else quarantined at once
+  // (kQuarantine) with a reason naming the production and each difference; a correction noted
+  // by a planner ("gantry-key: <key>") is acknowledged. Safe to repeat.
   DeliveryResult Deliver(const OutboxMessage& m) override;
 
   Result<TrytonProduction> ReadProduction(int64_t id);

@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "enterprise/actuals.h"
@@ -171,7 +173,8 @@ TEST_F(TrytonEndToEnd, ReleasedOrderIsPulledAndActualsLandOnceAsDone) {
   EXPECT_EQ(order->work_centre, "demo/plant1/assembly/line1");
   EXPECT_NE(order->due, 0);
   ASSERT_EQ(order->bom.size(), 1u);
-  EXPECT_EQ(order->bom[0], (BomLine{"RM-STEEL", 50, "kg"}));
+  // Tryton's cost price of the material (3.20 in the demo database), for material cost.
+  EXPECT_EQ(order->bom[0], (BomLine{"RM-STEEL", 50, "kg", 3.20}));
 
   // The shop floor made 97 good and 3 scrap, consumed 51.5 kg measured, ran 1.5 h.
   OrderActuals a;
@@ -229,6 +232,68 @@ TEST_F(TrytonEndToEnd, ReleasedOrderIsPulledAndActualsLandOnceAsDone) {
   auto still = (*tryton)->ReadProduction(std::stoll(production));
   ASSERT_TRUE(still.ok());
   EXPECT_DOUBLE_EQ(still->output_quantity, 97);
+
+  // Why a correction cannot be booked on a done production: Tryton refuses to write its moves.
+  auto outputs = (*tryton)->Call("model.production.read", "[[" + production + "], [\"outputs\"]]");
+  ASSERT_TRUE(outputs.ok()) << outputs.status().ToString();
+  const std::string move =
+      std::to_string(nlohmann::json::parse(*outputs)[0]["outputs"][0].get<int64_t>());
+  auto edit = (*tryton)->Call("model.stock.move.write", "[[" + move + "], {\"quantity\": 96}]");
+  EXPECT_FALSE(edit.ok()) << "Tryton let a done move be written: " << *edit;
+
+  // A late sample moved one unit from good to scrap: correction 1 (96 / 4) of the completion.
+  // Quarantined at the first attempt, naming the production and each difference.
+  OrderActuals fixed = a;
+  fixed.good = 96;
+  fixed.scrap = 4;
+  fixed.correction = 1;
+  fixed.corrects = *key;
+  auto fix_key = (*outbox)->Enqueue({"actuals.correction", order->Key(), 1, ActualsToJson(fixed)});
+  ASSERT_TRUE(fix_key.ok());
+  ASSERT_TRUE((*outbox)->DrainOnce(**tryton).ok());
+  auto held_back = (*outbox)->Get(*fix_key);
+  ASSERT_TRUE(held_back.ok());
+  EXPECT_EQ(held_back->state, MessageState::kQuarantined);
+  EXPECT_EQ(held_back->attempts, 1);
+  const std::string& why = held_back->last_error;
+  EXPECT_NE(why.find("production " + production + " is done"), std::string::npos) << why;
+  EXPECT_NE(why.find("good 97 -> 96 pc; scrap 3 -> 4 pc"), std::string::npos) << why;
+  EXPECT_NE(why.find("gantry-key: " + *fix_key), std::string::npos) << why;
+  EXPECT_DOUBLE_EQ((*tryton)->ReadProduction(std::stoll(production))->output_quantity, 97);
+
+  // The planner books it by hand, notes the key on the production and retries: acknowledged.
+  ASSERT_TRUE((*tryton)
+                  ->Call("model.ir.note.create", R"([[{"resource": "production,)" + production +
+                                                     R"(", "message": "gantry-key: )" + *fix_key +
+                                                     R"(\nbooked by hand: 1 pc good -> scrap"}]])")
+                  .ok());
+  ASSERT_TRUE((*outbox)->Retry(*fix_key).ok());
+  ASSERT_TRUE((*outbox)->DrainOnce(**tryton).ok());
+  auto resolved = (*outbox)->Get(*fix_key);
+  ASSERT_TRUE(resolved.ok());
+  EXPECT_EQ(resolved->state, MessageState::kDelivered) << resolved->last_error;
+  EXPECT_NE(resolved->ack.find("already noted"), std::string::npos) << resolved->ack;
+
+  // A correction that changes no quantity Tryton holds (only the run time) is noted at once.
+  OrderActuals longer = a;
+  longer.run_time = 95 * kMinute;
+  longer.correction = 2;
+  longer.corrects = *fix_key;
+  auto same_key =
+      (*outbox)->Enqueue({"actuals.correction", order->Key(), 2, ActualsToJson(longer)});
+  ASSERT_TRUE(same_key.ok());
+  ASSERT_TRUE((*outbox)->DrainOnce(**tryton).ok());
+  auto noted = (*outbox)->Get(*same_key);
+  ASSERT_TRUE(noted.ok());
+  EXPECT_EQ(noted->state, MessageState::kDelivered) << noted->last_error;
+  EXPECT_NE(noted->ack.find("changes no quantity"), std::string::npos) << noted->ack;
+  auto final_state = (*tryton)->ReadProduction(std::stoll(production));
+  ASSERT_TRUE(final_state.ok());
+  std::vector<std::string> keys = final_state->gantry_keys;
+  std::vector<std::string> expected{*key, *fix_key, *same_key};
+  std::sort(keys.begin(), keys.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(keys, expected);
 }
 
 TEST_F(TrytonEndToEnd, LostAnswerAfterDoneIsRecognisedByState) {

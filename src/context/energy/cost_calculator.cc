@@ -108,6 +108,32 @@ Result<CostReport> CostCalculator::Compute(std::string_view scope, Timestamp fro
   return ComputeFiltered(scope, from, to, by, sources, nullptr);
 }
 
+std::optional<double> CostCalculator::ErpMaterialCostPerUnit(
+    const std::string& order, const CostSources& sources,
+    std::map<std::string, std::optional<double>>& cache, std::set<std::string>& notes) const {
+  if (order.empty() || !sources.order_materials) return std::nullopt;
+  auto cached = cache.find(order);
+  if (cached != cache.end()) return cached->second;
+  std::optional<double>& out = cache[order];
+  const std::vector<OrderMaterial> bom = sources.order_materials(order);
+  if (bom.empty()) return out;
+  double per_unit = 0;
+  for (const OrderMaterial& m : bom) {
+    auto configured = config_.materials.find(m.material);
+    if (configured != config_.materials.end()) {
+      per_unit += m.per_unit * configured->second.standard_cost;  // configuration wins
+    } else if (m.erp_unit_cost) {
+      per_unit += m.per_unit * *m.erp_unit_cost;
+    } else {
+      notes.insert("material " + m.material + " of order " + order +
+                   " has no standard cost (costs.materials) nor an ERP cost price: cost 0");
+    }
+  }
+  notes.insert("order " + order + ": material cost from its ERP bill of materials");
+  out = per_unit;
+  return out;
+}
+
 Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Timestamp from,
                                                    Timestamp to, CostGrouping by,
                                                    const CostSources& sources,
@@ -121,6 +147,7 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
   report.currency = config_.currency;
   const bool whole_enterprise = scope == enterprise_;
   std::set<std::string> notes;
+  std::map<std::string, std::optional<double>> erp_boms;  // material cost per unit, by order
   bool any = false;
 
   for (const Line& line : lines_) {
@@ -201,7 +228,12 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
           t.scrap = s.scrap;
           if (s.produced() > 0) {
             auto p = config_.products.find(s.product);
-            if (p == config_.products.end()) {
+            std::optional<double> from_erp;
+            if (p == config_.products.end())
+              from_erp = ErpMaterialCostPerUnit(s.order, sources, erp_boms, notes);
+            if (from_erp) {
+              t.material_cost = *from_erp * static_cast<double>(s.produced());
+            } else if (p == config_.products.end()) {
               notes.insert("product " + (s.product.empty() ? std::string(kNone) : s.product) +
                            " has no bill of materials under costs.products: material cost 0");
             } else {

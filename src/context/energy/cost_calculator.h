@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,14 @@
 #include "operations/segment.h"
 
 namespace gantry::ctx {
+
+// One line of an order's bill of materials as the ERP gave it (for material cost).
+struct OrderMaterial {
+  std::string material;
+  double per_unit = 0;  // quantity per unit of the order's product
+  std::optional<double> erp_unit_cost =
+      std::nullopt;  // the ERP's cost price per unit; nullopt when unknown
+};
 
 // Where the calculator reads its facts (the running plant's event store and historian, or a
 // scenario's lists). Both are called from the calculating thread only.
@@ -36,6 +45,10 @@ struct CostSources {
   std::function<Result<std::vector<MeterReading>>(const std::string& tag, Timestamp from,
                                                   Timestamp to)>
       readings;
+  // Optional: the bill of materials of an order from the ERP (empty when unknown). Used for the
+  // material cost of an interval whose product has no bill under costs.products; a material's
+  // standard cost under costs.materials wins over the ERP's cost price.
+  std::function<std::vector<OrderMaterial>(const std::string& order)> order_materials;
 };
 
 enum class CostGrouping : uint8_t { kTotal, kOrder, kProduct, kDay, kLine, kWorkCentre };
@@ -131,6 +144,11 @@ class CostCalculator {
                                      CostGrouping by, const CostSources& sources,
                                      const std::string* order) const;
 
+  // Material cost per unit of `order`'s product from its ERP bill of materials (standard costs
+  // from costs.materials win over the ERP's prices); nullopt without one. Cached per query.
+  std::optional<double> ErpMaterialCostPerUnit(const std::string& order, const CostSources& sources,
+                                               std::map<std::string, std::optional<double>>& cache,
+                                               std::set<std::string>& notes) const;
   EnergyCostConfig config_;
   std::vector<Line> lines_;
   std::map<std::string, TimeOfUseTariff> tariffs_;  // by site; a zero tariff where none is set

@@ -166,8 +166,53 @@ void ParseTariffs(const ConfigNode& node, const EnergyParseContext& pc, EnergyCo
   }
 }
 
+// Consumption counters: the meter's register parsing, a material instead of an energy unit.
+void ParseConsumption(const ConfigNode& node, const EnergyParseContext& pc, EnergyCostConfig& cfg) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ConfigNode& c : node.Items()) {
+    c.AllowKeys({"work_centre", "material", "tag", "unit", "width", "max_step", "resolution"});
+    ConsumptionCounter counter;
+    counter.work_centre = ResolveWorkCentre(c, *pc.operations);
+    counter.material = c.RequiredString("material");
+    std::string tag = c.RequiredString("tag");
+    EnergyMeter& r = counter.register_;
+    r.work_centre = counter.work_centre;
+    r.width_bits = static_cast<int>(c.Int("width", 32, 16, 64));
+    if (r.width_bits != 16 && r.width_bits != 32 && r.width_bits != 64)
+      c.ErrorAt("width", "expected 16, 32 or 64 (bits of the counter register)");
+    r.max_step = static_cast<uint64_t>(c.Int("max_step", 0, 0, INT64_MAX));
+    if (counter.work_centre.empty() || tag.empty() || counter.material.empty()) continue;
+    r.tag = tag.find('/') == std::string::npos ? counter.work_centre + "/" + tag : tag;
+    const TagConfig* t = pc.find_tag ? pc.find_tag(r.tag) : nullptr;
+    if (t == nullptr) {
+      c.ErrorAt("tag", "the consumption tag " + QuoteForMessage(r.tag) +
+                           " is not a configured tag; declare it under a device's tags");
+      continue;
+    }
+    auto mat = cfg.materials.find(counter.material);
+    counter.unit = c.String("unit", !t->unit.empty()             ? t->unit
+                                    : mat != cfg.materials.end() ? mat->second.unit
+                                                                 : std::string());
+    const double resolution = c.Double("resolution", t->scaling.gain);
+    if (resolution <= 0) {
+      c.ErrorAt("resolution", "expected the material quantity of one register count, above 0");
+      continue;
+    }
+    r.gain = resolution;
+    r.offset = t->scaling.offset;
+    r.kwh_per_count = resolution;  // quantity of the material per count
+    if (!seen.emplace(counter.work_centre, counter.material).second) {
+      c.ErrorAt("material", "work centre " + QuoteForMessage(counter.work_centre) +
+                                " has a counter for " + QuoteForMessage(counter.material) +
+                                " already");
+      continue;
+    }
+    cfg.consumption.push_back(std::move(counter));
+  }
+}
+
 void ParseCosts(const ConfigNode& node, const EnergyParseContext& pc, EnergyCostConfig& cfg) {
-  node.AllowKeys({"currency", "materials", "products", "work_centres"});
+  node.AllowKeys({"currency", "materials", "products", "work_centres", "consumption"});
   std::string currency = node.String("currency");
   if (!currency.empty()) cfg.currency = currency;
   for (const ConfigNode& m : node["materials"].Items()) {
@@ -210,6 +255,7 @@ void ParseCosts(const ConfigNode& node, const EnergyParseContext& pc, EnergyCost
     if (!wc.empty() && !cfg.rates.emplace(wc, rates).second)
       w.ErrorAt("work_centre", "work centre " + QuoteForMessage(wc) + " has rates already");
   }
+  ParseConsumption(node["consumption"], pc, cfg);
 }
 
 }  // namespace

@@ -69,6 +69,17 @@ struct WorkCentreRates {
   double labour_per_hour = 0;
 };
 
+// A consumption counter: a cumulative register of a material used on a work centre (kg of
+// preforms, m of film), read as a tag. The register arithmetic (rollover, PLC reset, gaps,
+// implausible steps) is the energy meter's: `register_` is an EnergyMeter whose "kWh per count"
+// is the material quantity per count (in `unit`).
+struct ConsumptionCounter {
+  std::string work_centre;  // full path
+  std::string material;     // material id as the ERP's BOM names it ("RM-STEEL")
+  std::string unit;         // the material's unit ("kg"); for people, not converted
+  EnergyMeter register_;    // tag, width, max_step, quantity per count, offset, gain
+};
+
 struct EnergyCostConfig {
   std::string currency;                             // one currency for tariffs, materials, rates
   std::map<std::string, EnergyMeter> meters;        // by work-centre path
@@ -76,8 +87,10 @@ struct EnergyCostConfig {
   std::map<std::string, MaterialConfig> materials;  // by id
   std::map<std::string, ProductCost> products;      // by product id
   std::map<std::string, WorkCentreRates> rates;     // by work-centre path
+  std::vector<ConsumptionCounter> consumption;      // costs.consumption, in configuration order
   bool empty() const {
-    return meters.empty() && tariffs.empty() && rates.empty() && products.empty();
+    return meters.empty() && tariffs.empty() && rates.empty() && products.empty() &&
+           consumption.empty();
   }
 };
 
@@ -89,9 +102,9 @@ struct EnergyParseContext {
 };
 
 // Reads the top-level `energy:` (meters, tariffs) and `costs:` (currency, materials, products,
-// work_centres) sections. Errors (unknown work centre, unknown or non-energy meter tag, bad
-// band, currency mismatch) are recorded in the node's document; the result is meaningful only
-// when the document's Finish() is OK. Absent sections give an empty configuration.
+// work_centres, consumption) sections. Errors (unknown work centre, unknown or non-energy meter
+// tag, bad band, currency mismatch) are recorded in the node's document; the result is meaningful
+// only when the document's Finish() is OK. Absent sections give an empty configuration.
 EnergyCostConfig ParseEnergyCostConfig(const ConfigNode& root, const EnergyParseContext& context);
 
 // The same against the plant's tag list (the one-line hook in app/plant_config.cc).

@@ -108,6 +108,25 @@ TEST_F(HistoryRoute, AtGivesTheLastValueBeforeAndTheInterpolatedValue) {
   EXPECT_EQ(json::parse(Get("at=1763769600&agg=mean&interval=1h").body)["parameter"], "at");
 }
 
+TEST_F(HistoryRoute, ServerTimestampIsShownWhereAnOpcUaServerStampedTheSample) {
+  const Timestamp t = kT0 + 4 * kDay - 30 * kSecond;
+  std::vector<Sample> samples = {
+      {0, t, Value(1.5), Quality::Good(), t + 3 * kMillisecond},  // through an OPC UA server
+      {0, t + 10 * kSecond, Value(2.5), Quality::Good(), 0}};     // no server in between
+  ASSERT_TRUE(store_->Append(samples).ok());
+  HttpReply r = Get("from=2025-11-25T23:59:00Z&to=2025-11-26T00:00:00Z");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json points = json::parse(r.body)["points"];
+  ASSERT_EQ(points.size(), 3u) << r.body;
+  EXPECT_FALSE(points[0].contains("server_time"));
+  EXPECT_EQ(points[1]["time"], "2025-11-25T23:59:30.000Z");
+  EXPECT_EQ(points[1]["server_time"], "2025-11-25T23:59:30.003Z");
+  EXPECT_FALSE(points[2].contains("server_time"));
+  HttpReply at = Get("at=2025-11-25T23:59:35Z");
+  ASSERT_EQ(at.status, 200) << at.body;
+  EXPECT_EQ(json::parse(at.body)["last_before"]["server_time"], "2025-11-25T23:59:30.003Z");
+}
+
 TEST_F(HistoryRoute, MetricsCarryTheDiskFloorAlarmAndCounters) {
   const std::string m = HistorianMetricsText(*store_);
   EXPECT_NE(m.find("gantry_historian_samples_stored_total 5760\n"), std::string::npos) << m;

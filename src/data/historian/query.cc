@@ -142,7 +142,7 @@ Result<std::optional<Point>> Historian::InterpolatedAt(SeriesId series, Timestam
   GANTRY_ASSIGN_OR_RETURN(Series * s, FindSeriesLocked(series));
   GANTRY_ASSIGN_OR_RETURN(auto before, FindBackward(*s, t, true));
   if (!before || before->time == t) return before;
-  Point out{t, before->value, before->quality};
+  Point out{t, before->value, before->quality, 0};  // computed: no server stamped it
   if (before->value.type() != ValueType::kDouble) return std::optional(out);
   GANTRY_ASSIGN_OR_RETURN(auto after, FindForward(*s, t, true));
   if (!after) return std::optional(out);

@@ -118,7 +118,7 @@ Status DecodeValues(ByteReader& r, Columns& c, size_t present_count, uint32_t pa
 
 // Server timestamps: which samples have one (runs of 0/1), then server_time - time of those, by
 // wrapping arithmetic, through the integer codec (a constant offset costs a byte per 128 samples).
-void EncodeServerTimes(const Columns& c, ByteWriter& w) {
+[[gnu::noinline]] void EncodeServerTimes(const Columns& c, ByteWriter& w) {
   std::vector<uint32_t> known(c.size());
   std::vector<int64_t> deltas;
   for (size_t i = 0; i < c.size(); ++i) {
@@ -133,7 +133,7 @@ void EncodeServerTimes(const Columns& c, ByteWriter& w) {
   EncodeIntegers(deltas, w);
 }
 
-Status DecodeServerTimes(ByteReader& r, Columns& c) {
+[[gnu::noinline]] Status DecodeServerTimes(ByteReader& r, Columns& c) {
   const size_t n = c.size();
   std::vector<uint32_t> known(n);
   GANTRY_RETURN_IF_ERROR(DecodeRuns(r, known));

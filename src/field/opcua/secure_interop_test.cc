@@ -153,8 +153,10 @@ TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt)
   CertificateRequest request;
   request.application_uri = "urn:gantry:client";  // what the connector presents
   ASSERT_TRUE(CreateApplicationCertificate(request, pki).ok());
-  for (const auto& entry : fs::directory_iterator(fs::path(pki_) / "trusted"))
-    fs::copy_file(entry.path(), fs::path(pki) / "trusted" / entry.path().filename());
+  for (const auto& entry : fs::directory_iterator(fs::path(pki_) / "trusted")) {
+    if (entry.is_regular_file())
+      fs::copy_file(entry.path(), fs::path(pki) / "trusted" / entry.path().filename());
+  }
   OpcUaDeviceConfig device;
   device.name = "secure-plc";
   device.endpoint_url = peer_->endpoint_url();

@@ -1,10 +1,12 @@
 // OPC UA benchmarks. Decode-only: data-change notifications per second out of a PublishResponse
 // body, as the client receives it after chunk assembly. Target (issue #7): >= 5 M/s per core.
-// End to end (BM_EndToEnd/items/period_ms, needs node and tests/interop/node_modules): node-opcua
-// serves 10 000 Doubles that all change every period (100 ms or 1 s); Gantry's OpcUaConnector
-// subscribes to all of them and publishes samples to a counting sink. Reports notifications/s
-// received, latency (receipt minus the server's source timestamp), and CPU per notification of
-// Gantry (this process) and of the server (the node child).
+// End to end (BM_EndToEnd/items/period_ms/secured, needs node and tests/interop/node_modules):
+// node-opcua serves 10 000 Doubles that all change every period (100 ms or 1 s); Gantry's
+// OpcUaConnector subscribes to all of them and publishes samples to a counting sink, over
+// security None (secured 0, opcua_server.js) or Basic256Sha256 SignAndEncrypt (secured 1,
+// opcua_secure_server.js; the client certificate is made and the server's trusted first).
+// Reports notifications/s received, latency (receipt minus the server's source timestamp), and
+// CPU per notification of Gantry (this process) and of the server (the node child).
 //   cmake --preset bench && cmake --build build/bench --target bench_opcua &&
 //   build/bench/bench/bench_opcua
 #include <benchmark/benchmark.h>
@@ -17,11 +19,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "field/opcua/certificate_store.h"
+#include "field/opcua/client.h"
 #include "field/opcua/interop_peer.h"
 #include "field/opcua/opcua_connector.h"
 #include "field/opcua/subscription_services.h"
@@ -145,20 +150,50 @@ double ChildCpuSeconds() {
   return total;
 }
 
+// A client PKI for the connector (ApplicationUri urn:gantry:client) that trusts the server:
+// the first connect is refused and leaves the server certificate in rejected/, which is then
+// moved to trusted/ (what an operator does). Empty on success, else why not.
+std::string TrustEachOther(const testing::OpcUaPeer& peer, const std::string& pki) {
+  namespace fs = std::filesystem;
+  fs::remove_all(pki);
+  CertificateRequest request;
+  request.application_uri = "urn:gantry:client";
+  if (auto made = CreateApplicationCertificate(request, pki); !made.ok())
+    return made.status().ToString();
+  ClientOptions o;
+  o.endpoint_url = peer.endpoint_url();
+  o.application_uri = request.application_uri;
+  o.request_timeout = 30 * kSecond;
+  o.security_policy = "Basic256Sha256";
+  o.security_mode = MessageSecurityMode::kSignAndEncrypt;
+  o.pki_dir = pki;
+  if (Client::Connect(o).ok()) return "";
+  for (const auto& entry : fs::directory_iterator(fs::path(pki) / "rejected"))
+    fs::rename(entry.path(), fs::path(pki) / "trusted" / entry.path().filename());
+  return "";
+}
+
 void BM_EndToEnd(benchmark::State& state) {
   const int items = static_cast<int>(state.range(0));
   const int period_ms = static_cast<int>(state.range(1));
+  const bool secured = state.range(2) != 0;
   const int seconds = 10;
   setenv("GANTRY_OPCUA_BENCH_ITEMS", std::to_string(items).c_str(), 1);
   setenv("GANTRY_OPCUA_BENCH_PERIOD_MS", std::to_string(period_ms).c_str(), 1);
-  testing::OpcUaPeer peer(std::chrono::seconds(180));
-  if (!peer.ready()) {
-    state.SkipWithError(peer.why_not().c_str());
+  testing::OpcUaPeer peer(std::chrono::seconds(180),
+                          secured ? "opcua_secure_server.js" : "opcua_server.js",
+                          secured ? "opcua-bench-secure-pki" : "opcua-interop-pki");
+  std::string why_not = peer.ready() ? "" : peer.why_not();
+  const std::string pki = std::string(GANTRY_BINARY_DIR) + "/opcua-bench-client-pki";
+  if (why_not.empty() && secured) why_not = TrustEachOther(peer, pki);
+  if (!why_not.empty()) {
+    state.SkipWithError(why_not.c_str());
     for (auto _ : state) {
     }
     return;
   }
   OpcUaDeviceConfig device;
+  if (secured) device.security = {"Basic256Sha256", MessageSecurityMode::kSignAndEncrypt, pki};
   device.name = "bench";
   device.endpoint_url = peer.endpoint_url();
   device.timeout = 30 * kSecond;  // creating 10 000 items takes node-opcua a while
@@ -217,8 +252,11 @@ void BM_EndToEnd(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EndToEnd)
-    ->Args({10000, 100})
-    ->Args({10000, 1000})
+    ->Args({10000, 100, 0})
+    ->Args({10000, 100, 1})
+    ->Args({1000, 100, 0})
+    ->Args({1000, 100, 1})
+    ->Args({10000, 1000, 0})
     ->Iterations(1)
     ->Unit(benchmark::kSecond)
     ->UseRealTime();

@@ -178,6 +178,15 @@ std::optional<HttpReply> ParseQuery(const RequestTarget& t, Timestamp now, Range
   return std::nullopt;
 }
 
+// One stored sample; `server_time` (the OPC UA server's timestamp) only when one was stored.
+json PointJson(const historian::Point& p) {
+  json j = {{"time", FormatIso8601(p.time)},
+            {"value", PointValue(p.value)},
+            {"quality", p.quality.Name()}};
+  if (p.server_time != 0) j["server_time"] = FormatIso8601(p.server_time);
+  return j;
+}
+
 HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std::string& path,
               const RangeQuery& q) {
   Result<historian::RawPage> page = store.ReadRaw(series, q.from, q.to, q.limit, q.cursor);
@@ -205,10 +214,7 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
     return r;
   }
   json points = json::array();
-  for (const auto& p : page->points)
-    points.push_back({{"time", FormatIso8601(p.time)},
-                      {"value", PointValue(p.value)},
-                      {"quality", p.quality.Name()}});
+  for (const auto& p : page->points) points.push_back(PointJson(p));
   json body = {{"path", path},
                {"from", FormatIso8601(q.from)},
                {"to", FormatIso8601(q.to)},
@@ -222,9 +228,7 @@ HttpReply Raw(historian::Historian& store, historian::SeriesId series, const std
 
 json PointJson(const std::optional<historian::Point>& p) {
   if (!p) return nullptr;
-  return {{"time", FormatIso8601(p->time)},
-          {"value", PointValue(p->value)},
-          {"quality", p->quality.Name()}};
+  return PointJson(*p);
 }
 
 // ?at=T: the last stored sample at or before T (any quality) and the value at T (linear between

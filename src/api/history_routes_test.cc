@@ -5,11 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "data/historian/historian.h"
 #include "data/tag_registry.h"
+#include "field/opcua/interop_peer.h"
+#include "field/opcua/opcua_connector.h"
 
 namespace gantry {
 namespace {
@@ -106,6 +110,78 @@ TEST_F(HistoryRoute, AtGivesTheLastValueBeforeAndTheInterpolatedValue) {
   EXPECT_DOUBLE_EQ(j["interpolated"]["value"].get<double>(), 30.0);  // halfway from 0 to 60
   EXPECT_EQ(Get("at=soon").status, 400);
   EXPECT_EQ(json::parse(Get("at=1763769600&agg=mean&interval=1h").body)["parameter"], "at");
+}
+
+TEST_F(HistoryRoute, ServerTimestampIsShownWhereAnOpcUaServerStampedTheSample) {
+  const Timestamp t = kT0 + 4 * kDay - 30 * kSecond;
+  std::vector<Sample> samples = {
+      {0, t, Value(1.5), Quality::Good(), t + 3 * kMillisecond},  // through an OPC UA server
+      {0, t + 10 * kSecond, Value(2.5), Quality::Good(), 0}};     // no server in between
+  ASSERT_TRUE(store_->Append(samples).ok());
+  HttpReply r = Get("from=2025-11-25T23:59:00Z&to=2025-11-26T00:00:00Z");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json points = json::parse(r.body)["points"];
+  ASSERT_EQ(points.size(), 3u) << r.body;
+  EXPECT_FALSE(points[0].contains("server_time"));
+  EXPECT_EQ(points[1]["time"], "2025-11-25T23:59:30.000Z");
+  EXPECT_EQ(points[1]["server_time"], "2025-11-25T23:59:30.003Z");
+  EXPECT_FALSE(points[2].contains("server_time"));
+  HttpReply at = Get("at=2025-11-25T23:59:35Z");
+  ASSERT_EQ(at.status, 200) << at.body;
+  EXPECT_EQ(json::parse(at.body)["last_before"]["server_time"], "2025-11-25T23:59:30.003Z");
+}
+
+// OPC UA connector -> historian -> history route, against node-opcua: both timestamps of the
+// server's changing counter arrive in the history answer.
+class HistorianSink final : public SampleSink {
+ public:
+  explicit HistorianSink(historian::Historian& h) : h_(h) {}
+  void Publish(std::vector<Sample> batch) override {
+    if (h_.Append(batch).ok()) appended_ += batch.size();
+  }
+  size_t appended() const { return appended_; }
+
+ private:
+  historian::Historian& h_;
+  std::atomic<size_t> appended_{0};
+};
+
+TEST_F(HistoryRoute, OpcUaServerTimestampsTravelFromTheConnectorToTheHistory) {
+  opcua::testing::OpcUaPeer peer;
+  if (!peer.ready()) GTEST_SKIP() << peer.why_not();
+  opcua::OpcUaDeviceConfig device;
+  device.name = "line1-plc";
+  device.endpoint_url = peer.endpoint_url();
+  device.timeout = 5 * kSecond;
+  device.publishing_interval = 100 * kMillisecond;
+  opcua::OpcUaPoint counter;
+  counter.tag.path = std::string(kPath);
+  counter.tag.type = ValueType::kInt64;
+  counter.node_id = opcua::NodeId::Text(peer.namespace_index(), "Line1.Counter");
+  device.points.push_back(counter);
+  HistorianSink sink(*store_);
+  {
+    opcua::OpcUaConnector c(device, {0}, sink, SystemClock::Instance());
+    ASSERT_TRUE(c.Start().ok());
+    for (int i = 0; i < 200 && sink.appended() < 4; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    c.Stop();
+  }
+  ASSERT_GE(sink.appended(), 4u);
+  const Timestamp now = SystemClock::Instance().Now();
+  HttpReply r = Get("from=" + std::to_string((now - kMinute) / kMillisecond) +
+                    "&to=" + std::to_string((now + kSecond) / kMillisecond));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json points = json::parse(r.body)["points"];
+  size_t stamped = 0;
+  for (const json& p : points) {
+    if (p["quality"] != "Good") continue;
+    ASSERT_TRUE(p.contains("server_time")) << p.dump();
+    EXPECT_GE(ParseTimestamp(p["server_time"].get<std::string>()).value(),
+              ParseTimestamp(p["time"].get<std::string>()).value() - kSecond);
+    ++stamped;
+  }
+  EXPECT_GE(stamped, 3u) << r.body;
 }
 
 TEST_F(HistoryRoute, MetricsCarryTheDiskFloorAlarmAndCounters) {

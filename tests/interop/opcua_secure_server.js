@@ -59,6 +59,26 @@ async function main() {
   setInterval(() => { counter += 1; }, 100).unref();
   add("Temperature", "Double", () => 21.5);
   add("Counter", "Int32", () => counter);
+
+  // With GANTRY_OPCUA_BENCH_ITEMS=K (benchmark): K Doubles ns=N;s=Bench.<i> changing every
+  // GANTRY_OPCUA_BENCH_PERIOD_MS (default 100) ms, as in opcua_server.js.
+  const benchItems = parseInt(process.env.GANTRY_OPCUA_BENCH_ITEMS || "0", 10);
+  if (benchItems > 0) {
+    const period = parseInt(process.env.GANTRY_OPCUA_BENCH_PERIOD_MS || "100", 10);
+    const bench = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Bench" });
+    let tick = 0;
+    setInterval(() => { tick += 1; }, period).unref();
+    for (let i = 0; i < benchItems; i += 1) {
+      ns.addVariable({
+        componentOf: bench,
+        nodeId: `ns=${ns.index};s=Bench.${i}`,
+        minimumSamplingInterval: period,
+        browseName: `B${i}`,
+        dataType: "Double",
+        value: { get: () => new Variant({ dataType: DataType.Double, value: tick * 1000 + i }) },
+      });
+    }
+  }
   await server.start();
   process.stdout.write(`READY ${server.endpoints[0].port} ${ns.index}\n`);
   process.stdin.on("end", async () => {

@@ -32,8 +32,10 @@ inline constexpr uint8_t kChunkHasAbsent = 1;  // some samples carry no value: p
 inline constexpr uint8_t kChunkPacked = 2;     // payload := unpacked_len:u32 zstd_frame
 inline constexpr uint8_t kChunkSummaryOnly = 4;  // raw samples expired: header (summary) only
 inline constexpr uint8_t kChunkColdPlain = 8;    // cold, but zstd would not shrink it: left plain
+// Some samples carry a server timestamp: (server_time - time) deltas follow the values.
+inline constexpr uint8_t kChunkHasServerTimes = 16;
 inline constexpr uint8_t kChunkKnownFlags =
-    kChunkHasAbsent | kChunkPacked | kChunkSummaryOnly | kChunkColdPlain;
+    kChunkHasAbsent | kChunkPacked | kChunkSummaryOnly | kChunkColdPlain | kChunkHasServerTimes;
 
 struct ChunkHeader {
   ValueType type = ValueType::kEmpty;

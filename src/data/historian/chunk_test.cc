@@ -238,6 +238,11 @@ TEST(Chunk, WritesFuzzSeedCorpusWhenAsked) {
   write(chunk_dir + "/strings_with_gaps", EncodeChunk(1, 2, 3, strs));
   write(chunk_dir + "/packed_doubles", *PackChunk(EncodeChunk(1, 2, 3, MixedDoubles(600))));
   write(chunk_dir + "/packed_strings", *PackChunk(EncodeChunk(1, 2, 3, strs), 19));
+  Columns stamped;  // OPC UA: server timestamps beside the source ones, one unknown
+  for (int i = 0; i < 40; ++i)
+    stamped.Add(i * 1000, Value(i * 0.5), Quality::Good(), i == 3 ? 0 : i * 1000 + 7 + i % 4);
+  write(chunk_dir + "/server_times", EncodeChunk(1, 2, 3, stamped));
+  write(chunk_dir + "/packed_server_times", *PackChunk(EncodeChunk(1, 2, 3, stamped), 19));
   write(chunk_dir + "/summary_only",
         SummaryOnlyChunk(*DecodeChunkHeader(EncodeChunk(1, 2, 3, ints))));
   ByteWriter w;
@@ -253,6 +258,11 @@ TEST(Chunk, WritesFuzzSeedCorpusWhenAsked) {
   EndRecord(w, at);
   write(wal_dir + "/wal_one_batch", w.bytes());
   write(wal_dir + "/batch_payload", w.bytes().subspan(kLogHeaderSize + kRecordHeaderSize));
+  ByteWriter stamped_batch;  // samples through an OPC UA server carry its timestamp too
+  samples[0].server_time = 1004;
+  samples[3].server_time = 400;
+  EncodeSampleBatch(10, samples, ids, stamped_batch);
+  write(wal_dir + "/batch_with_server_times", stamped_batch.bytes());
 }
 
 }  // namespace

@@ -6,9 +6,13 @@
 
 namespace gantry::historian {
 
-void Columns::Add(Timestamp time, const Value& value, Quality q) {
+void Columns::Add(Timestamp time, const Value& value, Quality q, Timestamp server_time) {
   if (type == ValueType::kEmpty) type = value.type();
   times.push_back(time);
+  if (server_time != 0 || !server.empty()) {
+    server.resize(times.size(), 0);  // the earlier samples' server times were unknown
+    server.back() = server_time;
+  }
   quality.push_back(q.code());
   present.push_back(value.empty() ? 0 : 1);
   uint64_t b = 0;
@@ -30,11 +34,15 @@ void Columns::Add(Timestamp time, const Value& value, Quality q) {
 
 void Columns::AddFrom(const Columns& other, size_t i) {
   if (type == ValueType::kString || other.type == ValueType::kString) {
-    Add(other.times[i], other.ValueAt(i), Quality(other.quality[i]));
+    Add(other.times[i], other.ValueAt(i), Quality(other.quality[i]), other.ServerTimeAt(i));
     return;
   }
   if (type == ValueType::kEmpty) type = other.type;
   times.push_back(other.times[i]);
+  if (const Timestamp st = other.ServerTimeAt(i); st != 0 || !server.empty()) {
+    server.resize(times.size(), 0);
+    server.back() = st;
+  }
   bits.push_back(other.bits[i]);
   quality.push_back(other.quality[i]);
   present.push_back(other.present[i]);
@@ -48,6 +56,14 @@ void Columns::Clear() {
   present.clear();
   strings.clear();
   string_index.clear();
+  server.clear();
+}
+
+bool Columns::HasServerTimes() const {
+  for (Timestamp t : server) {
+    if (t != 0) return true;
+  }
+  return false;
 }
 
 Value Columns::ValueAt(size_t i) const {
@@ -73,7 +89,7 @@ double Columns::NumericAt(size_t i) const {
 
 bool Columns::SameSample(size_t i, const Columns& other, size_t j) const {
   if (times[i] != other.times[j] || quality[i] != other.quality[j] ||
-      present[i] != other.present[j]) {
+      present[i] != other.present[j] || ServerTimeAt(i) != other.ServerTimeAt(j)) {
     return false;
   }
   if (!present[i]) return true;
@@ -101,16 +117,19 @@ void SortAndDedupe(Columns& c) {
   out.bits.reserve(n);
   out.quality.reserve(n);
   out.present.reserve(n);
+  if (!c.server.empty()) out.server.reserve(n);
   size_t group_start = 0;  // first output index with the current time
   for (uint32_t idx : order) {
     if (!out.empty() && out.times.back() != c.times[idx]) group_start = out.size();
     bool duplicate = false;
     for (size_t k = group_start; k < out.size() && !duplicate; ++k) {
       duplicate = out.present[k] == c.present[idx] && out.quality[k] == c.quality[idx] &&
-                  (!c.present[idx] || out.bits[k] == c.bits[idx]);
+                  (!c.present[idx] || out.bits[k] == c.bits[idx]) &&
+                  out.ServerTimeAt(k) == c.ServerTimeAt(idx);
     }
     if (duplicate) continue;
     out.times.push_back(c.times[idx]);
+    if (!c.server.empty()) out.server.push_back(c.server[idx]);
     out.bits.push_back(c.bits[idx]);
     out.quality.push_back(c.quality[idx]);
     out.present.push_back(c.present[idx]);

@@ -23,9 +23,10 @@ using SeriesId = uint32_t;
 
 // One stored observation as a query returns it.
 struct Point {
-  Timestamp time = 0;
+  Timestamp time = 0;  // source timestamp
   Value value;
   Quality quality;
+  Timestamp server_time = 0;  // the OPC UA server's timestamp; 0 when unknown (Sample::server_time)
   friend bool operator==(const Point& a, const Point& b) = default;
 };
 
@@ -36,6 +37,9 @@ struct Columns {
   std::vector<uint32_t> quality;     // OPC UA status code
   std::vector<uint8_t> present;      // 0 when the sample carries no value
   std::vector<std::string> strings;  // dictionary, for kString
+  // Server timestamps (Sample::server_time, 0 = unknown). Empty while every one is unknown, so
+  // series without a server in between pay nothing; else one per sample.
+  std::vector<Timestamp> server;
   std::unordered_map<std::string, uint32_t> string_index;  // used by Add only
 
   size_t size() const { return times.size(); }
@@ -45,13 +49,18 @@ struct Columns {
     return t == ValueType::kEmpty || type == ValueType::kEmpty || t == type;
   }
   // Appends one sample. Precondition: Accepts(value.type()).
-  void Add(Timestamp time, const Value& value, Quality q);
+  void Add(Timestamp time, const Value& value, Quality q, Timestamp server_time = 0);
   // Appends sample `i` of `other` (same precondition).
   void AddFrom(const Columns& other, size_t i);
   void Clear();
 
   Value ValueAt(size_t i) const;
-  Point PointAt(size_t i) const { return {times[i], ValueAt(i), Quality(quality[i])}; }
+  Timestamp ServerTimeAt(size_t i) const { return server.empty() ? 0 : server[i]; }
+  // Whether some sample carries a server timestamp.
+  bool HasServerTimes() const;
+  Point PointAt(size_t i) const {
+    return {times[i], ValueAt(i), Quality(quality[i]), ServerTimeAt(i)};
+  }
   // Usable for numeric aggregates: has a value, is numeric and finite, quality not Bad.
   bool Usable(size_t i) const {
     return present[i] && type != ValueType::kString && (quality[i] >> 30) < 2 &&
@@ -60,7 +69,7 @@ struct Columns {
   }
   // Numeric view of sample i; precondition Usable(i).
   double NumericAt(size_t i) const;
-  // Sample i here and sample j in `other` are identical (time, value bits, quality).
+  // Sample i here and sample j in `other` are identical (time, value bits, quality, server time).
   bool SameSample(size_t i, const Columns& other, size_t j) const;
 };
 

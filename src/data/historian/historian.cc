@@ -41,7 +41,8 @@ Status Historian::StartWal() {
     Series& s = series_[id];
     if (s.mem.empty()) continue;
     for (size_t i = 0; i < s.mem.size(); ++i) {
-      carry.push_back({id, s.mem.times[i], s.mem.ValueAt(i), Quality(s.mem.quality[i])});
+      carry.push_back(
+          {id, s.mem.times[i], s.mem.ValueAt(i), Quality(s.mem.quality[i]), s.mem.ServerTimeAt(i)});
       ids.push_back(id);
     }
   }
@@ -238,7 +239,7 @@ Status Historian::ApplyToMemtable(SeriesId id, const Sample& s, uint64_t lsn) {
     }
   }
   if (se->mem.empty()) se->mem_window_end = WindowEnd(s.time, options_.chunk_span);
-  se->mem.Add(s.time, s.value, s.quality);
+  se->mem.Add(s.time, s.value, s.quality, s.server_time);
   if (se->mem_lsn == lsn) {
     ++se->mem_lsn_samples;
   } else {

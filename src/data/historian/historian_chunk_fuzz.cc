@@ -2,7 +2,7 @@
 // out of bounds. Checksums are checked as in production and also skipped, so that mutated
 // payloads reach the column decoders and the zstd unpacker (packed chunks are in the corpus); a
 // chunk that decodes must re-encode, and re-encode packed, to chunks that decode to the same
-// samples.
+// samples (SameSample compares server timestamps too; seeds with them are in the corpus).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // libFuzzer target: the log reader (record framing) and the sample-batch decoder must accept or
 // reject any bytes without crashing or reading out of bounds; an accepted batch must re-encode
-// to the same bytes.
+// to the same samples (times and server times compared).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     EncodeSampleBatch(batch->lsn, batch->samples, series, w);
     auto again = DecodeSampleBatch(w.bytes());
     if (!again.ok() || again->samples.size() != batch->samples.size()) std::abort();
+    for (size_t i = 0; i < batch->samples.size(); ++i) {
+      if (again->samples[i].time != batch->samples[i].time ||
+          again->samples[i].server_time != batch->samples[i].server_time) {
+        std::abort();
+      }
+    }
   }
   auto direct = DecodeSampleBatch(bytes);
   (void)direct;

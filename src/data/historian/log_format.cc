@@ -58,7 +58,8 @@ LogScan ScanRecords(std::span<const uint8_t> bytes, size_t start) {
     ByteReader r(bytes.subspan(pos, kRecordHeaderSize));
     const uint32_t crc = r.U32();
     const uint32_t len = r.U32();
-    const uint8_t type = r.U8();
+    const uint8_t type_byte = r.U8();
+    const uint8_t type = type_byte & static_cast<uint8_t>(~kWalHasServerTime);
     if (len > kMaxRecordPayload || len > bytes.size() - pos - kRecordHeaderSize) {
       scan.problem = "record length " + std::to_string(len) + " runs past the end";
       break;
@@ -93,7 +94,8 @@ void EncodeSampleBatch(uint64_t lsn, std::span<const Sample> samples,
     prev = s.time;
     w.PutVarint(s.quality.code());
     const auto type = s.value.type();
-    w.PutU8(static_cast<uint8_t>(type));
+    w.PutU8(static_cast<uint8_t>(static_cast<uint8_t>(type) |
+                                 (s.server_time != 0 ? kWalHasServerTime : 0)));
     const auto& v = s.value.variant();
     switch (type) {
       case ValueType::kEmpty: break;
@@ -101,6 +103,10 @@ void EncodeSampleBatch(uint64_t lsn, std::span<const Sample> samples,
       case ValueType::kInt64: w.PutVarint(ZigZag(std::get<int64_t>(v))); break;
       case ValueType::kBool: w.PutU8(std::get<bool>(v) ? 1 : 0); break;
       case ValueType::kString: w.PutString(std::get<std::string>(v)); break;
+    }
+    if (s.server_time != 0) {
+      w.PutVarint(ZigZag(static_cast<int64_t>(static_cast<uint64_t>(s.server_time) -
+                                              static_cast<uint64_t>(s.time))));
     }
   }
 }
@@ -119,7 +125,8 @@ Result<SampleBatch> DecodeSampleBatch(std::span<const uint8_t> payload) {
     s.time = static_cast<Timestamp>(static_cast<uint64_t>(prev) + delta);
     prev = s.time;
     const uint64_t q = r.Varint();
-    const uint8_t type = r.U8();
+    const uint8_t type_byte = r.U8();
+    const uint8_t type = type_byte & static_cast<uint8_t>(~kWalHasServerTime);
     if (series > UINT32_MAX || q > UINT32_MAX) return Malformed("sample batch: field out of range");
     s.tag = static_cast<TagId>(series);
     s.quality = Quality(static_cast<uint32_t>(q));
@@ -135,6 +142,12 @@ Result<SampleBatch> DecodeSampleBatch(std::span<const uint8_t> payload) {
       }
       case ValueType::kString: s.value = Value(std::string(r.String())); break;
       default: return Malformed("sample batch: bad value type");
+    }
+    if (type_byte & kWalHasServerTime) {
+      const auto server_delta = static_cast<uint64_t>(UnZigZag(r.Varint()));
+      s.server_time = static_cast<Timestamp>(static_cast<uint64_t>(s.time) + server_delta);
+      if (r.ok() && s.server_time == 0)
+        return Malformed("sample batch: a present server time of 0 (0 means unknown)");
     }
     if (!r.ok()) return Malformed("sample batch: truncated");
   }

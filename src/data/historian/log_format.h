@@ -27,6 +27,9 @@ inline constexpr size_t kLogHeaderSize = 28;
 inline constexpr size_t kRecordHeaderSize = 9;
 inline constexpr uint32_t kMaxRecordPayload = 64u << 20;
 
+// Set in a WAL sample's value_type byte when server_time - time follows the value.
+inline constexpr uint8_t kWalHasServerTime = 0x80;
+
 enum class RecordType : uint8_t { kSampleBatch = 1, kCatalogEntry = 2 };
 
 struct LogFileHeader {

@@ -74,6 +74,13 @@ Result<RawPage> Historian::ReadRaw(SeriesId series, Timestamp from, Timestamp to
   const Timestamp start = after ? std::max(from, after->time) : from;
   GANTRY_ASSIGN_OR_RETURN(auto pieces, Pieces(*s, start, to, false));
   RawPage page;
+  size_t at_most = 0;  // samples in the pieces: reserve once instead of regrowing the page
+  for (const Piece& p : pieces)
+    at_most += p.chunk    ? p.chunk->header.summary.count
+               : p.mem    ? p.mem->size()
+               : p.merged ? p.merged->size()
+                          : 0;
+  page.points.reserve(std::min(at_most, limit));
   if (const Timestamp horizon = RawHorizonLocked(*s); from < horizon)
     page.raw_expired_before = horizon;
   Timestamp cur_time = 0;
@@ -142,7 +149,7 @@ Result<std::optional<Point>> Historian::InterpolatedAt(SeriesId series, Timestam
   GANTRY_ASSIGN_OR_RETURN(Series * s, FindSeriesLocked(series));
   GANTRY_ASSIGN_OR_RETURN(auto before, FindBackward(*s, t, true));
   if (!before || before->time == t) return before;
-  Point out{t, before->value, before->quality};
+  Point out{t, before->value, before->quality, 0};  // computed: no server stamped it
   if (before->value.type() != ValueType::kDouble) return std::optional(out);
   GANTRY_ASSIGN_OR_RETURN(auto after, FindForward(*s, t, true));
   if (!after) return std::optional(out);

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "field/opcua/trust_list.h"
+
 namespace gantry::opcua {
 namespace fs = std::filesystem;
 namespace {
@@ -72,16 +74,6 @@ std::string RejectedName(const Certificate& c) {
       ch = '_';
   }
   return fmt::format("{} [{}].der", name.substr(0, 64), c.ThumbprintHex());
-}
-
-bool InTrustList(const Certificate& c, const std::string& trusted) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(trusted, ec)) {
-    if (!entry.is_regular_file()) continue;
-    auto t = Certificate::Load(entry.path().string());
-    if (t.ok() && t->der() == c.der()) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -152,6 +144,8 @@ Result<Certificate> CreateApplicationCertificate(const CertificateRequest& r,
   std::error_code ec;
   fs::create_directories(paths.trusted, ec);
   fs::create_directories(paths.rejected, ec);
+  for (const char* sub : {"trusted/certs", "trusted/crl", "issuers/certs", "issuers/crl"})
+    fs::create_directories(fs::path(dir) / sub, ec);  // Part 12 layout, for CAs and their CRLs
   return Certificate::FromDer(der_bytes);
 }
 
@@ -197,13 +191,23 @@ Status CheckServerCertificate(const Certificate& c, const ServerCheck& check, Ti
     return PermissionDenied(fmt::format("{} has a self-signature that does not verify", who));
   }
   const PkiPaths paths = PkiLayout(check.pki_dir);
-  if (!InTrustList(c, paths.trusted)) {
-    const fs::path file = fs::path(paths.rejected) / RejectedName(c);
-    const Status copied = WriteFile(file, c.der(), false);
-    return PermissionDenied(
-        fmt::format("{} is not trusted{}. If this is the right server, trust it: mv '{}' '{}/'",
-                    who, copied.ok() ? fmt::format("; it was saved to {}", file.string()) : "",
-                    file.string(), paths.trusted));
+  if (!DirectlyTrusted(c, check.pki_dir)) {
+    const Status chain = VerifyIssuerChain(c, check.pki_dir, now);
+    if (chain.code() == StatusCode::kPermissionDenied)
+      return PermissionDenied(fmt::format("{}: {}", who, chain.message()));
+    if (!chain.ok() && chain.code() != StatusCode::kNotFound) return chain;
+    if (!chain.ok()) {
+      const fs::path file = fs::path(paths.rejected) / RejectedName(c);
+      const Status copied = WriteFile(file, c.der(), false);
+      return PermissionDenied(fmt::format(
+          "{} is not trusted{}. If this is the right server, trust it: mv '{}' '{}/'{}", who,
+          copied.ok() ? fmt::format("; it was saved to {}", file.string()) : "", file.string(),
+          paths.trusted,
+          c.self_signed() ? ""
+                          : fmt::format(" (or trust the CA that issued it: its certificate in "
+                                        "{}/certs, its CRL in {}/crl)",
+                                        paths.trusted, paths.trusted)));
+    }
   }
   if (!check.application_uri.empty()) {
     const auto uris = c.Uris();

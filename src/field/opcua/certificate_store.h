@@ -2,9 +2,12 @@
 // trust list that decides which servers it talks to (Part 4 §6.1.3, Part 6 §6.2). Layout of the
 // PKI folder:
 //   own/cert.der, own/private/key.pem   this application (made by `gantry opcua cert`)
-//   trusted/                            server certificates trusted (DER or PEM, any file name)
+//   trusted/, trusted/certs/            server or CA certificates trusted (DER or PEM, any name)
+//   trusted/crl/, issuers/crl/          CRLs of the CAs (each issuing CA needs a current one)
+//   issuers/certs/                      CA certificates used to build chains, not trusted alone
 //   rejected/                           server certificates seen and refused; move one to
 //                                       trusted/ to trust that server
+// CA chains and CRLs: trust_list.h.
 //
 //   GANTRY_RETURN_IF_ERROR(CreateApplicationCertificate({.application_uri = "urn:acme:gantry"},
 //   dir)); GANTRY_RETURN_IF_ERROR(CheckServerCertificate(cert, {.pki_dir = dir, .host = "plc1"},
@@ -58,10 +61,12 @@ struct ServerCheck {
   std::string host;             // from the endpoint URL; "" = not checked
 };
 
-// Refuses a server certificate that is expired or not yet valid, not in trusted/ (then it is
-// copied to rejected/ and the message says which file to move), whose URI differs from the
-// server's ApplicationUri, or whose names do not include the host connected to. PermissionDenied
-// with a message naming the certificate (subject, thumbprint) and the fix.
+// Refuses a server certificate that is expired or not yet valid, neither in trusted/ (or
+// trusted/certs/) nor issued through a chain to a trusted CA (then it is copied to rejected/ and
+// the message says which file to move), revoked or of unknown revocation (a CA without a CRL),
+// whose URI differs from the server's ApplicationUri, or whose names do not include the host
+// connected to. PermissionDenied with a message naming the certificate (subject, thumbprint) and
+// the fix.
 Status CheckServerCertificate(const Certificate& certificate, const ServerCheck& check,
                               Timestamp now);
 

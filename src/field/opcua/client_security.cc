@@ -66,9 +66,9 @@ Result<std::unique_ptr<Client>> Client::ConnectSecure(ClientOptions options,
   Bytes server_der = options.server_certificate;
   ServerCheck check{options.pki_dir, "", ""};
   if (server_der.empty()) {
-    if (stream) return InvalidArgument("a test stream needs a pinned server certificate");
-    // Discovery on an unsecured channel: only GetEndpoints, whose answer is then verified by
-    // the trust list and by the signatures of the secure channel.
+    // Discovery on an unsecured channel of its own (also when the caller brought the stream for
+    // the secure one, as the connector does): only GetEndpoints, whose answer is then verified
+    // by the trust list and by the signatures of the secure channel.
     ClientOptions discovery = options;
     discovery.security_policy = "None";
     discovery.security_mode = MessageSecurityMode::kNone;

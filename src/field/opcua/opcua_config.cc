@@ -144,11 +144,12 @@ OpcUaPoint ParsePoint(const ConfigNode& node, const OpcUaDeviceConfig& d) {
     }
   } else {
     p.address = node.RequiredString("browse_path");
-    auto path = ParseBrowsePathText(p.address);
+    auto path = ParseBrowsePathRefText(p.address);
     if (!path.ok()) {
       node.ErrorAt("browse_path", path.status().message());
     } else {
-      p.browse_path = std::move(*path);
+      p.browse_path = std::move(path->path);
+      p.browse_path_uris = std::move(path->namespace_uris);
     }
   }
   if (!p.tag.scaling.IsIdentity()) {
@@ -225,17 +226,11 @@ Result<NodeId> ParseNodeIdText(std::string_view text) {
   }
 }
 
-Result<NodeIdRef> ParseNodeIdRefText(std::string_view text) {
-  if (text.substr(0, 4) != "nsu=") {
-    GANTRY_ASSIGN_OR_RETURN(NodeId id, ParseNodeIdText(text));
-    return NodeIdRef{std::move(id), ""};
-  }
-  const size_t semi = text.find(';');
-  if (semi == std::string_view::npos || semi == 4) {
-    return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'");
-  }
+namespace {
+
+// A namespace URI as written in a NodeId or a browse path: %XX decoded (%3B is ';').
+Result<std::string> NamespaceUriText(std::string_view raw) {
   std::string uri;
-  const std::string_view raw = text.substr(4, semi - 4);
   for (size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '%' && i + 2 < raw.size() && HexDigit(raw[i + 1]) >= 0 &&
         HexDigit(raw[i + 2]) >= 0) {
@@ -246,6 +241,34 @@ Result<NodeIdRef> ParseNodeIdRefText(std::string_view text) {
     }
   }
   if (uri.size() > 4096) return InvalidArgument("namespace URI longer than 4096 bytes");
+  return uri;
+}
+
+// The index of `uri` in the server's table; NotFound naming the URI and the table otherwise.
+Result<uint16_t> NamespaceIndexOf(const std::string& uri,
+                                  std::span<const std::string> namespace_array) {
+  for (size_t i = 0; i < namespace_array.size() && i <= 65535; ++i) {
+    if (namespace_array[i] == uri) return static_cast<uint16_t>(i);
+  }
+  std::string known;
+  for (size_t i = 0; i < namespace_array.size() && i < 20; ++i)
+    known += fmt::format("{}{}={}", i == 0 ? "" : ", ", i, namespace_array[i]);
+  return NotFound(fmt::format("namespace URI '{}' is not in the server's NamespaceArray ({})", uri,
+                              known.empty() ? "empty" : known));
+}
+
+}  // namespace
+
+Result<NodeIdRef> ParseNodeIdRefText(std::string_view text) {
+  if (text.substr(0, 4) != "nsu=") {
+    GANTRY_ASSIGN_OR_RETURN(NodeId id, ParseNodeIdText(text));
+    return NodeIdRef{std::move(id), ""};
+  }
+  const size_t semi = text.find(';');
+  if (semi == std::string_view::npos || semi == 4) {
+    return InvalidArgument(std::string(kNodeIdForms) + ", got '" + std::string(text) + "'");
+  }
+  GANTRY_ASSIGN_OR_RETURN(std::string uri, NamespaceUriText(text.substr(4, semi - 4)));
   const std::string_view rest = text.substr(semi + 1);
   if (rest.substr(0, 3) == "ns=") {
     return InvalidArgument("give either nsu= or ns=, not both, got '" + std::string(text) + "'");
@@ -260,44 +283,76 @@ Result<NodeIdRef> ParseNodeIdRefText(std::string_view text) {
 Result<NodeId> ResolveNodeIdRef(const NodeIdRef& ref,
                                 std::span<const std::string> namespace_array) {
   if (ref.namespace_uri.empty()) return ref.id;
-  for (size_t i = 0; i < namespace_array.size() && i <= 65535; ++i) {
-    if (namespace_array[i] != ref.namespace_uri) continue;
-    NodeId id = ref.id;
-    id.namespace_index = static_cast<uint16_t>(i);
-    return id;
+  GANTRY_ASSIGN_OR_RETURN(const uint16_t index,
+                          NamespaceIndexOf(ref.namespace_uri, namespace_array));
+  NodeId id = ref.id;
+  id.namespace_index = index;
+  return id;
+}
+
+Result<BrowsePathRef> ParseBrowsePathRefText(std::string_view text) {
+  constexpr std::string_view kForms =
+      "expected BrowseNames separated by '/', each NS:NAME, NAME (namespace 0) or nsu=URI;NAME, "
+      "such as 2:Line1/2:Counter or nsu=urn:acme:plc;Line1/nsu=urn:acme:plc;Counter";
+  BrowsePathRef ref;
+  if (text.empty()) return InvalidArgument(std::string(kForms));
+  bool any_uri = false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    std::string uri;
+    size_t name_at = start;
+    if (text.substr(start, 4) == "nsu=") {  // the URI may hold '/': it runs to the first ';'
+      const size_t semi = text.find(';', start);
+      if (semi == std::string_view::npos || semi == start + 4) {
+        return InvalidArgument(fmt::format("{}; got '{}'", kForms, text));
+      }
+      GANTRY_ASSIGN_OR_RETURN(uri, NamespaceUriText(text.substr(start + 4, semi - start - 4)));
+      name_at = semi + 1;
+      any_uri = true;
+    }
+    const size_t slash = std::min(text.find('/', name_at), text.size());
+    std::string_view name = text.substr(name_at, slash - name_at);
+    uint64_t ns = 0;
+    const size_t colon = name.find(':');
+    if (uri.empty() && colon != std::string_view::npos &&
+        ParseUInt(name.substr(0, colon), 65535, ns)) {
+      name = name.substr(colon + 1);
+    }
+    if (name.empty()) {
+      return InvalidArgument(fmt::format("empty BrowseName in '{}' ({})", text, kForms));
+    }
+    RelativePathElement el;
+    el.target_name = QualifiedName{static_cast<uint16_t>(ns), String::Of(name)};
+    ref.path.elements.push_back(std::move(el));
+    ref.namespace_uris.push_back(std::move(uri));
+    if (ref.path.elements.size() > 32) {
+      return InvalidArgument("browse path longer than 32 elements");
+    }
+    start = slash + 1;
   }
-  std::string known;
-  for (size_t i = 0; i < namespace_array.size() && i < 20; ++i)
-    known += fmt::format("{}{}={}", i == 0 ? "" : ", ", i, namespace_array[i]);
-  return NotFound(fmt::format("namespace URI '{}' is not in the server's NamespaceArray ({})",
-                              ref.namespace_uri, known.empty() ? "empty" : known));
+  if (!any_uri) ref.namespace_uris.clear();
+  return ref;
 }
 
 Result<BrowsePath> ParseBrowsePathText(std::string_view text) {
-  BrowsePath path;
-  if (text.empty())
-    return InvalidArgument("expected BrowseNames separated by '/', such as 2:Line1/2:Counter");
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t slash = std::min(text.find('/', start), text.size());
-    const std::string_view segment = text.substr(start, slash - start);
-    RelativePathElement el;
-    std::string_view name = segment;
-    const size_t colon = segment.find(':');
-    uint64_t ns = 0;
-    if (colon != std::string_view::npos && ParseUInt(segment.substr(0, colon), 65535, ns)) {
-      name = segment.substr(colon + 1);
+  GANTRY_ASSIGN_OR_RETURN(BrowsePathRef ref, ParseBrowsePathRefText(text));
+  if (!ref.namespace_uris.empty()) {
+    return InvalidArgument(fmt::format(
+        "'{}' names a namespace by URI (nsu=); it needs the server's NamespaceArray", text));
+  }
+  return std::move(ref.path);
+}
+
+Result<BrowsePath> ResolveBrowsePathRef(const BrowsePathRef& ref,
+                                        std::span<const std::string> namespace_array) {
+  BrowsePath path = ref.path;
+  for (size_t i = 0; i < ref.namespace_uris.size() && i < path.elements.size(); ++i) {
+    if (ref.namespace_uris[i].empty()) continue;
+    auto index = NamespaceIndexOf(ref.namespace_uris[i], namespace_array);
+    if (!index.ok()) {
+      return index.status().WithContext(fmt::format("browse path element {}", i + 1));
     }
-    if (name.empty()) {
-      return InvalidArgument(fmt::format(
-          "empty BrowseName in '{}' (expected NS:NAME segments separated by '/', such as "
-          "2:Line1/2:Counter)",
-          text));
-    }
-    el.target_name = QualifiedName{static_cast<uint16_t>(ns), String::Of(name)};
-    path.elements.push_back(std::move(el));
-    if (path.elements.size() > 32) return InvalidArgument("browse path longer than 32 elements");
-    start = slash + 1;
+    path.elements[i].target_name.namespace_index = *index;
   }
   return path;
 }

@@ -28,8 +28,11 @@ struct OpcUaPoint {
   std::optional<NodeId> node_id;  // `node: ns=2;s=Line1.Counter`
   std::string namespace_uri;      // `node: nsu=URI;s=...`: node_id's index is looked up at connect
   std::optional<BrowsePath> browse_path;  // `browse_path: 2:Line1/2:Counter` (from Objects)
-  std::string address;                    // the text configured, for logs
-  Duration sampling_interval = -1;        // < 0: the publishing interval
+  // Per element of browse_path: the namespace URI of its BrowseName (`nsu=URI;Name`), whose
+  // index is looked up at connect; empty string: the index is given. Empty when none has a URI.
+  std::vector<std::string> browse_path_uris;
+  std::string address;              // the text configured, for logs
+  Duration sampling_interval = -1;  // < 0: the publishing interval
   uint32_t queue_size = 1;
   DeadbandType deadband_type = DeadbandType::kNone;  // from `deadband` / `deadband_percent`
   double deadband_value = 0;
@@ -80,6 +83,19 @@ Result<NodeId> ResolveNodeIdRef(const NodeIdRef& ref, std::span<const std::strin
 // "2:Line1/2:Counter": BrowseNames (namespace index, colon, name; no index means 0) separated by
 // '/', followed from the Objects folder over hierarchical references.
 Result<BrowsePath> ParseBrowsePathText(std::string_view text);
+// A browse path whose BrowseNames may name their namespace by URI, as the server's table may
+// number it differently after each connect: "nsu=urn:acme:plc;Line1/nsu=urn:acme:plc;Counter".
+struct BrowsePathRef {
+  BrowsePath path;  // an element with a URI has namespace index 0 until resolved
+  std::vector<std::string> namespace_uris;  // per element; empty string: index given; or empty
+};
+// Segments "NS:NAME", "NAME" or "nsu=URI;NAME" separated by '/'. The URI runs to the first ';'
+// (so it may hold '/' and ':'), percent-decoded (%3B is ';'). InvalidArgument naming the forms.
+Result<BrowsePathRef> ParseBrowsePathRefText(std::string_view text);
+// `ref.path` with every URI replaced by its index in `namespace_array`. NotFound naming the URI,
+// the element and the server's namespaces otherwise.
+Result<BrowsePath> ResolveBrowsePathRef(const BrowsePathRef& ref,
+                                        std::span<const std::string> namespace_array);
 
 // Parses one `devices:` entry whose protocol is opcua; errors recorded in the node's document.
 OpcUaDeviceConfig ParseOpcUaDevice(const ConfigNode& node);

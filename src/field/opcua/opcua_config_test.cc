@@ -188,6 +188,52 @@ TEST(OpcUaBrowsePathText, SegmentsWithAndWithoutNamespace) {
   EXPECT_FALSE(ParseBrowsePathText("2:").ok());
 }
 
+TEST(OpcUaBrowsePathText, NamespaceUriSegmentsResolveThroughTheNamespaceArray) {
+  // The URI runs to the first ';', so it may hold '/' and ':'; %3B is ';' inside it.
+  auto ref = ParseBrowsePathRefText("nsu=http://acme.com/plc;Line1/2:Cell/Counter/nsu=urn:a%3Bb;X");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ASSERT_EQ(ref->path.elements.size(), 4u);
+  EXPECT_EQ(ref->namespace_uris,
+            (std::vector<std::string>{"http://acme.com/plc", "", "", "urn:a;b"}));
+  EXPECT_EQ(ref->path.elements[0].target_name, (QualifiedName{0, String::Of("Line1")}));
+  EXPECT_EQ(ref->path.elements[1].target_name, (QualifiedName{2, String::Of("Cell")}));
+  EXPECT_EQ(ref->path.elements[3].target_name, (QualifiedName{0, String::Of("X")}));
+  const std::vector<std::string> table = {"http://opcfoundation.org/UA/", "urn:a;b", "urn:server",
+                                          "http://acme.com/plc"};
+  auto resolved = ResolveBrowsePathRef(*ref, table);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_EQ(resolved->elements[0].target_name, (QualifiedName{3, String::Of("Line1")}));
+  EXPECT_EQ(resolved->elements[1].target_name, (QualifiedName{2, String::Of("Cell")}));
+  EXPECT_EQ(resolved->elements[2].target_name, (QualifiedName{0, String::Of("Counter")}));
+  EXPECT_EQ(resolved->elements[3].target_name, (QualifiedName{1, String::Of("X")}));
+  auto unknown = ResolveBrowsePathRef(*ref, std::vector<std::string>{"urn:a;b"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("browse path element 1"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("'http://acme.com/plc'"));
+  // Without a URI nothing is looked up.
+  auto plain = ParseBrowsePathRefText("2:Line1/Counter");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->namespace_uris.empty());
+  EXPECT_EQ(*ResolveBrowsePathRef(*plain, {}), *ParseBrowsePathText("2:Line1/Counter"));
+  for (const char* bad : {"nsu=;X", "nsu=urn:x", "nsu=urn:x;", "nsu=urn:x;A//B", "A/nsu=urn:x"})
+    EXPECT_FALSE(ParseBrowsePathRefText(bad).ok()) << bad;
+  EXPECT_FALSE(ParseBrowsePathText("nsu=urn:x;A").ok());  // needs the server's table
+}
+
+TEST(OpcUaConfig, BrowsePathByNamespaceUriKeepsTheUrisForTheConnect) {
+  Parsed p =
+      Parse(std::string(kGood) +
+            "  - {path: acme/p1/l1/u, browse_path: 'nsu=urn:acme:plc;Line1/nsu=urn:acme:plc;U'}\n" +
+            "  - {path: acme/p1/l1/v, browse_path: 'nsu=urn:acme:plc'}\n");
+  EXPECT_THAT(p.errors, HasSubstr("plant.yaml:14:"));
+  ASSERT_EQ(p.device.points.size(), 5u);
+  EXPECT_EQ(p.device.points[3].browse_path_uris,
+            (std::vector<std::string>{"urn:acme:plc", "urn:acme:plc"}));
+  EXPECT_EQ(p.device.points[3].browse_path->elements[1].target_name,
+            (QualifiedName{0, String::Of("U")}));
+}
+
 TEST(OpcUaPoints, TypeAndScalingApplyAndMismatchIsBad) {
   Parsed p = Parse(kGood);
   PointSamples points(p.device, {10, 11, 12});

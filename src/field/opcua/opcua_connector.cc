@@ -379,10 +379,11 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
 
   // Resolve browse paths (again: a restarted server may have renumbered its nodes).
   resolved_.assign(config_.points.size(), NodeId{});
-  // NodeIds given by namespace URI take the index the server has now.
+  // NodeIds and BrowseNames given by namespace URI take the index the server has now.
   std::vector<std::string> namespaces;
-  if (std::any_of(config_.points.begin(), config_.points.end(),
-                  [](const OpcUaPoint& p) { return !p.namespace_uri.empty(); })) {
+  if (std::any_of(config_.points.begin(), config_.points.end(), [](const OpcUaPoint& p) {
+        return !p.namespace_uri.empty() || !p.browse_path_uris.empty();
+      })) {
     GANTRY_ASSIGN_OR_RETURN(namespaces, client.ReadNamespaceArray());
   }
   std::vector<Sample> bad;
@@ -402,8 +403,17 @@ Status OpcUaConnector::RestoreSubscription(Client& client, PointSamples& points)
       }
     }
     if (p.browse_path) {
-      paths.push_back(*p.browse_path);
-      path_points.push_back(i);
+      auto path =
+          ResolveBrowsePathRef(BrowsePathRef{*p.browse_path, p.browse_path_uris}, namespaces);
+      if (path.ok()) {
+        paths.push_back(std::move(*path));
+        path_points.push_back(i);
+      } else {  // no BrowseName can match in a namespace the server does not have
+        spdlog::warn("{}: browse path {} of tag {}: {}", log_prefix_, p.address, p.tag.path,
+                     path.status().message());
+        constexpr Quality kBadNoMatch(0x806F0000u);  // what the server says for an unknown name
+        if (auto s = points.OnPointBad(i, kBadNoMatch, now)) bad.push_back(std::move(*s));
+      }
     }
   }
   if (!paths.empty()) {

@@ -108,7 +108,7 @@ TEST_F(OpcUaConnectorInterop, ConfiguredNodesArriveAsTagsOfSeveralTypes) {
   c.Stop();
 }
 
-TEST_F(OpcUaConnectorInterop, NodesByNamespaceUriResolveAndAnUnknownUriIsBad) {
+TEST_F(OpcUaConnectorInterop, NodesAndBrowsePathsByNamespaceUriResolveAndAnUnknownUriIsBad) {
   const std::string yaml =
       "name: line1-plc\nprotocol: opcua\nendpoint: " + peer_->endpoint_url() +
       "\nsecurity: none\ntimeout: 2s\npublishing_interval: 100ms\ntags:\n"
@@ -116,18 +116,27 @@ TEST_F(OpcUaConnectorInterop, NodesByNamespaceUriResolveAndAnUnknownUriIsBad) {
       " type: bool}\n"
       "  - {path: a/l1/counter, node: 'nsu=urn:gantry:interop;s=Line1.Counter',"
       " type: int64}\n"
-      "  - {path: a/l1/elsewhere, node: 'nsu=urn:nowhere;s=Line1.Running'}\n";
+      "  - {path: a/l1/elsewhere, node: 'nsu=urn:nowhere;s=Line1.Running'}\n"
+      "  - {path: a/l1/name_by_path, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:gantry:interop;Name', type: string}\n"
+      "  - {path: a/l1/path_elsewhere, browse_path: 'nsu=urn:gantry:interop;Line1/"
+      "nsu=http://nowhere.example/ns;Name', type: string}\n";
   auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
   ASSERT_TRUE(doc.ok());
   OpcUaDeviceConfig device = ParseOpcUaDevice(doc->Root());
   ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
   CollectingSink sink;
-  OpcUaConnector c(device, Ids(3), sink, SystemClock::Instance());
+  OpcUaConnector c(device, Ids(5), sink, SystemClock::Instance());
   ASSERT_TRUE(c.Start().ok());
-  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 2) && sink.Has(2); }, 15s)) << sink.Dump();
+  ASSERT_TRUE(sink.WaitFor(
+      [&] { return sink.AllGood(0, 2) && sink.Has(2) && sink.Has(3) && sink.Has(4); }, 15s))
+      << sink.Dump();
   EXPECT_EQ(sink.Latest(0).value, Value(true));
   EXPECT_TRUE(sink.Latest(1).value.AsInt64().has_value());
   EXPECT_EQ(sink.Latest(2).quality, Quality::BadNodeIdUnknown()) << sink.Latest(2).quality.Name();
+  // BrowseNames by URI: the server put urn:gantry:interop at an index only it knows.
+  EXPECT_EQ(sink.Latest(3).value, Value("Filler")) << sink.Latest(3).quality.Name();
+  EXPECT_EQ(sink.Latest(4).quality.code(), 0x806F0000u) << sink.Latest(4).quality.Name();
   c.Stop();
 }
 

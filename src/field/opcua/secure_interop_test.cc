@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <thread>
 
+#include "field/modbus/modbus_test_sink.h"
 #include "field/opcua/certificate_store.h"
 #include "field/opcua/client.h"
 #include "field/opcua/interop_peer.h"
+#include "field/opcua/opcua_connector.h"
 
 namespace gantry::opcua {
 namespace {
@@ -140,6 +142,46 @@ TEST_F(OpcUaSecureInterop, SubscriptionSeesCounterChangesUnderEncryption) {
   }
   ASSERT_GE(counter.size(), 3u);
   for (size_t i = 1; i < counter.size(); ++i) EXPECT_GT(counter[i], counter[i - 1]);
+}
+
+// The connector (the product path, not only the client) under Basic256Sha256 SignAndEncrypt: it
+// discovers the endpoint on a channel of its own, checks the server against its trust list and
+// delivers the changing counter with both timestamps.
+TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt) {
+  const std::string pki = std::string(GANTRY_BINARY_DIR) + "/opcua-secure-connector-pki";
+  fs::remove_all(pki);
+  CertificateRequest request;
+  request.application_uri = "urn:gantry:client";  // what the connector presents
+  ASSERT_TRUE(CreateApplicationCertificate(request, pki).ok());
+  for (const auto& entry : fs::directory_iterator(fs::path(pki_) / "trusted")) {
+    if (entry.is_regular_file())
+      fs::copy_file(entry.path(), fs::path(pki) / "trusted" / entry.path().filename());
+  }
+  OpcUaDeviceConfig device;
+  device.name = "secure-plc";
+  device.endpoint_url = peer_->endpoint_url();
+  device.security = {"Basic256Sha256", MessageSecurityMode::kSignAndEncrypt, pki};
+  device.timeout = 20 * kSecond;
+  device.publishing_interval = 100 * kMillisecond;
+  OpcUaPoint counter;
+  counter.tag.path = "a/l1/counter";
+  counter.tag.type = ValueType::kInt64;
+  counter.node_id = Var("Line1.Counter");
+  device.points.push_back(counter);
+  modbus::CollectingSink sink;
+  OpcUaConnector c(device, {0}, sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  auto good_above = [&](int64_t above) {
+    const Sample s = sink.Latest(0);
+    return s.quality.IsGood() && s.value.AsInt64().value_or(-1) > above;
+  };
+  ASSERT_TRUE(sink.WaitFor([&] { return good_above(-1); }, std::chrono::seconds(30)))
+      << sink.Dump();
+  const int64_t first = *sink.Latest(0).value.AsInt64();
+  ASSERT_TRUE(sink.WaitFor([&] { return good_above(first + 2); }, std::chrono::seconds(10)));
+  EXPECT_GT(sink.Latest(0).server_time, 1'600'000'000 * kSecond);
+  EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
+  c.Stop();
 }
 
 TEST_F(OpcUaSecureInterop, UserNameLoginWorksAndAWrongPasswordIsRejected) {

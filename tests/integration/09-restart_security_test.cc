@@ -1,7 +1,8 @@
 // 09: credentials and the audit trail across a restart of the process. One `gantry demo` logs in
 // an admin (session cookie + CSRF token) and creates an API token through the API; it is stopped
 // (SIGTERM) and a second process starts on the same data folder: the cookie, its CSRF token and
-// the API token still work, and `gantry audit verify` is clean. Then the trail is tampered with
+// the API token still work, a write toward a PLC without `writes: enabled` is refused (409) and
+// recorded, and `gantry audit verify` is clean. Then the trail is tampered with
 // from outside: deleting its newest record, and editing one, are both named by `audit verify`.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -112,6 +113,17 @@ TEST(RestartSecurity, CookieCsrfAndTokenSurviveASecondProcessAndTheTrailVerifies
                                    cookie + "X-CSRF-Token: " + csrf + "\r\n", false)
                   .status,
               201);
+    // A write toward a machine whose device does not allow writes (the demo's PLCs) is a clear
+    // refusal, and is recorded like every attempt.
+    testing::HttpReply write = testing::HttpRequest(
+        port, "POST", "/api/v1/tags/acme/plant1/packaging/line1/filler/speed/write",
+        R"({"value": 90})", cookie + "X-CSRF-Token: " + csrf + "\r\n", false);
+    EXPECT_EQ(write.status, 409) << write.body;
+    EXPECT_NE(write.body.find("writes: enabled"), std::string::npos) << write.body;
+    testing::HttpReply trail =
+        testing::HttpRequest(port, "GET", "/api/v1/audit?limit=5", "", cookie, false);
+    EXPECT_NE(trail.body.find("filler/speed/write"), std::string::npos) << trail.body;
+    EXPECT_NE(trail.body.find("\"outcome\":\"409\""), std::string::npos) << trail.body;
     // ... and the token made by the first process reads.
     EXPECT_EQ(testing::HttpRequest(port, "GET", "/api/v1/tags", "",
                                    "Authorization: Bearer " + token + "\r\n", false)

@@ -83,8 +83,14 @@ struct Subscriber {
   bool refused = false;
 };
 
-// Consumes whole events from s.buf; appends read->client latencies (ms) of value events.
-void Consume(Subscriber& s, int64_t arrived, std::vector<double>& latencies, int& ready) {
+// One value event as it arrived: the sample's time and the arrival time (ns).
+struct Arrival {
+  int64_t sample = 0;
+  int64_t arrived = 0;
+};
+
+// Consumes whole events from s.buf; appends the value events' arrivals.
+void Consume(Subscriber& s, int64_t arrived, std::vector<Arrival>& arrivals, int& ready) {
   if (!s.head_done) {
     const size_t end = s.buf.find("\r\n\r\n");
     if (end == std::string::npos) return;
@@ -108,7 +114,7 @@ void Consume(Subscriber& s, int64_t arrived, std::vector<double>& latencies, int
     if (t == std::string_view::npos) continue;
     const size_t q = block.find('"', t + 8);
     const int64_t sample = ParseIsoNs(block.data() + t + 8, q - t - 8);
-    if (sample > 0) latencies.push_back(static_cast<double>(arrived - sample) / 1e6);
+    if (sample > 0) arrivals.push_back({sample, arrived});
   }
   s.buf.erase(0, pos);
 }
@@ -214,8 +220,8 @@ int main(int argc, char** argv) {
     epoll_ctl(ep, EPOLL_CTL_ADD, s.fd, &e);
   }
 
-  std::vector<double> latencies;
-  latencies.reserve(1 << 20);
+  std::vector<Arrival> arrivals;
+  arrivals.reserve(1 << 20);
   int ready = 0;
   std::vector<epoll_event> events(256);
   char buf[65536];
@@ -236,7 +242,7 @@ int main(int argc, char** argv) {
           break;
         }
         s.buf.append(buf, static_cast<size_t>(got));
-        Consume(s, arrived, latencies, ready);
+        Consume(s, arrived, arrivals, ready);
       }
     }
   }
@@ -249,7 +255,26 @@ int main(int argc, char** argv) {
     waitpid(demo, nullptr, 0);
     std::filesystem::remove_all(data);
   }
+  std::vector<double> latencies;
+  for (const Arrival& a : arrivals)
+    latencies.push_back(static_cast<double>(a.arrived - a.sample) / 1e6);
   std::sort(latencies.begin(), latencies.end());
+  // Per sample time (one change, fanned out to every stream): when the first stream had it and
+  // how long the last one waited after the first.
+  std::sort(arrivals.begin(), arrivals.end(), [](const Arrival& a, const Arrival& b) {
+    return a.sample != b.sample ? a.sample < b.sample : a.arrived < b.arrived;
+  });
+  std::vector<double> first, spread;
+  for (size_t i = 0; i < arrivals.size();) {
+    size_t j = i;
+    while (j < arrivals.size() && arrivals[j].sample == arrivals[i].sample) ++j;
+    first.push_back(static_cast<double>(arrivals[i].arrived - arrivals[i].sample) / 1e6);
+    spread.push_back(static_cast<double>(arrivals[j - 1].arrived - arrivals[i].arrived) / 1e6);
+    i = j;
+  }
+  std::sort(first.begin(), first.end());
+  std::sort(spread.begin(), spread.end());
+  auto median = [](const std::vector<double>& v) { return v.empty() ? 0.0 : v[v.size() / 2]; };
   auto q = [&](double p) {
     if (latencies.empty()) return 0.0;
     return latencies[std::min(latencies.size() - 1,
@@ -257,8 +282,9 @@ int main(int argc, char** argv) {
   };
   std::printf(
       "{\"subscribers\":%d,\"streams_ready\":%d,\"refused\":%d,\"seconds\":%d,\"events\":%zu,"
-      "\"read_to_client_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f}}\n",
+      "\"read_to_client_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+      "\"changes\":%zu,\"first_stream_ms_p50\":%.2f,\"first_to_last_stream_ms_p50\":%.2f}\n",
       subscribers, ready, refused, seconds, latencies.size(), q(0.5), q(0.9), q(0.99),
-      latencies.empty() ? 0.0 : latencies.back());
+      latencies.empty() ? 0.0 : latencies.back(), first.size(), median(first), median(spread));
   return 0;
 }

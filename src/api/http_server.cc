@@ -6,8 +6,9 @@
 // strands), so a change reaches the client within milliseconds and the ingest path does no more
 // than the condition-variable notify it always did. The watcher composes each changed tag's event
 // text once per batch; every stream writes the shared texts it watches in one gathered write
-// (200 streams cost 200 writes per batch, not 200 x tags compositions). Sessions and streams are templates over the
-// byte stream: beast::tcp_stream for plain HTTP, beast::ssl_stream<beast::tcp_stream> under TLS.
+// (200 streams cost 200 writes per batch, not 200 x tags compositions). Sessions and streams are
+// templates over the byte stream: beast::tcp_stream for plain HTTP,
+// beast::ssl_stream<beast::tcp_stream> under TLS.
 #include "api/http_server.h"
 
 #include <algorithm>
@@ -506,6 +507,9 @@ void ApiServer::Impl::Accept() {
       RefuseBusy(s, options.max_connections);
     } else {
       beast::error_code rec;
+      // Replies and SSE events are small writes: send each at once rather than wait (Nagle) for
+      // the client's acknowledgement of the previous one, which it may delay by up to 40 ms.
+      s.set_option(tcp::no_delay(true), rec);
       const tcp::endpoint peer = s.remote_endpoint(rec);
       std::string remote = rec ? std::string("?") : peer.address().to_string();
       if (tls) {

@@ -1,11 +1,18 @@
-// Writes toward machines in the running plant: the owning connector gets the write, a tag no
+// Writes toward machines in the running plant: the owning connector gets the write (through the
+// API route down to a Modbus register on loopback), a tag no
 // connector reads is refused, and one-way mode reaches the connectors themselves: none accepts a
 // write even when its device says `writes: enabled`.
 #include "app/security_writes.h"
 
 #include <gtest/gtest.h>
 
+#include "api/api_routes.h"
+#include "api/tag_write_routes.h"
 #include "core/sample_sink.h"
+#include "data/current_values.h"
+#include "field/modbus/modbus_codec.h"
+#include "field/modbus/modbus_connector.h"
+#include "field/modbus/modbus_test_server.h"
 #include "field/opcua/opcua_connector.h"
 
 namespace gantry {
@@ -103,6 +110,53 @@ TEST(MachineWrites, AnOpcUaDeviceWithoutWritesEnabledRefuses) {
   Status s = writes.Write(0, Value(12.5));
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied) << s.message();
   EXPECT_NE(s.message().find("writes: enabled"), std::string::npos) << s.message();
+}
+
+// The whole chain in one process: the API route, the plant's router and a Modbus connector
+// writing a scaled holding register to a device on loopback; then one-way mode stops it.
+TEST(MachineWrites, TheRouteReachesAModbusRegisterThroughTheOwningConnector) {
+  modbus::TestServer plc;
+  ASSERT_TRUE(plc.Start());
+  modbus::DeviceConfig device;
+  device.name = "mixer-plc";
+  device.host = "127.0.0.1";
+  device.port = plc.port();
+  device.timeout = 500 * kMillisecond;
+  device.poll_groups = {{"fast", kSecond}};
+  device.writes_enabled = true;
+  modbus::PointConfig point;
+  point.tag.path = "acme/plant1/mixing/line1/mixer/speed_setpoint";
+  point.tag.type = ValueType::kDouble;
+  point.tag.scaling = {0.1, 0};
+  point.table = modbus::Table::kHoldingRegister;
+  point.offset = 4;
+  point.type = modbus::WireType::kUint16;
+  device.points = {point};
+  NullSink sink;
+  modbus::ModbusConnector connector(device, {0}, sink, SystemClock::Instance());
+
+  std::vector<TagConfig> tags = {point.tag};
+  TagRegistry registry = std::move(TagRegistry::Build(std::move(tags))).value();
+  CurrentValues values(registry.size());
+  MachineWrites writes;
+  writes.Own(&connector, {0});
+  ApiContext ctx;
+  ctx.registry = &registry;
+  ctx.values = &values;
+  ctx.modules.push_back(TagWriteRoutes(
+      registry, [&writes](TagId tag, const Value& v) { return writes.Write(tag, v); }));
+  const std::string target = "/api/v1/tags/acme/plant1/mixing/line1/mixer/speed_setpoint/write";
+  RouteDecision ok =
+      Route(ctx, "POST", target, R"({"value": 118.5})", Caller{"eve", "engineer", "127.0.0.1"});
+  EXPECT_EQ(ok.reply.status, 200u) << ok.reply.body;
+  EXPECT_EQ(plc.Holding(4), 1185);  // 118.5 rpm at 0.1 rpm per count
+
+  writes.ForbidAll();
+  RouteDecision refused =
+      Route(ctx, "POST", target, R"({"value": 90})", Caller{"eve", "engineer", "127.0.0.1"});
+  EXPECT_EQ(refused.reply.status, 409u) << refused.reply.body;
+  EXPECT_NE(refused.reply.body.find("one-way mode"), std::string::npos) << refused.reply.body;
+  EXPECT_EQ(plc.Holding(4), 1185);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Writes toward machines in the running plant: the owning connector gets the write (through the
-// API route down to a Modbus register on loopback), a tag no
-// connector reads is refused, and one-way mode reaches the connectors themselves: none accepts a
-// write even when its device says `writes: enabled`.
+// API route down to a Modbus register on loopback), a tag no connector reads is refused, and
+// one-way mode reaches the connectors themselves: none accepts a write even when its device says
+// `writes: enabled`.
 #include "app/security_writes.h"
 
 #include <gtest/gtest.h>

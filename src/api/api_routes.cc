@@ -229,7 +229,9 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
     d.reply = std::move(*history);
     return d;
   }
-  if (path.size() > kTagsPath.size() + 1 &&
+  // POST /api/v1/tags/{path}/write belongs to the machine-writes module (api/tag_write_routes.h).
+  const bool tag_write = method == "POST" && path.ends_with("/write");
+  if (!tag_write && path.size() > kTagsPath.size() + 1 &&
       path.substr(0, kTagsPath.size() + 1) == "/api/v1/tags/") {
     if (!read)
       d.reply = MethodNotAllowed(method, path, "GET, HEAD");

@@ -4,19 +4,22 @@
 // thread-safe. One more thread, the change watcher, sleeps on CurrentValues::WaitForChange() and
 // hands each batch of changed tags to the SSE streams that watch one of them (posted to their
 // strands), so a change reaches the client within milliseconds and the ingest path does no more
-// than the condition-variable notify it always did. Sessions and streams are templates over the
-// byte stream: beast::tcp_stream for plain HTTP, beast::ssl_stream<beast::tcp_stream> under TLS.
+// than the condition-variable notify it always did. The watcher composes each changed tag's event
+// text once per batch; every stream writes the shared texts it watches in one gathered write
+// (200 streams cost 200 writes per batch, not 200 x tags compositions). Sessions and streams are
+// templates over the byte stream: beast::tcp_stream for plain HTTP,
+// beast::ssl_stream<beast::tcp_stream> under TLS.
 #include "api/http_server.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
-#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
@@ -48,8 +51,18 @@ constexpr auto kStreamWriteTimeout = std::chrono::seconds(30);
 constexpr Duration kWatcherWait = 20 * kMillisecond;
 }  // namespace
 
-// One batch of the change feed, shared by every stream it is handed to.
-using ChangeBatch = std::shared_ptr<const TagChanges>;
+// One SSE event's text, composed once by the change watcher and written by every stream that
+// watches its tag (shared: the streams write it from their own strands, at their own pace).
+using SharedEvent = std::shared_ptr<const std::string>;
+
+// One batch of the change feed with each changed tag's event text, shared by every stream it is
+// handed to (immutable once built).
+struct ChangeBatch {
+  uint64_t version = 0;
+  std::vector<TagId> tags;          // ascending, each once
+  std::vector<SharedEvent> events;  // parallel to tags; null for a tag no stream watches
+};
+using SharedBatch = std::shared_ptr<const ChangeBatch>;
 
 // What the change watcher knows of a stream: the tags it watches (sorted by id, fixed) and how
 // to hand it a batch (posted to the stream's strand; never runs stream code on the watcher).
@@ -57,19 +70,26 @@ class ChangeListener {
  public:
   explicit ChangeListener(std::vector<TagId> watched_by_id) : watched_(std::move(watched_by_id)) {}
   virtual ~ChangeListener() = default;
-  virtual void Post(ChangeBatch batch) = 0;
-  // True when a tag of `changes` (ascending) is one this stream watches.
-  bool Watches(const std::vector<TagId>& changes) const {
+  virtual void Post(SharedBatch batch) = 0;
+  // Calls mark(i) for every index i of `changes` (ascending) whose tag this stream watches;
+  // true when there was one.
+  template <class Mark>
+  bool Watches(const std::vector<TagId>& changes, Mark&& mark) const {
+    bool any = false;
     auto a = watched_.begin();
-    auto b = changes.begin();
-    while (a != watched_.end() && b != changes.end()) {
-      if (*a == *b) return true;
-      if (*a < *b)
+    for (size_t i = 0; a != watched_.end() && i < changes.size();) {
+      if (*a == changes[i]) {
+        mark(i);
+        any = true;
         ++a;
-      else
-        ++b;
+        ++i;
+      } else if (*a < changes[i]) {
+        ++a;
+      } else {
+        ++i;
+      }
     }
-    return false;
+    return any;
   }
   const std::vector<TagId>& watched() const { return watched_; }
 
@@ -91,18 +111,22 @@ struct StreamRegistry {
     std::lock_guard lock(mu);
     return listeners.empty();
   }
-  // Posts `batch` to every live stream that watches one of its tags.
-  void Deliver(const ChangeBatch& batch) {
+  // The live streams that watch one of `tags`; sets needed[i] for every tag one of them watches.
+  // Drops closed streams.
+  std::vector<std::shared_ptr<ChangeListener>> Watching(const std::vector<TagId>& tags,
+                                                        std::vector<bool>& needed) {
+    std::vector<std::shared_ptr<ChangeListener>> out;
     std::lock_guard lock(mu);
     size_t live = 0;
     for (size_t i = 0; i < listeners.size(); ++i) {
       std::shared_ptr<ChangeListener> l = listeners[i].lock();
       if (!l) continue;
-      if (l->Watches(batch->tags)) l->Post(batch);
+      if (l->Watches(tags, [&needed](size_t k) { needed[k] = true; })) out.push_back(std::move(l));
       if (i != live) listeners[live] = std::move(listeners[i]);  // never a self-move: it empties
       ++live;
     }
     listeners.resize(live);
+    return out;
   }
 };
 
@@ -174,7 +198,7 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   // Called by the change watcher (any thread): continues on the strand.
-  void Post(ChangeBatch batch) override {
+  void Post(SharedBatch batch) override {
     net::post(socket_.get_executor(), [self = this->shared_from_this(), batch = std::move(batch)] {
       self->OnChanges(*batch);
     });
@@ -186,24 +210,23 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     return tags;
   }
 
-  void OnChanges(const TagChanges& changes) {
+  void OnChanges(const ChangeBatch& changes) {
     if (closed_ || changes.version <= version_) return;  // the snapshot already holds it
     version_ = changes.version;
-    const std::vector<TagId>& mine = watched();
-    for (TagId id : changes.tags)
-      if (std::binary_search(mine.begin(), mine.end(), id)) dirty_.insert(id);
+    // A later batch replaces an earlier event of the same tag: the client gets the latest value.
+    Watches(changes.tags, [&](size_t i) { dirty_[changes.tags[i]] = changes.events[i]; });
     Flush();
   }
 
-  // Writes the latest value of every changed tag unless a write is in flight (its completion
-  // calls Flush() again).
+  // Writes the latest event of every changed tag, in tag order, in one write, unless a write is
+  // in flight (its completion calls Flush() again). The event texts are shared, not copied.
   void Flush() {
     if (closed_ || writing_ || dirty_.empty()) return;
-    std::vector<TagId> ids(dirty_.begin(), dirty_.end());
+    pending_events_.clear();
+    pending_events_.reserve(dirty_.size());
+    for (auto& [id, event] : dirty_)
+      if (event) pending_events_.push_back(std::move(event));
     dirty_.clear();
-    std::sort(ids.begin(), ids.end());
-    const CurrentValues& values = *server_.ctx.values;
-    for (TagId id : ids) out_ += SseValueEvent(server_.ctx, values.Get(id));
     Write();
   }
 
@@ -228,15 +251,21 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     Tick();
   }
 
+  // Writes out_ (owned text: the snapshot, a heartbeat) and then pending_events_ (shared texts)
+  // in one gathered write.
   void Write() {
     writing_ = true;
     write_started_ = std::chrono::steady_clock::now();
     pending_ = std::move(out_);
     out_.clear();
-    net::async_write(socket_, net::buffer(pending_),
+    buffers_.clear();
+    if (!pending_.empty()) buffers_.push_back(net::buffer(pending_));
+    for (const SharedEvent& e : pending_events_) buffers_.push_back(net::buffer(*e));
+    net::async_write(socket_, buffers_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        self->writing_ = false;
                        self->last_write_ = std::chrono::steady_clock::now();
+                       self->pending_events_.clear();
                        if (ec) return self->Close();
                        self->Flush();
                      });
@@ -263,11 +292,13 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   Stream socket_;
   ApiServer::Impl& server_;
   net::steady_timer timer_;
-  const std::vector<TagId> tags_by_path_;  // snapshot order
-  uint64_t version_ = 0;                   // change-feed position already sent
-  std::unordered_set<TagId> dirty_;        // changed since the last write, not yet composed
-  std::string out_;                        // composed, not yet written
-  std::string pending_;                    // being written
+  const std::vector<TagId> tags_by_path_;    // snapshot order
+  uint64_t version_ = 0;                     // change-feed position already sent
+  std::map<TagId, SharedEvent> dirty_;       // changed since the last write: latest event text
+  std::string out_;                          // owned text not yet written
+  std::string pending_;                      // owned text being written
+  std::vector<SharedEvent> pending_events_;  // shared event texts being written (kept alive)
+  std::vector<net::const_buffer> buffers_;   // the gathered write's pieces
   bool writing_ = false;
   bool closed_ = false;
   std::chrono::steady_clock::time_point write_started_{};
@@ -476,6 +507,9 @@ void ApiServer::Impl::Accept() {
       RefuseBusy(s, options.max_connections);
     } else {
       beast::error_code rec;
+      // Replies and SSE events are small writes: send each at once rather than wait (Nagle) for
+      // the client's acknowledgement of the previous one, which it may delay by up to 40 ms.
+      s.set_option(tcp::no_delay(true), rec);
       const tcp::endpoint peer = s.remote_endpoint(rec);
       std::string remote = rec ? std::string("?") : peer.address().to_string();
       if (tls) {
@@ -502,9 +536,23 @@ void ApiServer::Impl::WatchChanges() {
       seen = now;
       continue;
     }
-    auto batch = std::make_shared<TagChanges>(values.ChangedSince(seen));
-    seen = batch->version;
-    if (!batch->tags.empty()) streams.Deliver(batch);
+    TagChanges changes = values.ChangedSince(seen);
+    seen = changes.version;
+    if (changes.tags.empty()) continue;
+    // Each event text is composed once here and shared by every stream that watches its tag.
+    std::vector<bool> needed(changes.tags.size(), false);
+    std::vector<std::shared_ptr<ChangeListener>> watching = streams.Watching(changes.tags, needed);
+    if (watching.empty()) continue;
+    auto batch = std::make_shared<ChangeBatch>();
+    batch->version = changes.version;
+    batch->events.resize(changes.tags.size());
+    for (size_t i = 0; i < changes.tags.size(); ++i)
+      if (needed[i])
+        batch->events[i] =
+            std::make_shared<const std::string>(SseValueEvent(ctx, values.Get(changes.tags[i])));
+    batch->tags = std::move(changes.tags);
+    SharedBatch shared = std::move(batch);
+    for (const std::shared_ptr<ChangeListener>& l : watching) l->Post(shared);
   }
 }
 

@@ -270,6 +270,36 @@ TEST_F(ApiServerTest, StreamWakesOnAChangeInsteadOfWaitingForAPoll) {
   EXPECT_LT(ms[5], 40.0) << "median change -> client latency";
 }
 
+TEST_F(ApiServerTest, TwoStreamsShareOneBatchEachGetsOnlyItsOwnTagsInOrder) {
+  // The watcher composes each changed tag's event once; each stream writes the ones it watches.
+  RawClient line1(server_->port()), plant(server_->port());
+  line1.Send("GET /api/v1/stream?prefix=acme/plant1/packaging/line1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  plant.Send("GET /api/v1/stream?prefix=acme/plant1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const size_t line1_ready = line1.ReadUntil("event: ready").size();
+  const size_t plant_ready = plant.ReadUntil("event: ready").size();
+  const Timestamp t = 1'800'000'000'000'000'000;
+  values_->Apply({Sample{0, t, Value(99.5), Quality::Good()},    // line1 speed: both
+                  Sample{2, t, Value(33.5), Quality::Good()}});  // line10 speed: plant only
+  std::string a = line1.ReadUntil("99.5").substr(line1_ready);
+  std::string b = plant.ReadUntil("33.5");
+  b = plant.ReadUntil("99.5").substr(plant_ready);
+  const std::string speed =
+      "event: value\ndata: {\"path\":\"acme/plant1/packaging/line1/filler/speed\",\"quality\":"
+      "\"Good\",\"time\":\"" +
+      FormatIso8601(t) + "\",\"value\":99.5}\n\n";
+  EXPECT_NE(a.find(speed), std::string::npos) << a;
+  EXPECT_EQ(a.find("line10"), std::string::npos) << a;
+  ASSERT_NE(b.find(speed), std::string::npos) << b;
+  ASSERT_NE(b.find("line10/capper/speed"), std::string::npos) << b;
+  EXPECT_LT(b.find(speed), b.find("line10/capper/speed")) << "events in tag order: " << b;
+  // A later change of the same tag arrives once.
+  values_->Apply({Sample{0, t + 1, Value(100.5), Quality::Good()}});
+  std::string a2 = line1.ReadUntil("100.5").substr(line1_ready);
+  const size_t first = a2.find("\"value\":100.5}");
+  ASSERT_NE(first, std::string::npos) << a2;
+  EXPECT_EQ(a2.find("\"value\":100.5}", first + 1), std::string::npos) << a2;
+}
+
 TEST_F(ApiServerTest, StreamsBeyondTheLimitGet503AndClosedStreamsFreeTheirSlot) {
   {
     RawClient a(server_->port()), b(server_->port());

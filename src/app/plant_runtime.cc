@@ -12,10 +12,12 @@
 #include "api/http_server.h"
 #include "api/operations_routes.h"
 #include "api/static_files.h"
+#include "api/tag_write_routes.h"
 #include "app/energy_service.h"
 #include "app/enterprise_service.h"
 #include "app/operations_service.h"
 #include "app/security_setup.h"
+#include "app/security_writes.h"
 #include "core/scaled_clock.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
@@ -121,6 +123,7 @@ struct PlantRuntime::Parts {
   std::unique_ptr<EnergyService> energy;  // when energy or costs are configured
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
+  MachineWrites writes;  // which connector owns which tag, for the API's write route
   std::unique_ptr<ApiServer> api;
   bool stopped = false;
 };
@@ -253,13 +256,15 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       spdlog::info("simulator: {} serving Modbus TCP on {}:{}", e.machine, e.host, e.port);
   }
 
+  // One-way mode reaches the connectors too: none accepts a write, whatever its device says.
+  if (cfg.security.one_way) p.writes.ForbidAll();
   for (size_t d = 0; d < cfg.modbus_devices.size(); ++d) {
     const modbus::DeviceConfig& device = cfg.modbus_devices[d];
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_device[d] + i));
-    auto connector =
-        std::make_unique<modbus::ModbusConnector>(device, std::move(ids), p.bus, clock);
+    auto connector = std::make_unique<modbus::ModbusConnector>(device, ids, p.bus, clock);
+    p.writes.Own(connector.get(), ids);
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }
@@ -268,7 +273,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_opcua_device[d] + i));
-    auto connector = std::make_unique<opcua::OpcUaConnector>(device, std::move(ids), p.bus, clock);
+    auto connector = std::make_unique<opcua::OpcUaConnector>(device, ids, p.bus, clock);
+    p.writes.Own(connector.get(), ids);
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }
@@ -316,7 +322,9 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   p.enterprise->UseEnergy(p.energy.get());  // energy and its cost in the actuals
   p.enterprise->ServeApi(context);  // orders, outbox, reconciliation routes; /metrics; threads
   context.modules.push_back(ReasonsModule(cfg.operations.reasons));  // GET /api/v1/reasons
-  context.modules.push_back(DashboardModule(cfg.api.web_root));      // GET / and /assets/...
+  context.modules.push_back(TagWriteRoutes(  // POST /api/v1/tags/{path}/write
+      p.registry, [raw](TagId tag, const Value& v) { return raw->writes.Write(tag, v); }));
+  context.modules.push_back(DashboardModule(cfg.api.web_root));  // GET / and /assets/...
   // Credentials, audit trail, TLS, one-way mode (app/security_setup.h); start_simulator = demo.
   GANTRY_RETURN_IF_ERROR(ConfigureApiSecurity(cfg, options.start_simulator, api_options));
   GANTRY_ASSIGN_OR_RETURN(p.api, ApiServer::Start(api_options, std::move(context)));

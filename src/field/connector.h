@@ -1,6 +1,8 @@
 // A connector reads one device (a PLC, a broker, the simulator) over its own protocol and
 // publishes what it reads as Samples to a SampleSink. Each connector owns its threads; Start()
-// returns once they run, Stop() joins them.
+// returns once they run, Stop() joins them. A connector may also write a value toward its device
+// (WriteTag), only when the device's configuration says `writes: enabled` and the node is not in
+// one-way mode (ForbidWrites); by default a connector cannot write.
 //
 //   auto c = std::make_unique<modbus::ModbusConnector>(config, tag_ids, bus,
 //   SystemClock::Instance()); GANTRY_RETURN_IF_ERROR(c->Start());
@@ -8,9 +10,11 @@
 //   c->Stop();
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
+#include "core/sample.h"
 #include "core/status.h"
 #include "core/time.h"
 
@@ -43,6 +47,34 @@ class Connector {
   virtual void Stop() = 0;
   // Thread-safe snapshot.
   virtual ConnectorHealth Health() const = 0;
+
+  // Writes engineering value `value` to the device point of `tag` and returns once the device
+  // accepted it. Errors: PermissionDenied when writes are disabled for the device (or by one-way
+  // mode, see ForbidWrites); NotFound for a tag of another device; InvalidArgument for a value
+  // the point cannot take; FailedPrecondition when this connector cannot write at all (the
+  // default) or the device refuses; Unavailable when the device cannot be reached.
+  // Thread-safe. Callers go through Write(), which applies ForbidWrites() first.
+  virtual Status WriteTag(TagId tag, const Value& value) {
+    (void)tag;
+    (void)value;
+    return FailedPrecondition(Health().device + ": this device's connector cannot write values");
+  }
+
+  // One-way mode: from now on Write() refuses every value, whatever the device's configuration
+  // says. Irreversible; thread-safe.
+  void ForbidWrites() { writes_forbidden_.store(true); }
+  bool writes_forbidden() const { return writes_forbidden_.load(); }
+
+  // WriteTag() unless writes are forbidden (PermissionDenied naming the device and one-way mode).
+  Status Write(TagId tag, const Value& value) {
+    if (writes_forbidden())
+      return PermissionDenied(Health().device +
+                              ": this node runs in one-way mode; no value is written to a machine");
+    return WriteTag(tag, value);
+  }
+
+ private:
+  std::atomic<bool> writes_forbidden_{false};
 };
 
 }  // namespace gantry

@@ -314,6 +314,12 @@ TEST(OneWayMode, OpensNoListenerBeyondLoopbackAndRefusesAnyOther) {
   std::vector<std::string> listening = ListeningSockets(demo.pid());
   EXPECT_GE(listening.size(), 2u);  // the API and the simulated PLCs
   for (const std::string& s : listening) EXPECT_TRUE(IsLoopback(s)) << s;
+  // No command toward a machine is accepted, not even an admin's write.
+  testing::HttpReply write = testing::HttpPost(
+      PortFromBanner(demo.Output()), "/api/v1/tags/acme/plant1/packaging/line1/filler/speed/write",
+      R"({"value": 1})");
+  EXPECT_EQ(write.status, 403) << write.body;
+  EXPECT_NE(write.body.find("one-way mode"), std::string::npos) << write.body;
   demo.Signal(SIGTERM);
   EXPECT_EQ(demo.Wait(30s), 0);
 

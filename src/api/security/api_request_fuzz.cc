@@ -15,6 +15,7 @@
 
 #include "api/api_routes.h"
 #include "api/security/security_gate.h"
+#include "api/tag_write_routes.h"
 #include "api/url.h"
 
 namespace {
@@ -40,6 +41,9 @@ struct Fixture {
     (void)store->CreateToken("fuzz", security::Role::kOperator, 0, 0);
     gate = std::make_unique<security::SecurityGate>(
         store, nullptr, security::PolicyTable::Build({}), security::GateOptions{});
+    // The machine-write route parses a JSON body of its own; the hook accepts every value.
+    context.modules.push_back(
+        TagWriteRoutes(registry, [](TagId, const Value&) { return Status::Ok(); }));
     context.modules.push_back(*gate->OwnRoutes());
     gate->RoutesKnown(context.modules);
   }

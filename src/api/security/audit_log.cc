@@ -2,6 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -52,6 +58,21 @@ AuditRecord Row(const Stmt& s, std::string* prev) {
   if (prev) *prev = s.Text(9);
   r.hash = s.Text(10);
   return r;
+}
+
+// Replaces the head file with "<seq> <hash>\n" atomically: a temporary file beside it, written,
+// fsynced and renamed over the old one, so a crash leaves the old head or the new, never half.
+Status WriteHead(const std::string& path, int64_t seq, const std::string& hash) {
+  const std::string tmp = path + ".tmp";
+  const std::string text = std::to_string(seq) + " " + hash + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("audit: cannot write " + tmp + ": " + std::strerror(errno));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
+    return IoError("audit: cannot replace the head " + path + ": " + std::strerror(errno));
+  return Status::Ok();
 }
 
 constexpr const char* kColumns =
@@ -117,11 +138,12 @@ Status AuditLog::Append(AuditRecord r) {
       return IoError("audit: cannot append: " + err);
     }
   }
-  {
-    // The head is written inside the transaction: a crash between the two leaves a head one
-    // record behind, which Verify() reports rather than hides.
-    std::ofstream head(impl_->head_path, std::ios::trunc);
-    head << r.seq << ' ' << r.hash << '\n';
+  // The head is replaced inside the transaction, under the database's write lock, so two
+  // processes appending (the server and the CLI) write it in the order of their records. A crash
+  // between the head and the commit leaves the head one record ahead, which Verify() reports.
+  if (Status head = WriteHead(impl_->head_path, r.seq, r.hash); !head.ok()) {
+    (void)impl_->db->Exec("ROLLBACK");
+    return head;
   }
   GANTRY_RETURN_IF_ERROR(impl_->db->Exec("COMMIT"));
   if (impl_->warn_bytes > 0 && (++impl_->appends % 64) == 1 && !over_threshold_) {
@@ -152,6 +174,12 @@ Result<std::vector<AuditRecord>> AuditLog::List(size_t limit, int64_t before) {
 
 Result<int64_t> AuditLog::Verify() {
   std::lock_guard lock(impl_->mu);
+  // The head, kept outside the database: the sequence number and hash of the newest record.
+  std::ifstream head(impl_->head_path);
+  int64_t head_seq = 0;
+  std::string head_hash;
+  const bool have_head = static_cast<bool>(head >> head_seq >> head_hash);
+  std::string hash_at_head;  // the trail's hash of record head_seq
   const std::string sql = std::string("SELECT ") + kColumns + " FROM audit ORDER BY seq";
   Stmt s(impl_->db->get(), sql.c_str());
   std::string expected_prev = kGenesis;
@@ -174,22 +202,29 @@ Result<int64_t> AuditLog::Verify() {
     if (ChainHash(prev, r) != r.hash)
       return Corrupt("audit record " + std::to_string(r.seq) +
                      ": its content does not match its hash (the record was edited)");
+    if (r.seq == head_seq) hash_at_head = r.hash;
     expected_prev = r.hash;
     ++expected_seq;
     ++count;
   }
   if (s.failed()) return IoError("audit: " + impl_->db->Error());
-  std::ifstream head(impl_->head_path);
-  int64_t head_seq = 0;
-  std::string head_hash;
-  if (head >> head_seq >> head_hash) {
+  if (have_head) {
     if (head_seq > count)
       return Corrupt("audit record " + std::to_string(count + 1) +
-                     " is missing (deleted): the trail ends at " + std::to_string(count) +
-                     " but its head says " + std::to_string(head_seq));
-    if (head_seq == count && head_hash != expected_prev)
-      return Corrupt("audit record " + std::to_string(count) +
-                     ": it does not match the recorded head (the last record was replaced)");
+                     (head_seq > count + 1 ? " to " + std::to_string(head_seq) + " are" : " is") +
+                     " missing (deleted from the end): the trail ends at " + std::to_string(count) +
+                     " but its head (" + impl_->head_path + ") says " + std::to_string(head_seq) +
+                     (head_seq == count + 1
+                          ? " (or gantry stopped between recording the head and the record)"
+                          : ""));
+    if (head_seq > 0 && hash_at_head != head_hash)
+      return Corrupt("audit record " + std::to_string(head_seq) +
+                     ": it does not match the recorded head (the record was replaced)");
+    if (head_seq < count)
+      return Corrupt("audit record " + std::to_string(head_seq + 1) +
+                     " was added behind the head's back: the head (" + impl_->head_path +
+                     ") ends at " + std::to_string(head_seq) + " but the trail at " +
+                     std::to_string(count));
   } else if (count > 0) {
     return Corrupt("audit head file " + impl_->head_path + " is missing or unreadable");
   }

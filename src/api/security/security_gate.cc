@@ -81,6 +81,10 @@ SecurityGate::SecurityGate(std::shared_ptr<CredentialStore> store, std::shared_p
 
 GuardVerdict SecurityGate::Check(const GuardRequest& request) {
   GateDecision d = Decide(request);
+  // Every attempt to write toward a machine is recorded, the refused ones here (no credential,
+  // wrong role, missing CSRF header, one-way mode); the others after routing (Finished()).
+  if (d.reply && d.rule.commands_machine && !IsRead(request.method))
+    AuditRequest(request, d.principal, d.reply->status);
   GuardVerdict v;
   v.reply = std::move(d.reply);
   if (d.principal.role != Role::kPublic) {
@@ -114,13 +118,6 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
     return d;
   }
 
-  if (options_.one_way && d.rule.commands_machine) {
-    counters_.denied_403.fetch_add(1);
-    d.reply = Problem(403, "One-way mode",
-                      "this node runs in one-way mode and accepts no command toward a machine (" +
-                          std::string(in.method) + " " + d.rule.pattern + ")");
-    return d;
-  }
   // Public routes (health, login, the dashboard's files) ignore whatever credential comes
   // along, so a stale cookie never hides the login page.
   if (d.rule.min == Role::kPublic) {
@@ -197,6 +194,14 @@ GateDecision SecurityGate::Decide(const Incoming& in) {
                       "a change made with a session cookie needs the header X-CSRF-Token with "
                       "the csrf value from GET /api/v1/session",
                       "X-CSRF-Token");
+    return d;
+  }
+  // Decided after authentication so that the audit trail names who tried.
+  if (options_.one_way && d.rule.commands_machine) {
+    counters_.denied_403.fetch_add(1);
+    d.reply = Problem(403, "One-way mode",
+                      "this node runs in one-way mode and accepts no command toward a machine (" +
+                          std::string(in.method) + " " + d.rule.pattern + ")");
     return d;
   }
   return d;

@@ -195,6 +195,51 @@ TEST_F(AuditChain, ATruncatedTrailIsNamed) {
       << n.status().message();
 }
 
+TEST_F(AuditChain, TheHeadIsKeptOutsideTheDatabaseAndReplacedWhole) {
+  std::ifstream in(dir_ + "/audit.head");
+  int64_t seq = 0;
+  std::string hash;
+  ASSERT_TRUE(in >> seq >> hash);
+  EXPECT_EQ(seq, 5);
+  EXPECT_EQ(hash, std::move(log_->List(1)).value().front().hash);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/audit.head.tmp"));
+}
+
+TEST_F(AuditChain, DeletingTheNewestRecordsIsNamed) {
+  Sql(dir_ + "/audit.sqlite", "DELETE FROM audit WHERE seq>=4");
+  Result<int64_t> n = log_->Verify();
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("record 4 to 5 are missing (deleted from the end)"),
+            std::string::npos)
+      << n.status().message();
+}
+
+TEST_F(AuditChain, AHeadRolledBackOrMissingIsReported) {
+  const std::string hash3 = std::move(log_->List(1, 4)).value().front().hash;
+  {
+    std::ofstream head(dir_ + "/audit.head", std::ios::trunc);
+    head << 3 << ' ' << hash3 << '\n';
+  }
+  Result<int64_t> behind = log_->Verify();
+  ASSERT_FALSE(behind.ok());
+  EXPECT_NE(behind.status().message().find("record 4 was added behind the head's back"),
+            std::string::npos)
+      << behind.status().message();
+  {
+    std::ofstream head(dir_ + "/audit.head", std::ios::trunc);
+    head << 5 << ' ' << hash3 << '\n';
+  }
+  Result<int64_t> replaced = log_->Verify();
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_NE(replaced.status().message().find("record 5: it does not match the recorded head"),
+            std::string::npos)
+      << replaced.status().message();
+  std::filesystem::remove(dir_ + "/audit.head");
+  Result<int64_t> missing = log_->Verify();
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("head file"), std::string::npos);
+}
+
 TEST_F(AuditChain, ARewrittenChainStillBreaksAtTheFirstEdit) {
   // Renumbering after a deletion does not help: the links no longer match.
   Sql(dir_ + "/audit.sqlite",

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace gantry::modbus {
@@ -120,6 +121,54 @@ std::vector<uint16_t> EncodeRegisters(const PointConfig& p, const Value& raw) {
     }
   }
   return regs;
+}
+
+Result<Value> RawForWrite(const PointConfig& p, const Value& value) {
+  const std::string& path = p.tag.path;
+  if (IsBitTable(p.table) || p.type == WireType::kBool) {
+    std::optional<bool> on;
+    if (value.type() == ValueType::kBool) on = *value.AsBool();
+    if (value.type() == ValueType::kInt64 && (*value.AsInt64() == 0 || *value.AsInt64() == 1))
+      on = *value.AsInt64() == 1;
+    if (!on) return InvalidArgument("tag " + path + " is a bit: it takes true or false (or 0/1)");
+    return Value(*on);
+  }
+  if (p.type == WireType::kString) {
+    const std::string* s = value.AsString();
+    if (!s) return InvalidArgument("tag " + path + " is a string register block: it takes text");
+    if (s->size() > 2u * p.Width())
+      return InvalidArgument("tag " + path + " holds at most " + std::to_string(2 * p.Width()) +
+                             " characters; got " + std::to_string(s->size()));
+    return Value(*s);
+  }
+  std::optional<double> eng = value.AsDouble();
+  if (!eng || value.type() == ValueType::kBool)
+    return InvalidArgument("tag " + path + " takes a number");
+  const Scaling& sc = p.tag.scaling;
+  if (sc.gain == 0.0)
+    return InvalidArgument("tag " + path + " has a scale of 0: it cannot be written");
+  const double raw = (*eng - sc.offset) / sc.gain;
+  if (!std::isfinite(raw)) return InvalidArgument("tag " + path + " takes a finite number");
+  if (p.type == WireType::kFloat32 || p.type == WireType::kFloat64) {
+    if (p.type == WireType::kFloat32 && std::fabs(raw) > 3.4028234663852886e38)
+      return InvalidArgument("tag " + path + ": " + value.ToString() + " does not fit a float32");
+    return Value(raw);
+  }
+  double lo = 0, hi = 0;
+  switch (p.type) {
+    case WireType::kInt16: lo = -32768.0, hi = 32767.0; break;
+    case WireType::kUint16: lo = 0.0, hi = 65535.0; break;
+    case WireType::kInt32: lo = -2147483648.0, hi = 2147483647.0; break;
+    case WireType::kUint32: lo = 0.0, hi = 4294967295.0; break;
+    case WireType::kUint64: lo = 0.0, hi = 9.2233720368547748e18; break;  // int64's range
+    default: lo = -9.2233720368547758e18, hi = 9.2233720368547748e18; break;
+  }
+  const double rounded = std::nearbyint(raw);
+  if (rounded < lo || rounded > hi)
+    return InvalidArgument("tag " + path + ": " + value.ToString() + " is " +
+                           std::to_string(rounded) + " on the wire, outside the range of " +
+                           std::string(WireTypeName(p.type)));
+  return Value(static_cast<int64_t>(rounded));
 }
 
 bool ShouldPublish(const LastPublished& last, const Value& value, Quality quality,

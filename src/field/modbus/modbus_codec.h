@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/sample.h"
+#include "core/status.h"
 #include "field/modbus/modbus_config.h"
 
 namespace gantry::modbus {
@@ -31,6 +32,13 @@ inline Value DecodeBit(bool bit) {
 // types, double for floats, string for strings) laid out in p.Width() registers. Used by tests,
 // the fuzz target and simulators; values out of the type's range are truncated to its width.
 std::vector<uint16_t> EncodeRegisters(const PointConfig& p, const Value& raw);
+
+// The raw wire value to write for engineering value `value` (the inverse of DecodeRegisters
+// with scaling undone: raw = (value - offset) / gain), ready for EncodeRegisters: bool for a
+// coil, int64 for integer types (rounded to the nearest integer), double for floats, string for
+// strings. InvalidArgument naming the tag when the value has the wrong type or does not fit the
+// wire type (e.g. 70000 for a uint16 register, a string longer than the point).
+Result<Value> RawForWrite(const PointConfig& p, const Value& value);
 
 // What was last published for a point.
 struct LastPublished {

@@ -205,8 +205,9 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   DeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "host", "port", "serial", "unit_id", "timeout", "reconnect",
-                  "poll_groups", "coalesce", "tags"});
+                  "poll_groups", "coalesce", "writes", "tags"});
   d.name = node.RequiredString("name");
+  d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
   if (!node["protocol"].IsPresent()) {
     node.ErrorAt("protocol", "missing required key (expected modbus-tcp or modbus-rtu)");
   }

@@ -96,6 +96,9 @@ struct DeviceConfig {
   std::vector<PollGroup> poll_groups;  // never empty after parsing
   uint16_t max_gap_registers = 8;      // gaps up to this many registers are read across
   uint16_t max_gap_bits = 64;
+  // `writes: enabled`: the API may write holding registers (FC06/FC16) and coils (FC05) of this
+  // device (Modbus TCP only); off unless configured.
+  bool writes_enabled = false;
   std::vector<PointConfig> points;
   ConfigLocation where;
 

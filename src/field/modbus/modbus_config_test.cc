@@ -41,6 +41,18 @@ std::string OnlyError(const Parsed& p) {
   return p.errors.empty() ? "" : p.errors[0];
 }
 
+TEST(ModbusConfig, WritesAreOffUnlessEnabled) {
+  EXPECT_FALSE(
+      Parse(kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n").device.writes_enabled);
+  Parsed on =
+      Parse("writes: enabled\n" + kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_TRUE(on.errors.empty()) << ::testing::PrintToString(on.errors);
+  EXPECT_TRUE(on.device.writes_enabled);
+  EXPECT_THAT(OnlyError(Parse("writes: yes\n" + kHead +
+                              "  - {path: acme/plant1/filler/x, address: hr:0}\n")),
+              ::testing::HasSubstr("writes"));
+}
+
 TEST(ModbusConfig, FullDeviceParses) {
   Parsed p = Parse(R"(name: filler-plc
 protocol: modbus-tcp

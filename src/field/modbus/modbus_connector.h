@@ -44,6 +44,14 @@ class ModbusConnector final : public Connector {
   void Stop() override;
   ConnectorHealth Health() const override;
 
+  // Writes engineering value `value` to the point of `tag` (scaling undone; holding registers
+  // with FC06/FC16, coils with FC05) over a connection of its own, so a write never waits behind
+  // a poll. PermissionDenied unless the device has `writes: enabled`; NotFound for a tag of
+  // another device; InvalidArgument for a value the point cannot take; FailedPrecondition for a
+  // read-only table (input registers, discrete inputs), a bit inside a register, Modbus RTU, or
+  // the device's exception; Unavailable when the device cannot be reached. Thread-safe.
+  Status WriteTag(TagId tag, const Value& value) override;
+
   // The planned reads (for diagnostics and tests).
   const std::vector<PlannedRead>& Reads() const { return reads_; }
 
@@ -79,6 +87,9 @@ class ModbusConnector final : public Connector {
   std::condition_variable wake_;
   bool stopping_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> stop_requested_{false};
+
+  std::mutex write_mutex_;                  // serialises writes
+  std::unique_ptr<ModbusLink> write_link_;  // GUARDED_BY(write_mutex_): the writes' connection
 
   mutable std::mutex health_mutex_;
   ConnectorHealth health_;  // GUARDED_BY(health_mutex_)

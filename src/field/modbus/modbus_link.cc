@@ -99,6 +99,42 @@ void ModbusLink::Interrupt() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
 
+namespace {
+
+// The outcome of a libmodbus write call (-1 and errno on failure).
+Status WriteOutcome(int rc, int err, const DeviceConfig& device) {
+  if (rc != -1) return Status::Ok();
+  if (err >= EMBXILFUN && err <= EMBXGTAR)  // a Modbus exception answer
+    return FailedPrecondition("the device refused the write: " + std::string(modbus_strerror(err)));
+  if (err == ETIMEDOUT)
+    return Unavailable("no confirmation within " + std::to_string(device.timeout / kMillisecond) +
+                       " ms");
+  return Unavailable(Reason(err));
+}
+
+}  // namespace
+
+Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs) {
+  if (!ctx_) return Unavailable("not connected");
+  if (regs.empty() || regs.size() > 123)
+    return InvalidArgument("a write takes 1 to 123 registers, not " + std::to_string(regs.size()));
+  const int rc =
+      regs.size() == 1
+          ? modbus_write_register(ctx_->ctx, offset, regs[0])
+          : modbus_write_registers(ctx_->ctx, offset, static_cast<int>(regs.size()), regs.data());
+  const int err = errno;
+  if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
+  return WriteOutcome(rc, err, device_);
+}
+
+Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
+  if (!ctx_) return Unavailable("not connected");
+  const int rc = modbus_write_bit(ctx_->ctx, offset, on ? 1 : 0);
+  const int err = errno;
+  if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
+  return WriteOutcome(rc, err, device_);
+}
+
 ReadResponse ModbusLink::Read(const ReadRequest& request) {
   ReadResponse r;
   if (!ctx_) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "core/status.h"
 #include "field/modbus/modbus_config.h"
@@ -36,6 +37,13 @@ class ModbusLink {
   // (no answer within the device timeout; pending bytes flushed) or kDisconnected (the
   // connection is gone; call Close and Connect again).
   ReadResponse Read(const ReadRequest& request);
+
+  // Writes `regs` to holding registers from `offset` (FC06 for one register, FC16 for more) or
+  // one coil (FC05) and waits for the device's confirmation. Unavailable when the connection is
+  // gone or the device does not answer (call Close and Connect again); FailedPrecondition naming
+  // the Modbus exception when the device refuses (illegal address, illegal value, busy, ...).
+  Status WriteRegisters(uint16_t offset, std::span<const uint16_t> regs);
+  Status WriteCoil(uint16_t offset, bool on);
 
   // Thread-safe: makes a Read blocked on a TCP socket return kDisconnected promptly (Stop()).
   void Interrupt();

@@ -96,6 +96,17 @@ class TestServer {
       for (size_t i = 0; i < v.size(); ++i) map_->tab_registers[addr + i] = v[i];
     });
   }
+  // What a client wrote (tests of writes).
+  uint16_t Holding(uint16_t addr) {
+    uint16_t v = 0;
+    With([&] { v = map_->tab_registers[addr]; });
+    return v;
+  }
+  bool Coil(uint16_t addr) {
+    bool v = false;
+    With([&] { v = map_->tab_bits[addr] != 0; });
+    return v;
+  }
   void SetOverride(Override o) {
     With([&] { override_ = std::move(o); });
   }

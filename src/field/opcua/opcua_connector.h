@@ -49,7 +49,7 @@ class OpcUaConnector final : public Connector {
   // `writes: enabled`; NotFound for a tag of another device; FailedPrecondition naming the
   // server's status code when the server refuses (e.g. BadNotWritable); Unavailable when the
   // server cannot be reached. Thread-safe.
-  Status WriteTag(TagId tag, const Value& value);
+  Status WriteTag(TagId tag, const Value& value) override;
 
   // Drops the subscription's connection as a network loss would (tests): the session is not
   // closed, so the server keeps the subscription for the transfer. With `deaf_for` > 0 nothing

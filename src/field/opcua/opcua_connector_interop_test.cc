@@ -188,6 +188,60 @@ TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
   disabled.Stop();
 }
 
+TEST_F(OpcUaConnectorInterop, WritesReachNodesGivenByNamespaceUriAndRefuseUnresolvedOnes) {
+  // The Setpoint (writable, Double) in the server's own namespace, addressed without its index:
+  // by nsu= NodeId and by an nsu= browse path; and two addresses whose URI the server lacks.
+  const std::string yaml =
+      "name: line1-plc\nprotocol: opcua\nendpoint: " + peer_->endpoint_url() +
+      "\nsecurity: none\ntimeout: 2s\npublishing_interval: 100ms\nwrites: enabled\ntags:\n"
+      "  - {path: a/l1/setpoint, node: 'nsu=urn:gantry:interop;s=Line1.Setpoint'}\n"
+      "  - {path: a/l1/setpoint_by_path, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:gantry:interop;Setpoint'}\n"
+      "  - {path: a/l1/elsewhere, node: 'nsu=urn:nowhere;s=Line1.Setpoint'}\n"
+      "  - {path: a/l1/path_elsewhere, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:nowhere;Setpoint'}\n"
+      "  - {path: a/l1/no_such_path, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:gantry:interop;NoSuchThing'}\n";
+  auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
+  ASSERT_TRUE(doc.ok());
+  OpcUaDeviceConfig device = ParseOpcUaDevice(doc->Root());
+  ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
+  CollectingSink sink;
+  OpcUaConnector c(device, Ids(5), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 2); }, 15s)) << sink.Dump();
+
+  Status by_node = c.WriteTag(0, Value(61.5));
+  ASSERT_TRUE(by_node.ok()) << by_node.ToString();
+  // Both tags read the same node: each sees the value written through the other address.
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(1).value == Value(61.5); }, 5s)) << sink.Dump();
+  Status by_path = c.WriteTag(1, Value(62.5));
+  ASSERT_TRUE(by_path.ok()) << by_path.ToString();
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(0).value == Value(62.5); }, 5s)) << sink.Dump();
+
+  // Unresolved: refused before anything is written, the message naming the address and why.
+  Status elsewhere = c.WriteTag(2, Value(1.0));
+  EXPECT_EQ(elsewhere.code(), StatusCode::kFailedPrecondition) << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("nsu=urn:nowhere;s=Line1.Setpoint"), std::string::npos)
+      << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("urn:nowhere"), std::string::npos) << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("does not resolve"), std::string::npos)
+      << elsewhere.ToString();
+  Status path_elsewhere = c.WriteTag(3, Value(1.0));
+  EXPECT_EQ(path_elsewhere.code(), StatusCode::kFailedPrecondition) << path_elsewhere.ToString();
+  EXPECT_NE(path_elsewhere.message().find("browse path"), std::string::npos)
+      << path_elsewhere.ToString();
+  Status no_such = c.WriteTag(4, Value(1.0));
+  EXPECT_EQ(no_such.code(), StatusCode::kFailedPrecondition) << no_such.ToString();
+  EXPECT_NE(no_such.message().find("BadNoMatch"), std::string::npos) << no_such.ToString();
+  // Nothing reached the Setpoint from the refused writes.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(sink.Latest(0).value, Value(62.5));
+  // Leave the shared server's Setpoint as the other tests expect it.
+  ASSERT_TRUE(c.WriteTag(0, Value(50.0)).ok());
+  c.Stop();
+}
+
 TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionTransferred) {
   CollectingSink sink;
   OpcUaConnector c(Device(), Ids(8), sink, SystemClock::Instance());

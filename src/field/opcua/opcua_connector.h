@@ -74,6 +74,8 @@ class OpcUaConnector final : public Connector {
   void Run();
   Loss RunConnection(PointSamples& points);
   Result<std::unique_ptr<Client>> Connect(std::atomic<bool>* drop);
+  // "Basic256Sha256/SignAndEncrypt", or "None (...)": the security used, for the logs.
+  std::string SecurityText() const;
   Status RestoreSubscription(Client& client, PointSamples& points);
   // --- in opcua_republish.cc ---
   // Publishes the data changes of one notification message of `subscription_id` and queues its

@@ -2,8 +2,12 @@
 // port): configuration -> connector -> samples of several types; browse paths; writes when
 // enabled and refused when not; a dropped connection restored by TransferSubscriptions; a server
 // restart seen as one Bad sample per tag, then recovery with the subscription recreated.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "field/modbus/modbus_test_sink.h"
@@ -240,6 +244,37 @@ TEST_F(OpcUaConnectorInterop, WritesReachNodesGivenByNamespaceUriAndRefuseUnreso
   // Leave the shared server's Setpoint as the other tests expect it.
   ASSERT_TRUE(c.WriteTag(0, Value(50.0)).ok());
   c.Stop();
+}
+
+// `security: none` is allowed only when configured, and then warned about at every connect
+// (the first, every reconnect, the write session's); the connect line names the security used.
+TEST_F(OpcUaConnectorInterop, SecurityNoneIsWarnedAtEveryConnectAndNamedInTheConnectLine) {
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  spdlog::default_logger()->sinks().push_back(ring);
+  CollectingSink sink;
+  OpcUaConnector c(Device("writes: enabled\n"), Ids(8), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
+  c.DropConnectionForTest();
+  ASSERT_TRUE(sink.WaitFor([&] { return c.Health().reconnects == 1; }, 15s));
+  ASSERT_TRUE(sink.WaitFor([&] { return c.Health().state == ConnectorState::kConnected; }, 15s));
+  ASSERT_TRUE(c.WriteTag(5, Value(50.0)).ok());  // the write session: a connect of its own
+  c.Stop();
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::find(sinks.begin(), sinks.end(), ring));
+  const std::vector<std::string> lines = ring->last_formatted();
+  const auto count = [&](const std::string& text) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find(peer_->endpoint_url()) != std::string::npos &&
+             l.find(text) != std::string::npos;
+    });
+  };
+  EXPECT_EQ(count("[warning] OPC UA " + peer_->endpoint_url() +
+                  ": secure channel uses SecurityPolicy None, as configured"),
+            3)
+      << fmt::format("{}", fmt::join(lines, ""));
+  EXPECT_EQ(count(": connected with security None (messages neither signed nor encrypted)"), 1);
+  EXPECT_EQ(count(": reconnected with security None (messages neither signed nor encrypted)"), 1);
 }
 
 TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionTransferred) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "field/opcua/client.h"
 #include "field/opcua/opcua_config.h"
@@ -59,7 +60,14 @@ std::string ValueText(const DataValue& dv) {
         } else if constexpr (std::is_same_v<T, NodeId>) {
           return x.ToString();
         } else if constexpr (std::is_same_v<T, DateTime>) {
-          return FormatIso8601(ToTimestamp(x));
+          // 0 and the largest value mean "no date" / "forever" (Part 6 §5.2.2.5); dates beyond
+          // what a Timestamp (ns since 1970 in int64: years 1678..2261) holds are shown raw.
+          if (x.ticks <= 0) return "MinDateTime";
+          if (x.ticks == std::numeric_limits<int64_t>::max()) return "MaxDateTime";
+          const Timestamp t = ToTimestamp(x);
+          constexpr Timestamp kEdge = std::numeric_limits<int64_t>::max() - 2 * 86400 * kSecond;
+          if (t <= -kEdge || t >= kEdge) return fmt::format("DateTime({} ticks)", x.ticks);
+          return FormatIso8601(t);
         } else if constexpr (std::is_same_v<T, Quality>) {
           return StatusName(x);
         } else {
@@ -178,7 +186,14 @@ std::optional<int> OpcUaBrowseCli::Run() {
     if (!start.ok()) s = start.status().WithContext("--node " + node_);
   }
   if (s.ok()) {
-    std::printf("%s  (start %s, depth %d)\n", url_.c_str(), start->ToString().c_str(), depth_);
+    // The security actually used: the client connects only with exactly the policy and mode asked.
+    const std::string security =
+        o.security_mode == MessageSecurityMode::kNone
+            ? "None (messages neither signed nor encrypted)"
+            : o.security_policy +
+                  (o.security_mode == MessageSecurityMode::kSign ? "/Sign" : "/SignAndEncrypt");
+    std::printf("%s  (security %s, start %s, depth %d)\n", url_.c_str(), security.c_str(),
+                start->ToString().c_str(), depth_);
     Printer printer{**client, depth_};
     s = printer.Walk(*start, 0);
     if (s.ok()) std::printf("%d references\n", printer.printed);

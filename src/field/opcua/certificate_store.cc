@@ -213,8 +213,10 @@ Status CheckServerCertificate(const Certificate& c, const ServerCheck& check, Ti
     const auto uris = c.Uris();
     if (std::find(uris.begin(), uris.end(), check.application_uri) == uris.end()) {
       return PermissionDenied(
-          fmt::format("{} names ApplicationUri '{}' but the server says it is '{}'", who,
-                      uris.empty() ? "" : uris[0], check.application_uri));
+          fmt::format("{} names ApplicationUri '{}' but the server says it is '{}': a certificate "
+                      "that is not the server's own (a copy, or the server was replaced); the "
+                      "server needs a certificate made for its ApplicationUri, then trust that one",
+                      who, uris.empty() ? "" : uris[0], check.application_uri));
     }
   }
   if (!check.host.empty()) {
@@ -223,8 +225,10 @@ Status CheckServerCertificate(const Certificate& c, const ServerCheck& check, Ti
       return Lower(n) == Lower(check.host);
     });
     if (!found) {
-      return PermissionDenied(fmt::format("{} is not made for host '{}' (it names: {})", who,
-                                          check.host, fmt::join(names, ", ")));
+      return PermissionDenied(fmt::format(
+          "{} is not made for host '{}' (it names: {}): use one of those names in the endpoint "
+          "URL, or have the server's certificate remade to name '{}', then trust that one",
+          who, check.host, fmt::join(names, ", "), check.host));
     }
   }
   return Status::Ok();

@@ -61,6 +61,7 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options,
     return InvalidArgument("OPC UA security mode must be None, Sign or SignAndEncrypt");
   }
   if (!policy->is_none()) return ConnectSecure(std::move(options), std::move(stream));
+  if (options.application_uri.empty()) options.application_uri = kDefaultApplicationUri;
   if (!stream) {
     GANTRY_ASSIGN_OR_RETURN(EndpointAddress at, ParseEndpointUrl(options.endpoint_url));
     GANTRY_ASSIGN_OR_RETURN(stream, ConnectTcp(at.host, at.port, options.request_timeout));

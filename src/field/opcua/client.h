@@ -28,9 +28,14 @@
 
 namespace gantry::opcua {
 
+// The ApplicationUri sent under SecurityPolicy None when none is configured.
+inline constexpr std::string_view kDefaultApplicationUri = "urn:gantry:client";
+
 struct ClientOptions {
   std::string endpoint_url;
-  std::string application_uri = "urn:gantry:client";
+  // Sent in CreateSession and checked against our certificate. Empty: the certificate's own
+  // (secure policies), kDefaultApplicationUri under None.
+  std::string application_uri;
   std::string application_name = "Gantry";
   Duration request_timeout = 10 * kSecond;
   uint32_t buffer_size = 65536;            // offered in Hello, both directions

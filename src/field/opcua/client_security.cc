@@ -53,10 +53,21 @@ Result<std::unique_ptr<Client>> Client::ConnectSecure(ClientOptions options,
     return FailedPrecondition(fmt::format(
         "OPC UA {}: security policy {} needs a PKI folder (pki_dir) with the application "
         "certificate; create one with `gantry opcua cert --uri {} --out <dir>`",
-        options.endpoint_url, policy->name, options.application_uri));
+        options.endpoint_url, policy->name,
+        options.application_uri.empty() ? "<ApplicationUri>" : options.application_uri));
   }
   GANTRY_ASSIGN_OR_RETURN(ApplicationIdentity identity,
                           LoadApplicationIdentity(options.pki_dir, options.application_uri));
+  if (options.application_uri.empty()) {  // not configured: the certificate says who we are
+    const auto uris = identity.certificate.Uris();
+    if (uris.empty()) {
+      return FailedPrecondition(fmt::format(
+          "{}/own/cert.der names no ApplicationUri (subjectAltName URI): recreate it with "
+          "`gantry opcua cert --uri <ApplicationUri> --out {} --force`",
+          options.pki_dir, options.pki_dir));
+    }
+    options.application_uri = uris[0];
+  }
   if (identity.certificate.key_bits() < policy->min_key_bits ||
       identity.certificate.key_bits() > policy->max_key_bits) {
     return FailedPrecondition(fmt::format("our certificate has a {}-bit key; {} needs {}-{} bits",

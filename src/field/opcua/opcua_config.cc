@@ -94,12 +94,13 @@ void ParseSecurity(const ConfigNode& node, OpcUaDeviceConfig& d) {
     const std::string text = s.AsString();
     if (text != "none") {
       node.ErrorAt("security",
-                   "expected 'none' or a map {policy, mode, pki}, got " + QuoteForMessage(text));
+                   "expected 'none' or a map {policy, mode, pki, application_uri}, got " +
+                       QuoteForMessage(text));
     }
     d.security = OpcUaSecurity{};
     return;
   }
-  s.AllowKeys({"policy", "mode", "pki"});
+  s.AllowKeys({"policy", "mode", "pki", "application_uri"});
   static constexpr std::string_view kPolicies[] = {"Basic256Sha256", "Aes128_Sha256_RsaOaep",
                                                    "Aes256_Sha256_RsaPss"};
   const size_t p = s.Choice("policy", {kPolicies[0], kPolicies[1], kPolicies[2]}, 0);
@@ -113,6 +114,16 @@ void ParseSecurity(const ConfigNode& node, OpcUaDeviceConfig& d) {
               "(create it with `gantry opcua cert`)");
   } else {
     d.security.pki_dir = s.RequiredString("pki");
+  }
+  if (s["application_uri"].IsPresent()) {
+    d.security.application_uri = s.RequiredString("application_uri");
+    if (d.security.application_uri.empty() ||
+        d.security.application_uri.find(',') != std::string::npos) {
+      s.ErrorAt("application_uri",
+                "expected a URI such as urn:acme:p1:gantry (the --uri given to `gantry opcua "
+                "cert`), got " +
+                    QuoteForMessage(d.security.application_uri));
+    }
   }
 }
 

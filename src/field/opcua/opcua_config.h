@@ -42,6 +42,9 @@ struct OpcUaSecurity {
   std::string policy = "None";  // None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss
   MessageSecurityMode mode = MessageSecurityMode::kNone;
   std::string pki_dir;  // own/, trusted/, rejected/ (see `gantry opcua cert`)
+  // `application_uri`: who Gantry says it is; must be in own/cert.der (checked at connect).
+  // Empty: the certificate's (secure policies), urn:gantry:client under None.
+  std::string application_uri;
 };
 
 struct OpcUaDeviceConfig {

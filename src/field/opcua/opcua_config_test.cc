@@ -82,6 +82,31 @@ TEST(OpcUaConfig, SecuredPolicyNeedsItsPkiFolder) {
   EXPECT_EQ(p.device.security.policy, "Basic256Sha256");
 }
 
+TEST(OpcUaConfig, SecuredDeviceNamesItsApplicationUriOrTakesTheCertificates) {
+  std::string yaml = kGood;
+  yaml.replace(yaml.find("security: none\n"), 15,
+               "security: {policy: Aes128_Sha256_RsaOaep, mode: sign_and_encrypt, pki: /var/pki,"
+               " application_uri: 'urn:acme:p1:gantry'}\n");
+  Parsed named = Parse(yaml);
+  ASSERT_EQ(named.errors, "");
+  EXPECT_EQ(named.device.security.application_uri, "urn:acme:p1:gantry");
+  EXPECT_EQ(named.device.security.pki_dir, "/var/pki");
+  EXPECT_EQ(named.device.security.policy, "Aes128_Sha256_RsaOaep");
+
+  yaml = kGood;
+  yaml.replace(yaml.find("security: none\n"), 15,
+               "security: {policy: Basic256Sha256, pki: /var/pki}\n");
+  Parsed from_cert = Parse(yaml);
+  ASSERT_EQ(from_cert.errors, "");
+  EXPECT_EQ(from_cert.device.security.application_uri, "");  // the certificate's, at connect
+  EXPECT_EQ(from_cert.device.security.mode, MessageSecurityMode::kSignAndEncrypt);
+
+  yaml = kGood;
+  yaml.replace(yaml.find("security: none\n"), 15,
+               "security: {policy: Basic256Sha256, pki: /var/pki, application_uri: 'a,b'}\n");
+  EXPECT_THAT(Parse(yaml).errors, HasSubstr("security.application_uri: expected a URI"));
+}
+
 TEST(OpcUaConfig, BadNodeIdIsReportedAtItsLineWithTheExpectedForms) {
   std::string yaml = kGood;
   yaml.replace(yaml.find("'i=2258'"), 8, "'ns=x;q=1'");

@@ -168,10 +168,18 @@ bool OpcUaConnector::WaitFor(Duration d) {
   return !stopping_;
 }
 
+std::string OpcUaConnector::SecurityText() const {
+  if (config_.security.mode == MessageSecurityMode::kNone)
+    return "None (messages neither signed nor encrypted)";
+  return fmt::format(
+      "{}/{}", config_.security.policy,
+      config_.security.mode == MessageSecurityMode::kSign ? "Sign" : "SignAndEncrypt");
+}
+
 Result<std::unique_ptr<Client>> OpcUaConnector::Connect(std::atomic<bool>* drop) {
   ClientOptions o;
   o.endpoint_url = config_.endpoint_url;
-  o.application_uri = "urn:gantry:client";
+  o.application_uri = config_.security.application_uri;  // empty: our certificate's
   o.request_timeout = config_.timeout;
   o.security_policy = config_.security.policy;
   o.security_mode = config_.security.mode;
@@ -270,8 +278,9 @@ OpcUaConnector::Loss OpcUaConnector::RunConnection(PointSamples& points) {
     return {"subscribing: " + s.message(), Quality::BadNotConnected(), false};
   }
   SetState(ConnectorState::kConnected, "");
-  spdlog::info("{}: {}; subscription {} with {} items", log_prefix_,
-               reconnect ? "reconnected" : "connected", subscription_id_, points.size());
+  spdlog::info("{}: {} with security {}; subscription {} with {} items", log_prefix_,
+               reconnect ? "reconnected" : "connected", SecurityText(), subscription_id_,
+               points.size());
 
   // Several Publish requests stay queued at the server (config publish_requests), so that a
   // notification never waits for a round trip. Each acknowledgement rides on exactly one Publish:

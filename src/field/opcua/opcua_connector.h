@@ -45,10 +45,12 @@ class OpcUaConnector final : public Connector {
   ConnectorHealth Health() const override;
 
   // Writes engineering value `value` to the node of `tag` (scaling undone, converted to the
-  // node's DataType) over a second session of its own. PermissionDenied unless the device has
+  // node's DataType) over a second session of its own; `nsu=` URIs and browse paths are resolved
+  // on that session's server as the subscription does. PermissionDenied unless the device has
   // `writes: enabled`; NotFound for a tag of another device; FailedPrecondition naming the
-  // server's status code when the server refuses (e.g. BadNotWritable); Unavailable when the
-  // server cannot be reached. Thread-safe.
+  // address when its URI or browse path does not resolve, or the server's status code when the
+  // server refuses (e.g. BadNotWritable); Unavailable when the server cannot be reached.
+  // Thread-safe.
   Status WriteTag(TagId tag, const Value& value) override;
 
   // Drops the subscription's connection as a network loss would (tests): the session is not
@@ -72,6 +74,8 @@ class OpcUaConnector final : public Connector {
   void Run();
   Loss RunConnection(PointSamples& points);
   Result<std::unique_ptr<Client>> Connect(std::atomic<bool>* drop);
+  // "Basic256Sha256/SignAndEncrypt", or "None (...)": the security used, for the logs.
+  std::string SecurityText() const;
   Status RestoreSubscription(Client& client, PointSamples& points);
   // --- in opcua_republish.cc ---
   // Publishes the data changes of one notification message of `subscription_id` and queues its
@@ -85,6 +89,11 @@ class OpcUaConnector final : public Connector {
   // After a transfer: republishes the available sequence numbers not handled yet and queues
   // acknowledgements for all of them.
   Status RecoverAvailable(Client& client, std::vector<uint32_t> available, PointSamples& points);
+  // --- in opcua_write.cc ---
+  // The node to write for `point` on the write session `c`: a URI (`nsu=`) looked up in that
+  // server's namespace table, a browse path translated. FailedPrecondition naming the address
+  // when it does not resolve; Unavailable when the connection failed.
+  Result<NodeId> ResolveWriteNode(Client& c, const OpcUaPoint& point);
   bool WaitFor(Duration d);
   void Publish(std::vector<Sample> batch);
   void SetState(ConnectorState state, std::string error);
@@ -116,6 +125,8 @@ class OpcUaConnector final : public Connector {
   std::mutex write_mutex_;                // serialises writes
   std::unique_ptr<Client> write_client_;  // GUARDED_BY(write_mutex_); opened on first write
   std::vector<BuiltinType> write_types_;  // GUARDED_BY(write_mutex_); kNull: not read yet
+  // GUARDED_BY(write_mutex_); write_client_'s server's NamespaceArray, empty: not read yet
+  std::vector<std::string> write_client_namespaces_;
 
   mutable std::mutex health_mutex_;
   ConnectorHealth health_;  // GUARDED_BY(health_mutex_)

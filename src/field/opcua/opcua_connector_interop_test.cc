@@ -2,8 +2,12 @@
 // port): configuration -> connector -> samples of several types; browse paths; writes when
 // enabled and refused when not; a dropped connection restored by TransferSubscriptions; a server
 // restart seen as one Bad sample per tag, then recovery with the subscription recreated.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "field/modbus/modbus_test_sink.h"
@@ -186,6 +190,91 @@ TEST_F(OpcUaConnectorInterop, WritesWhenEnabledAndRefusesWhenNot) {
   EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied) << refused.ToString();
   EXPECT_NE(refused.message().find("writes: enabled"), std::string::npos);
   disabled.Stop();
+}
+
+TEST_F(OpcUaConnectorInterop, WritesReachNodesGivenByNamespaceUriAndRefuseUnresolvedOnes) {
+  // The Setpoint (writable, Double) in the server's own namespace, addressed without its index:
+  // by nsu= NodeId and by an nsu= browse path; and two addresses whose URI the server lacks.
+  const std::string yaml =
+      "name: line1-plc\nprotocol: opcua\nendpoint: " + peer_->endpoint_url() +
+      "\nsecurity: none\ntimeout: 2s\npublishing_interval: 100ms\nwrites: enabled\ntags:\n"
+      "  - {path: a/l1/setpoint, node: 'nsu=urn:gantry:interop;s=Line1.Setpoint'}\n"
+      "  - {path: a/l1/setpoint_by_path, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:gantry:interop;Setpoint'}\n"
+      "  - {path: a/l1/elsewhere, node: 'nsu=urn:nowhere;s=Line1.Setpoint'}\n"
+      "  - {path: a/l1/path_elsewhere, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:nowhere;Setpoint'}\n"
+      "  - {path: a/l1/no_such_path, browse_path: "
+      "'nsu=urn:gantry:interop;Line1/nsu=urn:gantry:interop;NoSuchThing'}\n";
+  auto doc = ConfigDocument::Parse(yaml, "interop.yaml");
+  ASSERT_TRUE(doc.ok());
+  OpcUaDeviceConfig device = ParseOpcUaDevice(doc->Root());
+  ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
+  CollectingSink sink;
+  OpcUaConnector c(device, Ids(5), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 2); }, 15s)) << sink.Dump();
+
+  Status by_node = c.WriteTag(0, Value(61.5));
+  ASSERT_TRUE(by_node.ok()) << by_node.ToString();
+  // Both tags read the same node: each sees the value written through the other address.
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(1).value == Value(61.5); }, 5s)) << sink.Dump();
+  Status by_path = c.WriteTag(1, Value(62.5));
+  ASSERT_TRUE(by_path.ok()) << by_path.ToString();
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(0).value == Value(62.5); }, 5s)) << sink.Dump();
+
+  // Unresolved: refused before anything is written, the message naming the address and why.
+  Status elsewhere = c.WriteTag(2, Value(1.0));
+  EXPECT_EQ(elsewhere.code(), StatusCode::kFailedPrecondition) << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("nsu=urn:nowhere;s=Line1.Setpoint"), std::string::npos)
+      << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("urn:nowhere"), std::string::npos) << elsewhere.ToString();
+  EXPECT_NE(elsewhere.message().find("does not resolve"), std::string::npos)
+      << elsewhere.ToString();
+  Status path_elsewhere = c.WriteTag(3, Value(1.0));
+  EXPECT_EQ(path_elsewhere.code(), StatusCode::kFailedPrecondition) << path_elsewhere.ToString();
+  EXPECT_NE(path_elsewhere.message().find("browse path"), std::string::npos)
+      << path_elsewhere.ToString();
+  Status no_such = c.WriteTag(4, Value(1.0));
+  EXPECT_EQ(no_such.code(), StatusCode::kFailedPrecondition) << no_such.ToString();
+  EXPECT_NE(no_such.message().find("BadNoMatch"), std::string::npos) << no_such.ToString();
+  // Nothing reached the Setpoint from the refused writes.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(sink.Latest(0).value, Value(62.5));
+  // Leave the shared server's Setpoint as the other tests expect it.
+  ASSERT_TRUE(c.WriteTag(0, Value(50.0)).ok());
+  c.Stop();
+}
+
+// `security: none` is allowed only when configured, and then warned about at every connect
+// (the first, every reconnect, the write session's); the connect line names the security used.
+TEST_F(OpcUaConnectorInterop, SecurityNoneIsWarnedAtEveryConnectAndNamedInTheConnectLine) {
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  spdlog::default_logger()->sinks().push_back(ring);
+  CollectingSink sink;
+  OpcUaConnector c(Device("writes: enabled\n"), Ids(8), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 6); }, 15s)) << sink.Dump();
+  c.DropConnectionForTest();
+  ASSERT_TRUE(sink.WaitFor([&] { return c.Health().reconnects == 1; }, 15s));
+  ASSERT_TRUE(sink.WaitFor([&] { return c.Health().state == ConnectorState::kConnected; }, 15s));
+  ASSERT_TRUE(c.WriteTag(5, Value(50.0)).ok());  // the write session: a connect of its own
+  c.Stop();
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::find(sinks.begin(), sinks.end(), ring));
+  const std::vector<std::string> lines = ring->last_formatted();
+  const auto count = [&](const std::string& text) {
+    return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find(peer_->endpoint_url()) != std::string::npos &&
+             l.find(text) != std::string::npos;
+    });
+  };
+  EXPECT_EQ(count("[warning] OPC UA " + peer_->endpoint_url() +
+                  ": secure channel uses SecurityPolicy None, as configured"),
+            3)
+      << fmt::format("{}", fmt::join(lines, ""));
+  EXPECT_EQ(count(": connected with security None (messages neither signed nor encrypted)"), 1);
+  EXPECT_EQ(count(": reconnected with security None (messages neither signed nor encrypted)"), 1);
 }
 
 TEST_F(OpcUaConnectorInterop, DroppedConnectionIsBadThenGoodWithTheSubscriptionTransferred) {

@@ -3,12 +3,54 @@
 // configuration says `writes: enabled`.
 #include <spdlog/spdlog.h>
 
+#include <span>
+#include <string>
+#include <vector>
+
 #include "field/opcua/client.h"
 #include "field/opcua/opcua_connector.h"
 #include "field/opcua/opcua_points.h"
 #include "field/opcua/status_names.h"
 
 namespace gantry::opcua {
+
+Result<NodeId> OpcUaConnector::ResolveWriteNode(Client& c, const OpcUaPoint& point) {
+  // The server's namespace table, read once per write connection (a restarted server may have
+  // renumbered it; a new connection reads it again).
+  const bool by_uri = !point.namespace_uri.empty() || !point.browse_path_uris.empty();
+  if (by_uri && write_client_namespaces_.empty()) {
+    auto read = c.ReadNamespaceArray();
+    if (!read.ok()) return Unavailable("reading the namespace table: " + read.status().message());
+    write_client_namespaces_ = std::move(read).value();
+  }
+  const std::span<const std::string> namespaces = write_client_namespaces_;
+  if (point.node_id) {
+    auto id = ResolveNodeIdRef(NodeIdRef{*point.node_id, point.namespace_uri}, namespaces);
+    if (!id.ok()) {
+      return FailedPrecondition(fmt::format("{}: write to {}: node {} does not resolve: {}",
+                                            log_prefix_, point.tag.path, point.address,
+                                            id.status().message()));
+    }
+    return *id;
+  }
+  auto path =
+      ResolveBrowsePathRef(BrowsePathRef{*point.browse_path, point.browse_path_uris}, namespaces);
+  if (!path.ok()) {
+    return FailedPrecondition(fmt::format("{}: write to {}: browse path {} does not resolve: {}",
+                                          log_prefix_, point.tag.path, point.address,
+                                          path.status().message()));
+  }
+  auto results = c.TranslateBrowsePaths({*path});
+  if (!results.ok()) return Unavailable("translating a browse path: " + results.status().message());
+  const BrowsePathResult& r = results->at(0);
+  if (!r.status.IsGood() || r.targets.empty() || r.targets[0].target.server_index != 0 ||
+      r.targets[0].remaining_path_index != UINT32_MAX) {
+    return FailedPrecondition(fmt::format(
+        "{}: write to {}: browse path {} does not resolve: {}", log_prefix_, point.tag.path,
+        point.address, StatusName(r.status.IsGood() ? Quality::BadNodeIdUnknown() : r.status)));
+  }
+  return r.targets[0].target.node_id;
+}
 
 Status OpcUaConnector::WriteTag(TagId tag, const Value& value) {
   const auto it = std::find(tag_ids_.begin(), tag_ids_.end(), tag);
@@ -31,28 +73,22 @@ Status OpcUaConnector::WriteTag(TagId tag, const Value& value) {
       auto client = Connect(nullptr);
       if (!client.ok()) return Unavailable(log_prefix_ + ": write: " + client.status().message());
       write_client_ = std::move(client).value();
+      write_client_namespaces_.clear();
     }
     Client& c = *write_client_;
-    NodeId node;
-    if (point.node_id) {
-      node = *point.node_id;
-    } else {
-      auto r = c.TranslateBrowsePaths({*point.browse_path});
-      if (!r.ok()) {
-        last = r.status();
-        write_client_.reset();
-        continue;
+    auto node = ResolveWriteNode(c, point);
+    if (!node.ok()) {
+      if (node.status().code() == StatusCode::kFailedPrecondition) {
+        spdlog::warn("{}", node.status().message());
+        return node.status();
       }
-      if (!(*r)[0].status.IsGood() || (*r)[0].targets.empty()) {
-        return FailedPrecondition(fmt::format("{}: browse path {} does not resolve: {}",
-                                              log_prefix_, point.address,
-                                              StatusName((*r)[0].status)));
-      }
-      node = (*r)[0].targets[0].target.node_id;
+      last = node.status();
+      write_client_.reset();
+      continue;
     }
     BuiltinType& type = write_types_[index];
     if (type == BuiltinType::kNull) {
-      auto attrs = c.ReadAttributes({ReadValueId{node, kAttributeDataType, {}, {}}});
+      auto attrs = c.ReadAttributes({ReadValueId{*node, kAttributeDataType, {}, {}}});
       if (!attrs.ok()) {
         last = attrs.status();
         write_client_.reset();
@@ -74,7 +110,7 @@ Status OpcUaConnector::WriteTag(TagId tag, const Value& value) {
     }
     GANTRY_ASSIGN_OR_RETURN(Variant wire, ToWireValue(point, value, type));
     WriteValue w;
-    w.node_id = node;
+    w.node_id = *node;
     w.value.value = std::move(wire);
     auto results = c.Write({w});
     if (!results.ok()) {

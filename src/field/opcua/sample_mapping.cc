@@ -35,16 +35,27 @@ std::optional<Value> MapScalar(const Scalar& s) {
       s);
 }
 
+// A timestamp as a usable Timestamp, or nullopt: absent, 0 or the largest value ("no date" and
+// "forever", Part 6 §5.2.2.5), or beyond what a Timestamp holds (years 1678..2261), which would
+// saturate and break every later date calculation.
+std::optional<Timestamp> UsableTime(const std::optional<DateTime>& t) {
+  if (!t || t->ticks <= 0 || t->ticks == std::numeric_limits<int64_t>::max()) return std::nullopt;
+  constexpr Timestamp kEdge = std::numeric_limits<int64_t>::max() - 2 * 86400 * kSecond;
+  const Timestamp ns = ToTimestamp(*t);
+  if (ns <= -kEdge || ns >= kEdge) return std::nullopt;
+  return ns;
+}
+
 }  // namespace
 
 Sample ToSample(TagId tag, const DataValue& dv, Timestamp received_at) {
   Sample out;
   out.tag = tag;
   out.quality = dv.status.value_or(Quality::Good());
-  out.time = dv.source_timestamp   ? ToTimestamp(*dv.source_timestamp)
-             : dv.server_timestamp ? ToTimestamp(*dv.server_timestamp)
-                                   : received_at;
-  out.server_time = dv.server_timestamp ? ToTimestamp(*dv.server_timestamp) : 0;
+  const std::optional<Timestamp> source = UsableTime(dv.source_timestamp);
+  const std::optional<Timestamp> server = UsableTime(dv.server_timestamp);
+  out.time = source ? *source : server ? *server : received_at;
+  out.server_time = server.value_or(0);
   if (!dv.value || dv.value->is_null()) {
     if (out.quality.IsGood()) out.quality = Quality::Bad();
     return out;

@@ -11,6 +11,8 @@
 
 namespace gantry::opcua {
 
+// A source or server timestamp of 0, the largest DateTime, or one a Timestamp cannot hold
+// (before 1678, after 2261) counts as absent.
 // Booleans -> bool; integers (and StatusCode) -> int64, UInt64 above INT64_MAX -> double;
 // Float/Double -> double; String and LocalizedText -> string; DateTime -> int64 ns since 1970.
 // Other types and arrays give an empty value with quality BadTypeMismatch; a DataValue without

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace gantry::opcua {
 namespace {
 
@@ -31,6 +33,24 @@ TEST(OpcUaSample, ServerTimestampOrReceiptWhenTheSourceGivesNone) {
   EXPECT_EQ(ToSample(0, dv, 99).server_time, 0);
   EXPECT_EQ(ToSample(0, dv, 99).value, Value(int64_t{7}));
   EXPECT_TRUE(ToSample(0, dv, 99).quality.IsGood());
+}
+
+TEST(OpcUaSample, TimestampsOfNoDateForeverOrBeyondRangeCountAsAbsent) {
+  DataValue dv;
+  dv.value = Variant::Of(1.0);
+  dv.source_timestamp = DateTime{0};  // "no date" sent with the timestamp bit set
+  dv.server_timestamp = FromTimestamp(3 * kSecond);
+  EXPECT_EQ(ToSample(0, dv, 99).time, 3 * kSecond);
+  dv.server_timestamp = DateTime{std::numeric_limits<int64_t>::max()};  // "forever"
+  EXPECT_EQ(ToSample(0, dv, 99).time, 99);
+  EXPECT_EQ(ToSample(0, dv, 99).server_time, 0);
+  dv.source_timestamp = DateTime{1};  // 1601: before any Timestamp
+  dv.server_timestamp = DateTime{std::numeric_limits<int64_t>::max() - 1};  // year ~30828
+  EXPECT_EQ(ToSample(0, dv, 99).time, 99);
+  EXPECT_EQ(ToSample(0, dv, 99).server_time, 0);
+  dv.source_timestamp = DateTime{-5};
+  EXPECT_EQ(ToSample(0, dv, 99).time, 99);
+  EXPECT_EQ(ToSample(0, dv, 99).value, Value(1.0));
 }
 
 TEST(OpcUaSample, TypesMapToGantryValues) {

@@ -146,12 +146,14 @@ TEST_F(OpcUaSecureInterop, SubscriptionSeesCounterChangesUnderEncryption) {
 
 // The connector (the product path, not only the client) under Basic256Sha256 SignAndEncrypt: it
 // discovers the endpoint on a channel of its own, checks the server against its trust list and
-// delivers the changing counter with both timestamps.
+// delivers the changing counter with both timestamps. Its certificate is made for the plant's
+// ApplicationUri, which the configuration names (`security.application_uri`); a configuration
+// naming another URI is refused with the fix; without one the certificate's URI is used.
 TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt) {
   const std::string pki = std::string(GANTRY_BINARY_DIR) + "/opcua-secure-connector-pki";
   fs::remove_all(pki);
   CertificateRequest request;
-  request.application_uri = "urn:gantry:client";  // what the connector presents
+  request.application_uri = "urn:acme:p1:gantry";  // `gantry opcua cert --uri urn:acme:p1:gantry`
   ASSERT_TRUE(CreateApplicationCertificate(request, pki).ok());
   for (const auto& entry : fs::directory_iterator(fs::path(pki_) / "trusted")) {
     if (entry.is_regular_file())
@@ -160,7 +162,8 @@ TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt)
   OpcUaDeviceConfig device;
   device.name = "secure-plc";
   device.endpoint_url = peer_->endpoint_url();
-  device.security = {"Basic256Sha256", MessageSecurityMode::kSignAndEncrypt, pki};
+  device.security = {"Basic256Sha256", MessageSecurityMode::kSignAndEncrypt, pki,
+                     "urn:acme:p1:gantry"};
   device.timeout = 20 * kSecond;
   device.publishing_interval = 100 * kMillisecond;
   OpcUaPoint counter;
@@ -182,6 +185,34 @@ TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt)
   EXPECT_GT(sink.Latest(0).server_time, 1'600'000'000 * kSecond);
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
   c.Stop();
+
+  // Another ApplicationUri in the configuration than in the certificate: refused before any
+  // connection, the message naming both and how to recreate the certificate.
+  device.security.application_uri = "urn:acme:p1:other";
+  modbus::CollectingSink sink2;
+  OpcUaConnector mismatched(device, {0}, sink2, SystemClock::Instance());
+  ASSERT_TRUE(mismatched.Start().ok());
+  ASSERT_TRUE(sink2.WaitFor([&] { return sink2.Has(0); }, std::chrono::seconds(10)));
+  EXPECT_EQ(sink2.Latest(0).quality, Quality::BadNotConnected());
+  ASSERT_TRUE(sink2.WaitFor([&] { return !mismatched.Health().last_error.empty(); },
+                            std::chrono::seconds(10)));
+  const std::string error = mismatched.Health().last_error;
+  EXPECT_NE(error.find("is made for ApplicationUri 'urn:acme:p1:gantry', the configuration says "
+                       "'urn:acme:p1:other'"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("gantry opcua cert --uri urn:acme:p1:other"), std::string::npos) << error;
+  mismatched.Stop();
+
+  // No ApplicationUri given (as `gantry opcua browse` does): the certificate's is used, and the
+  // server accepts the session it is sent in.
+  ClientOptions o = Options();
+  o.application_uri.clear();
+  o.pki_dir = pki;
+  auto client = Client::Connect(o);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  Status opened = (*client)->OpenSession("gantry-uri-from-certificate");
+  EXPECT_TRUE(opened.ok()) << opened.ToString();
 }
 
 TEST_F(OpcUaSecureInterop, UserNameLoginWorksAndAWrongPasswordIsRejected) {

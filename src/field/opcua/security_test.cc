@@ -378,9 +378,14 @@ TEST(OpcUaCertificates, UntrustedServerIsCopiedToRejectedAndTrustedAfterTheMove)
   Status uri = CheckServerCertificate(ids.server_cert, {pki, "urn:plant:plc2", "plc1"}, now);
   EXPECT_EQ(uri.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(uri.message().find("urn:plant:plc2"), std::string::npos);
+  EXPECT_NE(uri.message().find("needs a certificate made for its ApplicationUri"),
+            std::string::npos)
+      << uri.message();
   Status host = CheckServerCertificate(ids.server_cert, {pki, "urn:plant:plc1", "plc9"}, now);
   EXPECT_EQ(host.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(host.message().find("plc9"), std::string::npos);
+  EXPECT_NE(host.message().find("use one of those names in the endpoint URL"), std::string::npos)
+      << host.message();
   EXPECT_TRUE(
       CheckServerCertificate(ids.server_cert, {pki, "urn:plant:plc1", "127.0.0.1"}, now).ok());
 
@@ -389,6 +394,9 @@ TEST(OpcUaCertificates, UntrustedServerIsCopiedToRejectedAndTrustedAfterTheMove)
       CheckServerCertificate(ids.server_cert, check, ids.server_cert.not_after() + kSecond);
   EXPECT_EQ(expired.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(expired.message().find("expired"), std::string::npos);
+  EXPECT_NE(expired.message().find("needs a new certificate, then trust that one"),
+            std::string::npos)
+      << expired.message();
   Status early =
       CheckServerCertificate(ids.server_cert, check, ids.server_cert.not_before() - kSecond);
   EXPECT_NE(early.message().find("not valid yet"), std::string::npos);

@@ -148,8 +148,9 @@ struct ApiServer::Impl {
 
   void Accept();
   // The change watcher's loop: waits for the change feed to move, computes the changed tags
-  // once and hands them to the streams watching any of them. Returns when `stopping` is set.
-  void WatchChanges();
+  // once and hands them to the streams watching any of them, starting after change-feed
+  // position `seen`. Returns when `stopping` is set.
+  void WatchChanges(uint64_t seen);
   void StopAndJoin();
 };
 
@@ -182,6 +183,12 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // In-place writes (Write()) must never block the strand's thread: a full socket buffer
+      // answers would_block and the rest goes asynchronously.
+      beast::error_code ignored;
+      socket_.socket().non_blocking(true, ignored);
+    }
     // Join before reading the version, and read it before the snapshot: a change racing the
     // snapshot is sent twice, never lost.
     server_.streams.Join(this->weak_from_this());
@@ -252,7 +259,12 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   // Writes out_ (owned text: the snapshot, a heartbeat) and then pending_events_ (shared texts)
-  // in one gathered write.
+  // in one gathered write. On plain TCP the write is first tried in place (one non-blocking
+  // send on the strand): when the kernel takes it all, as it does for a client that keeps up,
+  // the stream is done without an asynchronous operation and its completion handler (no second
+  // trip through the scheduler and the strand per stream and change). Whatever the kernel does not
+  // take is written asynchronously as before; writes stay one at a time per stream, so order is
+  // kept.
   void Write() {
     writing_ = true;
     write_started_ = std::chrono::steady_clock::now();
@@ -261,14 +273,40 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     buffers_.clear();
     if (!pending_.empty()) buffers_.push_back(net::buffer(pending_));
     for (const SharedEvent& e : pending_events_) buffers_.push_back(net::buffer(*e));
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::error_code ec;
+      const size_t sent = socket_.socket().write_some(buffers_, ec);
+      if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+        Written();
+        return Close();
+      }
+      if (!ec && sent == net::buffer_size(buffers_)) {
+        Written();
+        return Flush();
+      }
+      if (!ec) Consume(sent);
+    }
     net::async_write(socket_, buffers_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->writing_ = false;
-                       self->last_write_ = std::chrono::steady_clock::now();
-                       self->pending_events_.clear();
+                       self->Written();
                        if (ec) return self->Close();
                        self->Flush();
                      });
+  }
+
+  // The write in flight has ended: its texts may go.
+  void Written() {
+    writing_ = false;
+    last_write_ = std::chrono::steady_clock::now();
+    pending_events_.clear();
+  }
+
+  // Drops the first `n` bytes of buffers_ (what an in-place send took).
+  void Consume(size_t n) {
+    size_t whole = 0;
+    while (whole < buffers_.size() && n >= buffers_[whole].size()) n -= buffers_[whole++].size();
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (n > 0) buffers_.front() += n;
   }
 
   // Clients send nothing on a stream; a finished read means they went away.
@@ -526,9 +564,8 @@ void ApiServer::Impl::Accept() {
   });
 }
 
-void ApiServer::Impl::WatchChanges() {
+void ApiServer::Impl::WatchChanges(uint64_t seen) {
   const CurrentValues& values = *ctx.values;
-  uint64_t seen = values.version();
   while (!stopping.load(std::memory_order_acquire)) {
     const uint64_t now = values.WaitForChange(seen, kWatcherWait);
     if (now == seen) continue;
@@ -637,7 +674,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   impl->port = impl->acceptor->local_endpoint().port();
 
   impl->Accept();
-  impl->watcher = std::thread([i = impl.get()] { i->WatchChanges(); });
+  // The watcher's starting position is read here, before any I/O thread runs (so before any
+  // stream can join and take its snapshot), not when the thread gets going: a thread started
+  // late on a loaded machine would otherwise begin after a change a new stream is waiting for.
+  impl->watcher =
+      std::thread([i = impl.get(), seen = impl->ctx.values->version()] { i->WatchChanges(seen); });
   for (int i = 0; i < impl->options.threads; ++i) {
     impl->threads.emplace_back([io = &*impl->ioc] {
       for (;;) {

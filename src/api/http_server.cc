@@ -2,8 +2,9 @@
 // ApiOptions::threads threads; every connection has its own strand, so a session's handlers never
 // run concurrently. Routes (api_routes.cc) only read the registry and current values, both
 // thread-safe. One more thread, the change watcher, sleeps on CurrentValues::WaitForChange() and
-// hands each batch of changed tags to the SSE streams that watch one of them (posted to their
-// strands), so a change reaches the client within milliseconds and the ingest path does no more
+// hands each batch of changed tags to the SSE streams that watch one of them (one job per I/O
+// thread's delivery lane, which runs each of its streams' handlers on the stream's strand), so a
+// change reaches the client within milliseconds and the ingest path does no more
 // than the condition-variable notify it always did. The watcher composes each changed tag's event
 // text once per batch; every stream writes the shared texts it watches in one gathered write
 // (200 streams cost 200 writes per batch, not 200 x tags compositions). Sessions and streams are
@@ -70,7 +71,11 @@ class ChangeListener {
  public:
   explicit ChangeListener(std::vector<TagId> watched_by_id) : watched_(std::move(watched_by_id)) {}
   virtual ~ChangeListener() = default;
-  virtual void Post(SharedBatch batch) = 0;
+  // Hands the batch to the stream's strand: run at once when called on an I/O thread and the
+  // strand is idle, else queued behind what the strand is doing (in call order either way).
+  virtual void Deliver(SharedBatch batch) = 0;
+  // The delivery lane the stream was given when it joined (fixed for its life).
+  size_t lane = 0;
   // Calls mark(i) for every index i of `changes` (ascending) whose tag this stream watches;
   // true when there was one.
   template <class Mark>
@@ -103,10 +108,13 @@ struct StreamRegistry {
   std::mutex mu;
   std::vector<std::weak_ptr<ChangeListener>> listeners;  // guarded by mu
 
-  void Join(std::weak_ptr<ChangeListener> l) {
+  // Joins a stream and gives it the next of `lanes` delivery lanes (round robin).
+  void Join(const std::shared_ptr<ChangeListener>& l, size_t lanes) {
     std::lock_guard lock(mu);
-    listeners.push_back(std::move(l));
+    l->lane = next_lane++ % std::max<size_t>(lanes, 1);
+    listeners.push_back(l);
   }
+  size_t next_lane = 0;  // guarded by mu
   bool Empty() {
     std::lock_guard lock(mu);
     return listeners.empty();
@@ -141,9 +149,16 @@ struct ApiServer::Impl {
   std::atomic<bool> stopping{false};     // tells the change watcher to return
   std::thread watcher;                   // WatchChanges()
   std::mutex stop_mu;
-  // Destroyed by Stop() in this order: acceptor, then io_context (which destroys every session).
+  // Destroyed by Stop() in this order: acceptor, lanes, then io_context (which destroys every
+  // session).
   std::optional<net::io_context> ioc;
   std::optional<tcp::acceptor> acceptor;
+  // One delivery lane per I/O thread: the watcher posts each batch once per lane, and the lane's
+  // job hands it to the lane's streams from an I/O thread (inline into each idle stream strand),
+  // so the streams' writes of one batch are split over the threads instead of queued one by one
+  // from the watcher. A lane is a strand, so a stream (always in the same lane) gets its batches
+  // in order.
+  std::vector<net::strand<net::io_context::executor_type>> lanes;
   std::vector<std::thread> threads;
 
   void Accept();
@@ -191,7 +206,7 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     }
     // Join before reading the version, and read it before the snapshot: a change racing the
     // snapshot is sent twice, never lost.
-    server_.streams.Join(this->weak_from_this());
+    server_.streams.Join(this->shared_from_this(), server_.lanes.size());
     const CurrentValues& values = *server_.ctx.values;
     version_ = values.version();
     out_ =
@@ -205,10 +220,9 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   // Called by the change watcher (any thread): continues on the strand.
-  void Post(SharedBatch batch) override {
-    net::post(socket_.get_executor(), [self = this->shared_from_this(), batch = std::move(batch)] {
-      self->OnChanges(*batch);
-    });
+  void Deliver(SharedBatch batch) override {
+    net::dispatch(socket_.get_executor(), [self = this->shared_from_this(),
+                                           batch = std::move(batch)] { self->OnChanges(*batch); });
   }
 
  private:
@@ -589,7 +603,15 @@ void ApiServer::Impl::WatchChanges(uint64_t seen) {
             std::make_shared<const std::string>(SseValueEvent(ctx, values.Get(changes.tags[i])));
     batch->tags = std::move(changes.tags);
     SharedBatch shared = std::move(batch);
-    for (const std::shared_ptr<ChangeListener>& l : watching) l->Post(shared);
+    std::vector<std::vector<std::shared_ptr<ChangeListener>>> by_lane(lanes.size());
+    for (std::shared_ptr<ChangeListener>& l : watching)
+      by_lane[l->lane % lanes.size()].push_back(std::move(l));
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      if (by_lane[i].empty()) continue;
+      net::post(lanes[i], [part = std::move(by_lane[i]), shared] {
+        for (const std::shared_ptr<ChangeListener>& l : part) l->Deliver(shared);
+      });
+    }
   }
 }
 
@@ -602,6 +624,7 @@ void ApiServer::Impl::StopAndJoin() {
   for (std::thread& t : threads) t.join();
   threads.clear();
   acceptor.reset();
+  lanes.clear();
   ioc.reset();  // destroys every pending session, closing its socket
 }
 
@@ -659,6 +682,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
                      ec.message());
   }
   impl->ioc.emplace(impl->options.threads);
+  for (int i = 0; i < impl->options.threads; ++i)
+    impl->lanes.push_back(net::make_strand(*impl->ioc));
   impl->acceptor.emplace(*impl->ioc);
   const tcp::endpoint endpoint(address, impl->options.port);
   auto fail = [&](std::string_view step) {

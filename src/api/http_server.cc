@@ -219,7 +219,7 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     Tick();
   }
 
-  // Called by the change watcher (any thread): continues on the strand.
+  // Called from the stream's delivery lane (an I/O thread): continues on the stream's strand.
   void Deliver(SharedBatch batch) override {
     net::dispatch(socket_.get_executor(), [self = this->shared_from_this(),
                                            batch = std::move(batch)] { self->OnChanges(*batch); });

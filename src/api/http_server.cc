@@ -2,8 +2,9 @@
 // ApiOptions::threads threads; every connection has its own strand, so a session's handlers never
 // run concurrently. Routes (api_routes.cc) only read the registry and current values, both
 // thread-safe. One more thread, the change watcher, sleeps on CurrentValues::WaitForChange() and
-// hands each batch of changed tags to the SSE streams that watch one of them (posted to their
-// strands), so a change reaches the client within milliseconds and the ingest path does no more
+// hands each batch of changed tags to the SSE streams that watch one of them (one job per I/O
+// thread's delivery lane, which runs each of its streams' handlers on the stream's strand), so a
+// change reaches the client within milliseconds and the ingest path does no more
 // than the condition-variable notify it always did. The watcher composes each changed tag's event
 // text once per batch; every stream writes the shared texts it watches in one gathered write
 // (200 streams cost 200 writes per batch, not 200 x tags compositions). Sessions and streams are
@@ -70,7 +71,11 @@ class ChangeListener {
  public:
   explicit ChangeListener(std::vector<TagId> watched_by_id) : watched_(std::move(watched_by_id)) {}
   virtual ~ChangeListener() = default;
-  virtual void Post(SharedBatch batch) = 0;
+  // Hands the batch to the stream's strand: run at once when called on an I/O thread and the
+  // strand is idle, else queued behind what the strand is doing (in call order either way).
+  virtual void Deliver(SharedBatch batch) = 0;
+  // The delivery lane the stream was given when it joined (fixed for its life).
+  size_t lane = 0;
   // Calls mark(i) for every index i of `changes` (ascending) whose tag this stream watches;
   // true when there was one.
   template <class Mark>
@@ -103,10 +108,13 @@ struct StreamRegistry {
   std::mutex mu;
   std::vector<std::weak_ptr<ChangeListener>> listeners;  // guarded by mu
 
-  void Join(std::weak_ptr<ChangeListener> l) {
+  // Joins a stream and gives it the next of `lanes` delivery lanes (round robin).
+  void Join(const std::shared_ptr<ChangeListener>& l, size_t lanes) {
     std::lock_guard lock(mu);
-    listeners.push_back(std::move(l));
+    l->lane = next_lane++ % std::max<size_t>(lanes, 1);
+    listeners.push_back(l);
   }
+  size_t next_lane = 0;  // guarded by mu
   bool Empty() {
     std::lock_guard lock(mu);
     return listeners.empty();
@@ -141,15 +149,23 @@ struct ApiServer::Impl {
   std::atomic<bool> stopping{false};     // tells the change watcher to return
   std::thread watcher;                   // WatchChanges()
   std::mutex stop_mu;
-  // Destroyed by Stop() in this order: acceptor, then io_context (which destroys every session).
+  // Destroyed by Stop() in this order: acceptor, lanes, then io_context (which destroys every
+  // session).
   std::optional<net::io_context> ioc;
   std::optional<tcp::acceptor> acceptor;
+  // One delivery lane per I/O thread: the watcher posts each batch once per lane, and the lane's
+  // job hands it to the lane's streams from an I/O thread (inline into each idle stream strand),
+  // so the streams' writes of one batch are split over the threads instead of queued one by one
+  // from the watcher. A lane is a strand, so a stream (always in the same lane) gets its batches
+  // in order.
+  std::vector<net::strand<net::io_context::executor_type>> lanes;
   std::vector<std::thread> threads;
 
   void Accept();
   // The change watcher's loop: waits for the change feed to move, computes the changed tags
-  // once and hands them to the streams watching any of them. Returns when `stopping` is set.
-  void WatchChanges();
+  // once and hands them to the streams watching any of them, starting after change-feed
+  // position `seen`. Returns when `stopping` is set.
+  void WatchChanges(uint64_t seen);
   void StopAndJoin();
 };
 
@@ -182,9 +198,15 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      // In-place writes (Write()) must never block the strand's thread: a full socket buffer
+      // answers would_block and the rest goes asynchronously.
+      beast::error_code ignored;
+      socket_.socket().non_blocking(true, ignored);
+    }
     // Join before reading the version, and read it before the snapshot: a change racing the
     // snapshot is sent twice, never lost.
-    server_.streams.Join(this->weak_from_this());
+    server_.streams.Join(this->shared_from_this(), server_.lanes.size());
     const CurrentValues& values = *server_.ctx.values;
     version_ = values.version();
     out_ =
@@ -197,11 +219,10 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     Tick();
   }
 
-  // Called by the change watcher (any thread): continues on the strand.
-  void Post(SharedBatch batch) override {
-    net::post(socket_.get_executor(), [self = this->shared_from_this(), batch = std::move(batch)] {
-      self->OnChanges(*batch);
-    });
+  // Called from the stream's delivery lane (an I/O thread): continues on the stream's strand.
+  void Deliver(SharedBatch batch) override {
+    net::dispatch(socket_.get_executor(), [self = this->shared_from_this(),
+                                           batch = std::move(batch)] { self->OnChanges(*batch); });
   }
 
  private:
@@ -252,7 +273,12 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
   }
 
   // Writes out_ (owned text: the snapshot, a heartbeat) and then pending_events_ (shared texts)
-  // in one gathered write.
+  // in one gathered write. On plain TCP the write is first tried in place (one non-blocking
+  // send on the strand): when the kernel takes it all, as it does for a client that keeps up,
+  // the stream is done without an asynchronous operation and its completion handler (no second
+  // trip through the scheduler and the strand per stream and change). Whatever the kernel does not
+  // take is written asynchronously as before; writes stay one at a time per stream, so order is
+  // kept.
   void Write() {
     writing_ = true;
     write_started_ = std::chrono::steady_clock::now();
@@ -261,14 +287,40 @@ class SseStream : public ChangeListener, public std::enable_shared_from_this<Sse
     buffers_.clear();
     if (!pending_.empty()) buffers_.push_back(net::buffer(pending_));
     for (const SharedEvent& e : pending_events_) buffers_.push_back(net::buffer(*e));
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::error_code ec;
+      const size_t sent = socket_.socket().write_some(buffers_, ec);
+      if (ec && ec != net::error::would_block && ec != net::error::try_again) {
+        Written();
+        return Close();
+      }
+      if (!ec && sent == net::buffer_size(buffers_)) {
+        Written();
+        return Flush();
+      }
+      if (!ec) Consume(sent);
+    }
     net::async_write(socket_, buffers_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->writing_ = false;
-                       self->last_write_ = std::chrono::steady_clock::now();
-                       self->pending_events_.clear();
+                       self->Written();
                        if (ec) return self->Close();
                        self->Flush();
                      });
+  }
+
+  // The write in flight has ended: its texts may go.
+  void Written() {
+    writing_ = false;
+    last_write_ = std::chrono::steady_clock::now();
+    pending_events_.clear();
+  }
+
+  // Drops the first `n` bytes of buffers_ (what an in-place send took).
+  void Consume(size_t n) {
+    size_t whole = 0;
+    while (whole < buffers_.size() && n >= buffers_[whole].size()) n -= buffers_[whole++].size();
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(whole));
+    if (n > 0) buffers_.front() += n;
   }
 
   // Clients send nothing on a stream; a finished read means they went away.
@@ -526,9 +578,8 @@ void ApiServer::Impl::Accept() {
   });
 }
 
-void ApiServer::Impl::WatchChanges() {
+void ApiServer::Impl::WatchChanges(uint64_t seen) {
   const CurrentValues& values = *ctx.values;
-  uint64_t seen = values.version();
   while (!stopping.load(std::memory_order_acquire)) {
     const uint64_t now = values.WaitForChange(seen, kWatcherWait);
     if (now == seen) continue;
@@ -552,7 +603,15 @@ void ApiServer::Impl::WatchChanges() {
             std::make_shared<const std::string>(SseValueEvent(ctx, values.Get(changes.tags[i])));
     batch->tags = std::move(changes.tags);
     SharedBatch shared = std::move(batch);
-    for (const std::shared_ptr<ChangeListener>& l : watching) l->Post(shared);
+    std::vector<std::vector<std::shared_ptr<ChangeListener>>> by_lane(lanes.size());
+    for (std::shared_ptr<ChangeListener>& l : watching)
+      by_lane[l->lane % lanes.size()].push_back(std::move(l));
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      if (by_lane[i].empty()) continue;
+      net::post(lanes[i], [part = std::move(by_lane[i]), shared] {
+        for (const std::shared_ptr<ChangeListener>& l : part) l->Deliver(shared);
+      });
+    }
   }
 }
 
@@ -565,6 +624,7 @@ void ApiServer::Impl::StopAndJoin() {
   for (std::thread& t : threads) t.join();
   threads.clear();
   acceptor.reset();
+  lanes.clear();
   ioc.reset();  // destroys every pending session, closing its socket
 }
 
@@ -622,6 +682,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
                      ec.message());
   }
   impl->ioc.emplace(impl->options.threads);
+  for (int i = 0; i < impl->options.threads; ++i)
+    impl->lanes.push_back(net::make_strand(*impl->ioc));
   impl->acceptor.emplace(*impl->ioc);
   const tcp::endpoint endpoint(address, impl->options.port);
   auto fail = [&](std::string_view step) {
@@ -637,7 +699,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ApiOptions options, ApiConte
   impl->port = impl->acceptor->local_endpoint().port();
 
   impl->Accept();
-  impl->watcher = std::thread([i = impl.get()] { i->WatchChanges(); });
+  // The watcher's starting position is read here, before any I/O thread runs (so before any
+  // stream can join and take its snapshot), not when the thread gets going: a thread started
+  // late on a loaded machine would otherwise begin after a change a new stream is waiting for.
+  impl->watcher =
+      std::thread([i = impl.get(), seen = impl->ctx.values->version()] { i->WatchChanges(seen); });
   for (int i = 0; i < impl->options.threads; ++i) {
     impl->threads.emplace_back([io = &*impl->ioc] {
       for (;;) {

@@ -26,6 +26,17 @@ Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std:
   j["since"] = FormatIso8601(since);
   j["stop_start"] = FormatIso8601(cur.stop_start);
   j["shift"] = cur.shift;
+  // The calendar's shift instance containing now (planned start and end, local wall clock turned
+  // into UTC, so a night shift over a DST change is 7 h or 9 h long); null when off shift. The
+  // day before is asked too, so that a start moved by an overlapping earlier shift is seen.
+  j["shift_start"] = nullptr;
+  j["shift_end"] = nullptr;
+  for (const ops::ShiftInstance& s : engine.CalendarOf(path).Shifts(now - kDay, now + 1)) {
+    if (s.start > now || now >= s.end) continue;
+    j["shift_start"] = FormatIso8601(s.start);
+    j["shift_end"] = FormatIso8601(s.end);
+    break;
+  }
   j["order"] = cur.order;
   j["product"] = cur.product;
   j["operator"] = cur.operator_name;

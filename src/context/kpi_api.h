@@ -20,8 +20,9 @@
 
 namespace gantry::ctx {
 
-// The work centre's current category, reason, since when, and its shift/order/product/operator.
-// NotFound for an unknown path.
+// The work centre's current category, reason, since when, and its shift/order/product/operator;
+// "shift_start"/"shift_end": the planned UTC bounds of the calendar's shift containing `now`
+// (null when off shift or when the calendar has no shifts). NotFound for an unknown path.
 Result<std::string> EquipmentStateJson(const ops::OperationsEngine& engine, std::string_view path,
                                        Timestamp now);
 

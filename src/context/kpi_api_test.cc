@@ -29,8 +29,8 @@ sites:
 )";
 
 struct Plant {
-  Plant() {
-    auto doc = ConfigDocument::Parse(kPlant, "p.yaml").value();
+  explicit Plant(const char* yaml = kPlant) {
+    auto doc = ConfigDocument::Parse(yaml, "p.yaml").value();
     ops::OperationsConfig cfg = ops::ParseOperationsConfig(doc.Root());
     EXPECT_TRUE(doc.Finish().ok());
     engine = std::move(
@@ -86,6 +86,8 @@ TEST(KpiApi, StateAndDowntimeShowTheUnassignedStop) {
   EXPECT_EQ(state["reason"], "unassigned");
   EXPECT_EQ(state["since"], "2026-01-05T07:00:00.000Z");
   EXPECT_EQ(state["shift"], "2026-01-05/early");
+  EXPECT_EQ(state["shift_start"], "2026-01-05T05:00:00.000Z");  // 06:00 CET
+  EXPECT_EQ(state["shift_end"], "2026-01-05T13:00:00.000Z");
   p.Fill(T("2026-01-05T05:00:00Z"), T("2026-01-05T09:00:00Z"));
   auto down =
       nlohmann::json::parse(DowntimeJson(*p.engine, *p.cube, "acme/p/a/l/m2",
@@ -95,6 +97,44 @@ TEST(KpiApi, StateAndDowntimeShowTheUnassignedStop) {
   EXPECT_EQ(down["intervals"][0]["assignable"], true);
   EXPECT_DOUBLE_EQ(down["pareto"][0]["duration_s"].get<double>(), 7200);
   EXPECT_EQ(down["pareto"][0]["stops"], 1);
+}
+
+TEST(KpiApi, StateOffShiftHasNoShiftBounds) {
+  Plant p;
+  p.Put("m2/state", "2026-01-05T05:00:00Z", 1);
+  auto state = nlohmann::json::parse(
+      EquipmentStateJson(*p.engine, "acme/p/a/l/m2", T("2026-01-05T20:00:00Z")).value());
+  EXPECT_TRUE(state["shift_start"].is_null());
+  EXPECT_TRUE(state["shift_end"].is_null());
+}
+
+// The night shift of the autumn DST change (Europe/Berlin, 25 Oct 2026): 22:00 CEST to 06:00 CET
+// is 9 h; a later pattern that overlaps it starts when it ends (06:00 CET, not 05:00).
+TEST(KpiApi, StateShiftBoundsFollowTheLocalCalendarOverDst) {
+  Plant p(R"(enterprise: acme
+sites:
+  - name: p
+    timezone: Europe/Berlin
+    calendar:
+      shifts:
+        - {name: night, start: "22:00", end: "06:00"}
+        - {name: early, start: "05:00", end: "13:00"}
+    areas:
+      - name: a
+        lines:
+          - name: l
+            work_centres:
+              - {name: m2, ideal_cycle_time: 1s, state: {word: state}, counters: {good: good}}
+)");
+  p.Put("m2/state", "2026-10-24T19:00:00Z", 1);
+  auto night = nlohmann::json::parse(
+      EquipmentStateJson(*p.engine, "acme/p/a/l/m2", T("2026-10-25T03:00:00Z")).value());
+  EXPECT_EQ(night["shift_start"], "2026-10-24T20:00:00.000Z");  // 22:00 CEST
+  EXPECT_EQ(night["shift_end"], "2026-10-25T05:00:00.000Z");    // 06:00 CET: 9 h
+  auto early = nlohmann::json::parse(
+      EquipmentStateJson(*p.engine, "acme/p/a/l/m2", T("2026-10-25T08:00:00Z")).value());
+  EXPECT_EQ(early["shift_start"], "2026-10-25T05:00:00.000Z");  // when the night shift ended
+  EXPECT_EQ(early["shift_end"], "2026-10-25T12:00:00.000Z");    // 13:00 CET
 }
 
 }  // namespace

@@ -192,6 +192,19 @@ async function main() {
   await page.waitForSelector(`main[data-page=wc][data-ready] [data-pareto] .pareto-row`);
   const unassignedBefore = Number(await page.locator('.pareto-row[data-reason=unassigned]').getAttribute('data-duration').catch(() => '0'));
   await page.waitForSelector(`button[data-stop="${stop}"]`);
+  // The state timeline covers the shift: its range starts at the shift's planned start as the
+  // equipment state gives it (the site's calendar; the test zone puts now in the early shift).
+  let range = null;
+  for (let i = 0; i < 5 && !(range && range.ok); ++i) {
+    if (i) await page.waitForTimeout(1000); // a refresh may be under way across a shift change
+    range = await page.evaluate(async (w) => {
+      const st = await (await fetch(`/api/v1/equipment/${w.split('/').map(encodeURIComponent).join('/')}/state`)).json();
+      const from = document.querySelector('[data-timeline]')?.dataset.from ?? null;
+      return { from, shift_start: st.shift_start, ok: !!st.shift_start && !!from && Date.parse(from) === Date.parse(st.shift_start) };
+    }, wc);
+  }
+  check(range.ok, `the timeline starts at the shift start (${JSON.stringify(range)})`);
+  log(`timeline from ${range.from} = shift start`);
   await shot(page, '2-work-centre');
   await page.tap(`button[data-stop="${stop}"]`); // tap 1: the stop
   await page.waitForSelector('button[data-reason=motor_overload]');

@@ -185,6 +185,13 @@ TEST_F(SecureDemo, EveryRouteAnswersEveryCredentialAsThePolicySays) {
     ++listed;
   }
   EXPECT_GE(listed, 8);
+  // The equipment state's body is described field by field, with the shift's planned bounds.
+  const json& state_props = api["components"]["schemas"]["EquipmentState"]["properties"];
+  EXPECT_TRUE(state_props.contains("shift_start")) << api["components"].dump();
+  EXPECT_TRUE(state_props.contains("shift_end"));
+  EXPECT_EQ(api["paths"]["/api/v1/equipment/{path}/state"]["get"]["responses"]["200"]["content"]
+               ["application/json"]["schema"]["$ref"],
+            "#/components/schemas/EquipmentState");
 }
 
 TEST_F(SecureDemo, SessionsNeedCsrfLockoutsCountAndTheAuditTrailVerifies) {

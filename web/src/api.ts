@@ -114,6 +114,9 @@ export interface EquipmentState {
   since: string;
   stop_start: string;
   shift: string;
+  /** Planned bounds of the calendar shift containing `time` (ISO 8601 UTC); null off shift. */
+  shift_start?: string | null;
+  shift_end?: string | null;
   order: string;
   product: string;
   operator: string;

@@ -210,6 +210,27 @@ RouteModule SecurityGate::AdminModule() {
   return m;
 }
 
+namespace {
+
+// GET /api/v1/equipment/{path}/state (ctx::EquipmentStateJson): times are ISO 8601 UTC.
+json EquipmentStateSchema() {
+  json text = {{"type", "string"}};
+  json time = {{"type", "string"}, {"format", "date-time"}};
+  json nullable_time = {{"type", "string"}, {"format", "date-time"}, {"nullable", true}};
+  json props = {{"work_centre", text}, {"time", time},    {"category", text},   {"condition", text},
+                {"reason", text},      {"since", time},   {"stop_start", time}, {"shift", text},
+                {"order", text},       {"product", text}, {"operator", text}};
+  props["shift_start"] = nullable_time;
+  props["shift_start"]["description"] =
+      "Planned start of the calendar's shift containing `time` (site time zone, DST-correct); "
+      "null off shift or without shifts";
+  props["shift_end"] = nullable_time;
+  props["shift_end"]["description"] = "Planned end of that shift; null off shift";
+  return {{"type", "object"}, {"properties", props}};
+}
+
+}  // namespace
+
 std::string OpenApiJson(const PolicyTable& policy) {
   json paths = json::object();
   for (const RouteRule& rule : policy.rules()) {
@@ -241,6 +262,11 @@ std::string OpenApiJson(const PolicyTable& policy) {
     if (!params.empty()) op["parameters"] = params;
     paths[rule.pattern][method] = op;
   }
+  // The equipment state's body, which the dashboard's work-centre page reads field by field.
+  const char* kState = "/api/v1/equipment/{path}/state";
+  if (paths.contains(kState) && paths[kState].contains("get"))
+    paths[kState]["get"]["responses"]["200"]["content"] = {
+        {"application/json", {{"schema", {{"$ref", "#/components/schemas/EquipmentState"}}}}}};
   json doc = {
       {"openapi", "3.0.3"},
       {"info", {{"title", "Gantry API"}, {"version", "1"}}},
@@ -258,7 +284,8 @@ std::string OpenApiJson(const PolicyTable& policy) {
               {"title", {{"type", "string"}}},
               {"status", {{"type", "integer"}}},
               {"detail", {{"type", "string"}}},
-              {"parameter", {{"type", "string"}}}}}}}}}}}};
+              {"parameter", {{"type", "string"}}}}}}},
+          {"EquipmentState", EquipmentStateSchema()}}}}}};
   return doc.dump(2);
 }
 

@@ -1,6 +1,7 @@
-// Work centre detail: the state timeline of the last 8 h (the shift), the downtime Pareto by
-// reason, good and scrap against target, A/P/Q/OEE, and the unassigned stops, each of which an
-// operator names in two taps (the stop, then its reason).
+// Work centre detail: the state timeline of the current shift (from its planned start, as the
+// server's calendar says, to now on the plant's clock; the last 8 h off shift), the downtime
+// Pareto by reason, good and scrap against target, A/P/Q/OEE, and the unassigned stops, each of
+// which an operator names in two taps (the stop, then its reason).
 import { ApiError, Downtime, DowntimeInterval, EquipmentState, Oee, enc, getJson, sendJson } from '../api';
 import { currentShiftGroup, loadPlant } from '../plant';
 import { plantNow } from '../plantclock';
@@ -48,6 +49,7 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
   );
 
   let picking: DowntimeInterval | null = null; // the stop whose reason is being chosen (tap 1 done)
+  let span = 'the last 8 h'; // what the timeline, stops and Pareto cover
 
   const refresh = async () => {
     let state: EquipmentState;
@@ -81,10 +83,13 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
       kpis.replaceChildren(unavailable('OEE', e instanceof ApiError ? e.title : String(e)));
     }
     try {
-      const from = new Date((await plantNow()) - 8 * 3600e3).toISOString();
+      // The shift's planned start (DST-correct, from the site calendar); off shift the last 8 h.
+      const onShift = !!state.shift_start;
+      const from = state.shift_start ?? new Date((await plantNow()) - 8 * 3600e3).toISOString();
       const dt = await getJson<Downtime>(`/api/v1/downtime?scope=${encodeURIComponent(wc)}&from=${from}`);
+      span = onShift ? 'this shift' : 'the last 8 h';
       renderTimeline(timeline, dt);
-      renderPareto(pareto, dt);
+      renderPareto(pareto, dt, span);
       renderStops(dt.intervals.filter((i) => i.assignable));
     } catch (e) {
       pareto.replaceChildren(unavailable('Downtime', e instanceof ApiError ? e.title : String(e)));
@@ -96,7 +101,7 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
     const byStop = new Map<string, DowntimeInterval>();
     for (const i of open) if (!byStop.has(i.stop_start)) byStop.set(i.stop_start, i);
     if (!byStop.size) {
-      stops.replaceChildren(h('p', { class: 'muted' }, 'No unassigned stops in the last 8 h.'));
+      stops.replaceChildren(h('p', { class: 'muted' }, `No unassigned stops in ${span}.`));
       return;
     }
     const rows = [...byStop.values()].reverse().map((stop) =>
@@ -133,11 +138,13 @@ export async function workCentrePage(root: HTMLElement, wc: string): Promise<() 
 }
 
 function renderTimeline(el: HTMLElement, dt: Downtime): void {
-  // When the window's first interval is "no data" (gantry starting), the timeline begins there:
-  // before it nothing is known, so nothing is drawn as producing.
+  // The range is exactly [from, to) of the answer: the shift's start to the plant's now. When its
+  // first interval is "no data" (gantry started during the shift), the time before it is not
+  // known either, so it is drawn as no data rather than as producing (the track's colour).
   const first = [...dt.intervals].sort((a, b) => Date.parse(a.start) - Date.parse(b.start))[0];
-  const from = first && first.category === 'no_data' ? Math.max(Date.parse(dt.from), Date.parse(first.start)) : Date.parse(dt.from);
+  const from = Date.parse(dt.from);
   const to = Date.parse(dt.to);
+  const unknownUntil = first && first.category === 'no_data' ? Math.max(from, Date.parse(first.start)) : from;
   const span = Math.max(1, to - from);
   const segs = dt.intervals.map((i) => {
     const s = Date.parse(i.start);
@@ -148,14 +155,19 @@ function renderTimeline(el: HTMLElement, dt: Downtime): void {
       style: `left:${(((s - from) / span) * 100).toFixed(3)}%;width:${Math.max(0.2, ((e - s) / span) * 100).toFixed(3)}%`,
     });
   });
+  if (unknownUntil > from)
+    segs.unshift(h('i', { class: 'seg cat-no_data', title: `${categoryLabel.no_data ?? 'no data'} before ${clock(new Date(unknownUntil).toISOString())}`,
+      style: `left:0%;width:${(((unknownUntil - from) / span) * 100).toFixed(3)}%` }));
+  el.dataset.from = new Date(from).toISOString();
+  el.dataset.to = new Date(to).toISOString();
   el.replaceChildren(h('div', { class: 'track cat-producing' }, ...segs),
-    h('div', { class: 'axis' }, h('span', {}, clock(new Date(from).toISOString())), h('span', {}, clock(dt.to))));
+    h('div', { class: 'axis' }, h('span', {}, clock(el.dataset.from)), h('span', {}, clock(dt.to))));
 }
 
-function renderPareto(el: HTMLElement, dt: Downtime): void {
+function renderPareto(el: HTMLElement, dt: Downtime, span: string): void {
   const rows = [...dt.pareto].sort((a, b) => b.duration_s - a.duration_s);
   if (!rows.length) {
-    el.replaceChildren(h('p', { class: 'muted' }, 'No downtime in the last 8 h.'));
+    el.replaceChildren(h('p', { class: 'muted' }, `No downtime in ${span}.`));
     return;
   }
   const max = rows[0].duration_s || 1;

@@ -93,8 +93,9 @@ struct TrytonAdapter::Impl {
   }
 
   // params: the full params array without the context; the context is appended here.
-  Result<json> Call(const std::string& method, json params) {
-    params.push_back({{"company", config.company}});
+  Result<json> Call(const std::string& method, json params, json context = json::object()) {
+    context["company"] = config.company;
+    params.push_back(std::move(context));
     json body = {{"id", next_id++}, {"method", method}, {"params", std::move(params)}};
     const std::string text = body.dump();
     for (int round = 0; round < 2; ++round) {
@@ -448,11 +449,15 @@ Result<std::unique_ptr<TrytonAdapter>> TrytonAdapter::Connect(TrytonConfig confi
   return a;
 }
 
-Result<std::string> TrytonAdapter::Call(const std::string& method, const std::string& params_json) {
+Result<std::string> TrytonAdapter::Call(const std::string& method, const std::string& params_json,
+                                        const std::string& context_json) {
   json params = json::parse(params_json, nullptr, false);
   if (params.is_discarded() || !params.is_array())
     return InvalidArgument("tryton call: params must be a JSON array");
-  GANTRY_ASSIGN_OR_RETURN(json r, impl_->Call(method, std::move(params)));
+  json context = context_json.empty() ? json::object() : json::parse(context_json, nullptr, false);
+  if (context.is_discarded() || !context.is_object())
+    return InvalidArgument("tryton call: context must be a JSON object");
+  GANTRY_ASSIGN_OR_RETURN(json r, impl_->Call(method, std::move(params), std::move(context)));
   return r.dump();
 }
 

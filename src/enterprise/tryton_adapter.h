@@ -74,6 +74,8 @@ class TrytonAdapter final : public ErpAdapter {
   // InvalidArgument.
   Result<std::string> Call(const std::string& method, const std::string& params_json,
                            const std::string& context_json = "");
+  // JSON-RPC requests sent so far (logins included): what a booking costs in round trips.
+  int64_t JsonRpcCalls() const;
 
  private:
   explicit TrytonAdapter(TrytonConfig config);

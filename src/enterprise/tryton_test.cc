@@ -200,11 +200,18 @@ TEST_F(TrytonEndToEnd, ReleasedOrderIsPulledAndActualsLandOnceAsDone) {
   ASSERT_TRUE(outbox.ok()) << outbox.status().ToString();
   auto key = (*outbox)->Enqueue({"actuals.completion", order->Key(), 1, ActualsToJson(a)});
   ASSERT_TRUE(key.ok());
+  const int64_t calls_before = (*tryton)->JsonRpcCalls();
   auto report = (*outbox)->DrainOnce(**tryton);
   ASSERT_TRUE(report.ok());
   auto msg = (*outbox)->Get(*key);
   ASSERT_TRUE(msg.ok());
   ASSERT_EQ(msg->state, MessageState::kDelivered) << msg->last_error;
+  // The booking's round trips (docs/enterprise.md "Latency"): note search, read, moves read, one
+  // write of consumption + output + scrap, assign_force, run, read, works, the demo's one work's
+  // cycle (create, run, do), done, read, note: 14 (18 before session 4's cuts).
+  EXPECT_LE((*tryton)->JsonRpcCalls() - calls_before, 14);
+  std::printf("[ booking  ] %lld JSON-RPC calls\n",
+              static_cast<long long>((*tryton)->JsonRpcCalls() - calls_before));
 
   auto held = (*tryton)->ReadProduction(std::stoll(production));
   ASSERT_TRUE(held.ok()) << held.status().ToString();

@@ -153,8 +153,9 @@ class EnergyPlant : public ::testing::Test {
 
 TEST_F(EnergyPlant, CompletedOrderCarriesItsEnergyAndCostPerGoodUnit) {
   RunOrder4711();
-  // 7 kWh producing + 0.5 kWh jam = 7.5 kWh x 0.20 = 1.50 EUR; 255 produced x 0.10 = 25.50 EUR;
-  // 45 min x 60 EUR/h = 45 EUR. 72.00 EUR / 250 good = 0.288 EUR per bottle.
+  // 7 kWh producing + 0.5 kWh jam = 7.5 kWh x 0.20 = 1.50 EUR; preforms measured by the counter:
+  // 260 x 0.10 = 26.00 EUR (the bill would say 255 made x 1 x 0.10 = 25.50); 45 min x 60 EUR/h =
+  // 45 EUR. 72.50 EUR / 250 good = 0.29 EUR per bottle.
   Result<ctx::OrderEnergyCost> o = energy_->ForOrder("4711");
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_NEAR(o->energy_kwh, 7.5, 1e-9);
@@ -163,11 +164,14 @@ TEST_F(EnergyPlant, CompletedOrderCarriesItsEnergyAndCostPerGoodUnit) {
   EXPECT_NEAR(o->energy_kwh_by_category[static_cast<int>(ops::StateCategory::kUnplannedDowntime)],
               0.5, 1e-9);
   EXPECT_NEAR(o->energy_cost, 1.5, 1e-9);
-  EXPECT_NEAR(o->material_cost, 25.5, 1e-9);
+  EXPECT_NEAR(o->material_cost, 26.0, 1e-9);
   EXPECT_NEAR(o->machine_cost, 45.0, 1e-9);
   EXPECT_EQ(o->good_quantity, 250u);
   ASSERT_TRUE(o->cost_per_good_unit);
-  EXPECT_NEAR(*o->cost_per_good_unit, 0.288, 1e-9);
+  EXPECT_NEAR(*o->cost_per_good_unit, 0.29, 1e-9);
+  EXPECT_EQ(o->notes, std::vector<std::string>{"order 4711: preform priced from its consumption "
+                                               "counter (260 pc measured), not from the bill of "
+                                               "materials x units made"});
   EXPECT_EQ(o->currency, "EUR");
   EXPECT_EQ(energy_->ForOrder("4712").status().code(), StatusCode::kNotFound);
 }
@@ -180,7 +184,8 @@ TEST_F(EnergyPlant, AnOrderIsIncompleteUntilTheMeterHasAReadingAtItsEnd) {
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_TRUE(o->readings_complete);
   EXPECT_NEAR(o->energy_kwh, 7.5, 1e-9);
-  EXPECT_TRUE(o->notes.empty()) << ::testing::PrintToString(o->notes);
+  ASSERT_EQ(o->notes.size(), 1u) << ::testing::PrintToString(o->notes);  // only the measured one
+  EXPECT_NE(o->notes[0].find("preform priced from its consumption counter"), std::string::npos);
   // Over a range past the last reading (07:00) the tail is not known yet.
   o = energy_->ForOrder("4711", T("2026-01-05T06:00:00Z"), T("2026-01-05T07:30:00Z"));
   ASSERT_TRUE(o.ok()) << o.status().ToString();

@@ -2,8 +2,9 @@
 // Tryton 6.0 (started by the test on loopback, tests/erp/tryton_fixture.h), over the whole
 // running path: OperationsService (close_every 5 s, close_lag 2 s, micro-stop threshold 1 s) ->
 // the actuals listener enqueuing in the event store's transaction -> the EnterpriseService
-// drainer (woken on enqueue; energy fixed) -> the Tryton adapter's ~20 JSON-RPC calls (consumption,
-// assign, run, outputs, scrap, work cycle, done, note) -> the outbox records the acknowledgement.
+// drainer (woken on enqueue; energy fixed) -> the Tryton adapter's ~14 JSON-RPC calls (one write of
+// consumption, output and scrap; assign + run; works; done; note) -> the outbox records the
+// acknowledgement.
 // 21 productions (the demo script's first, then copies over JSON-RPC) are released in Tryton,
 // pulled, and run one after the other on one work centre (1 s each); latency = the outbox's
 // delivered_at - the completion instant (same system clock). p50/p99/max printed.

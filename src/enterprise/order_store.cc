@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -84,6 +85,25 @@ std::string Differences(const ProductionOrder& had, const ProductionOrder& now) 
     return bom;
   };
   if (plan(had.bom) != plan(now.bom)) add("bill of materials");
+  return d;
+}
+
+std::string Price(const std::optional<double>& p) {
+  return p ? Num(*p) : std::string("none");
+}
+
+// Takes the ERP's current cost prices into `kept`'s bill of materials (lines matched by
+// material); what changed, "" when nothing did ("cost price RM-STEEL 3.2 -> 3.5").
+std::string TakeOverCostPrices(ProductionOrder& kept, const ProductionOrder& erp) {
+  std::string d;
+  for (BomLine& b : kept.bom) {
+    auto it = std::find_if(erp.bom.begin(), erp.bom.end(),
+                           [&](const BomLine& e) { return e.material == b.material; });
+    if (it == erp.bom.end() || it->unit_cost == b.unit_cost) continue;
+    d += (d.empty() ? "cost price " : ", cost price ") + b.material + " " + Price(b.unit_cost) +
+         " -> " + Price(it->unit_cost);
+    b.unit_cost = it->unit_cost;
+  }
   return d;
 }
 
@@ -366,20 +386,29 @@ Result<ErpSyncResult> OrderStore::SyncFromErp(const ProductionOrder& erp) {
       return r;
     }
   } else {
+    // A completed order keeps the cost prices it had when it completed (the last pull before).
+    if (local == OrderState::kCompleted || local == OrderState::kCancelled) return r;
     const std::string diff = Differences(o.order, erp);
-    if (diff.empty() || local == OrderState::kCompleted || local == OrderState::kCancelled)
-      return r;
-    if (open) {
+    // A cost price change alone is followed while the order is open or running.
+    const std::string prices = TakeOverCostPrices(o.order, erp);
+    if (diff.empty()) {
+      if (prices.empty()) return r;
+      r = {ErpSync::kUpdated, prices};
+    } else if (open) {
       const OrderState keep = o.order.state;
       o.order = erp;
       o.order.state = keep;
-      r = {ErpSync::kUpdated, diff};
+      r = {ErpSync::kUpdated, prices.empty() ? diff : diff + ", " + prices};
     } else {
       const std::string flag =
           "changed in the ERP while running (version " + std::to_string(erp.version) + "): " + diff;
-      if (o.flag == flag) return r;
-      o.flag = flag;
-      r = {ErpSync::kFlagged, flag};
+      if (o.flag == flag) {
+        if (prices.empty()) return r;
+        r = {ErpSync::kUpdated, prices};
+      } else {
+        o.flag = flag;
+        r = {ErpSync::kFlagged, prices.empty() ? flag : flag + "; " + prices};
+      }
     }
   }
   o.updated_at = now;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "enterprise/actuals.h"
 
@@ -93,8 +94,9 @@ struct TrytonAdapter::Impl {
   }
 
   // params: the full params array without the context; the context is appended here.
-  Result<json> Call(const std::string& method, json params) {
-    params.push_back({{"company", config.company}});
+  Result<json> Call(const std::string& method, json params, json context = json::object()) {
+    context["company"] = config.company;
+    params.push_back(std::move(context));
     json body = {{"id", next_id++}, {"method", method}, {"params", std::move(params)}};
     const std::string text = body.dump();
     for (int round = 0; round < 2; ++round) {
@@ -163,42 +165,53 @@ struct TrytonAdapter::Impl {
     return p;
   }
 
-  // Writes actual consumption on draft input moves, matched by product code and unit.
-  Status WriteConsumption(const json& production, const OrderActuals& a, std::string* remarks) {
-    GANTRY_ASSIGN_OR_RETURN(json moves, Moves(production["inputs"]));
-    for (const ConsumptionLine& c : a.consumption) {
-      bool booked = false;
-      for (const json& m : moves) {
-        if (m["product."].value("code", std::string()) != c.material) continue;
-        if (m.value("state", std::string()) != "draft") continue;
-        if (m["uom."].value("symbol", std::string()) != c.unit) {
-          *remarks += "consumption " + c.material + ": unit " + c.unit + " differs from Tryton's " +
-                      m["uom."].value("symbol", std::string()) + ", not booked\n";
+  // Books the actual quantities on the production's moves in ONE production.write (one read of
+  // the moves before it): with `consumption`, the actual consumption on the draft input moves
+  // (matched by product code and unit; what cannot be booked is added to *remarks); always the
+  // output quantity = good (absolute, so repeating it is harmless) and the scrap to the waste
+  // location (the scrap move is created once, then rewritten).
+  Status WriteMoves(int64_t id, const json& production, const OrderActuals& a, bool consumption,
+                    std::string* remarks) {
+    json ids = production["outputs"];
+    if (consumption)
+      for (const json& i : production["inputs"]) ids.push_back(i);
+    GANTRY_ASSIGN_OR_RETURN(json moves, Moves(ids));
+    std::set<int64_t> input_ids;
+    for (const json& i : production["inputs"]) input_ids.insert(i.get<int64_t>());
+    json values = json::object();
+    if (consumption) {
+      json ops = json::array();
+      for (const ConsumptionLine& c : a.consumption) {
+        bool booked = false;
+        for (const json& m : moves) {
+          if (!input_ids.count(m["id"].get<int64_t>())) continue;
+          if (m["product."].value("code", std::string()) != c.material) continue;
+          if (m.value("state", std::string()) != "draft") continue;
+          if (m["uom."].value("symbol", std::string()) != c.unit) {
+            *remarks += "consumption " + c.material + ": unit " + c.unit +
+                        " differs from Tryton's " + m["uom."].value("symbol", std::string()) +
+                        ", not booked\n";
+            booked = true;
+            break;
+          }
+          // Tryton refuses more decimals than the unit's digits: round to them (a scaled BOM
+          // gives 201.666... kg; reconciliation compares consumption to 0.005).
+          const int digits = std::clamp(m["uom."].value("digits", 2), 0, 12);
+          const double scale = std::pow(10.0, digits);
+          const double quantity = std::round(c.quantity * scale) / scale;
+          ops.push_back(json::array({"write", json::array({m["id"]}), {{"quantity", quantity}}}));
           booked = true;
           break;
         }
-        // Tryton refuses more decimals than the unit's digits: round to them (a scaled BOM
-        // gives 201.666... kg; reconciliation compares consumption to 0.005).
-        const int digits = std::clamp(m["uom."].value("digits", 2), 0, 12);
-        const double scale = std::pow(10.0, digits);
-        const double quantity = std::round(c.quantity * scale) / scale;
-        GANTRY_RETURN_IF_ERROR(Call("model.stock.move.write",
-                                    json::array({json::array({m["id"]}), {{"quantity", quantity}}}))
-                                   .status());
-        booked = true;
-        break;
+        if (!booked)
+          *remarks += "consumption " + c.material + ": no draft input move, not booked\n";
       }
-      if (!booked) *remarks += "consumption " + c.material + ": no draft input move, not booked\n";
+      if (!ops.empty()) values["inputs"] = std::move(ops);
     }
-    return Status::Ok();
-  }
-
-  // Output quantity = good (absolute, so repeating it is harmless); scrap to the waste location.
-  Status WriteOutputs(int64_t id, const json& production, const OrderActuals& a) {
-    GANTRY_ASSIGN_OR_RETURN(json moves, Moves(production["outputs"]));
     const json* main = nullptr;
     const json* scrap = nullptr;
     for (const json& m : moves) {
+      if (input_ids.count(m["id"].get<int64_t>())) continue;
       if (config.scrap_location != 0 && m["to_location"] == config.scrap_location) {
         scrap = &m;
       } else if (m["product"] == production["product"] && main == nullptr) {
@@ -226,8 +239,8 @@ struct TrytonAdapter::Impl {
                                                  {"unit_price", Decimal(0)}}})}));
       }
     }
-    return Call("model.production.write",
-                json::array({json::array({id}), {{"outputs", std::move(ops)}}}))
+    values["outputs"] = std::move(ops);
+    return Call("model.production.write", json::array({json::array({id}), std::move(values)}))
         .status();
   }
 
@@ -394,11 +407,13 @@ struct TrytonAdapter::Impl {
       if (p["state"] != "running")
         return "production " + std::to_string(id) + ": interim actuals not booked (state " +
                p["state"].get<std::string>() + ")";
-      GANTRY_RETURN_IF_ERROR(WriteOutputs(id, p, a));
+      GANTRY_RETURN_IF_ERROR(WriteMoves(id, p, a, false, nullptr));
       return "production " + std::to_string(id) + ": interim output " + NumberText(a.good);
     }
     std::string remarks;
-    json p;  // the production as last read back (by the previous transition)
+    json p;                    // the production as last read back
+    bool wrote_moves = false;  // this attempt wrote the output (= good) while not yet done
+    bool made_done = false;    // this attempt ran the production to done after writing it
     for (int step = 0; step < 8; ++step) {
       if (p.is_null()) {
         GANTRY_ASSIGN_OR_RETURN(p, ReadOne("production", id, fields));
@@ -407,17 +422,36 @@ struct TrytonAdapter::Impl {
       if (state == "draft") {
         GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "wait", state, fields));
       } else if (state == "waiting") {
-        GANTRY_RETURN_IF_ERROR(WriteConsumption(p, a, &remarks));
-        // The material is already consumed on the shop floor: force the reservation.
-        GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "assign_force", state, fields));
+        // Consumption, output and scrap in one write (draft moves take all three), then the
+        // material's reservation forced (it is already consumed on the shop floor) and the
+        // production run, read back once: "run" is a no-op unless the reservation happened.
+        GANTRY_RETURN_IF_ERROR(WriteMoves(id, p, a, true, &remarks));
+        wrote_moves = true;
+        GANTRY_RETURN_IF_ERROR(
+            Call("model.production.assign_force", json::array({json::array({id})})).status());
+        GANTRY_RETURN_IF_ERROR(
+            Call("model.production.run", json::array({json::array({id})})).status());
+        GANTRY_ASSIGN_OR_RETURN(p, ReadOne("production", id, fields));
+        if (p.value("state", std::string()) == state)
+          return FailedPrecondition("tryton: production " + std::to_string(id) +
+                                    " stayed waiting after assign_force");
       } else if (state == "assigned") {
         GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "run", state, fields));
       } else if (state == "running") {
-        GANTRY_RETURN_IF_ERROR(WriteOutputs(id, p, a));
+        if (!wrote_moves) {
+          GANTRY_RETURN_IF_ERROR(WriteMoves(id, p, a, false, nullptr));
+          wrote_moves = true;
+        }
         GANTRY_RETURN_IF_ERROR(FinishWorks(id, a.run_time));
         GANTRY_ASSIGN_OR_RETURN(p, Transition(id, "done", state, fields));
+        made_done = true;
       } else if (state == "done") {
-        GANTRY_ASSIGN_OR_RETURN(double out, MainOutput(p));
+        // Found done (an earlier attempt, or a person): compare its output before noting. Run to
+        // done by this attempt, the output is the good quantity it has just written.
+        double out = a.good;
+        if (!made_done) {
+          GANTRY_ASSIGN_OR_RETURN(out, MainOutput(p));
+        }
         if (!SameQuantity(out, a.good))
           return FailedPrecondition("tryton: production " + std::to_string(id) +
                                     " is done with output " + NumberText(out) +
@@ -448,12 +482,20 @@ Result<std::unique_ptr<TrytonAdapter>> TrytonAdapter::Connect(TrytonConfig confi
   return a;
 }
 
-Result<std::string> TrytonAdapter::Call(const std::string& method, const std::string& params_json) {
+Result<std::string> TrytonAdapter::Call(const std::string& method, const std::string& params_json,
+                                        const std::string& context_json) {
   json params = json::parse(params_json, nullptr, false);
   if (params.is_discarded() || !params.is_array())
     return InvalidArgument("tryton call: params must be a JSON array");
-  GANTRY_ASSIGN_OR_RETURN(json r, impl_->Call(method, std::move(params)));
+  json context = context_json.empty() ? json::object() : json::parse(context_json, nullptr, false);
+  if (context.is_discarded() || !context.is_object())
+    return InvalidArgument("tryton call: context must be a JSON object");
+  GANTRY_ASSIGN_OR_RETURN(json r, impl_->Call(method, std::move(params), std::move(context)));
   return r.dump();
+}
+
+int64_t TrytonAdapter::JsonRpcCalls() const {
+  return impl_->next_id - 1;
 }
 
 Result<std::vector<ProductionOrder>> TrytonAdapter::PullOrders() {

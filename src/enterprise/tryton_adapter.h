@@ -69,8 +69,13 @@ class TrytonAdapter final : public ErpAdapter {
   Result<TrytonProduction> ReadProduction(int64_t id);
 
   // One JSON-RPC call: `params_json` is the params array without the trailing context (added
-  // here). Returns the "result" as JSON text. A Tryton UserError is InvalidArgument.
-  Result<std::string> Call(const std::string& method, const std::string& params_json);
+  // here: the company, plus the keys of `context_json` when given, e.g. a wizard's
+  // active_model/active_ids). Returns the "result" as JSON text. A Tryton UserError is
+  // InvalidArgument.
+  Result<std::string> Call(const std::string& method, const std::string& params_json,
+                           const std::string& context_json = "");
+  // JSON-RPC requests sent so far (logins included): what a booking costs in round trips.
+  int64_t JsonRpcCalls() const;
 
  private:
   explicit TrytonAdapter(TrytonConfig config);

@@ -6,6 +6,25 @@
 
 namespace gantry::ctx {
 
+std::vector<double> SpreadOverIntervals(const std::vector<EnergyDelta>& deltas,
+                                        const std::vector<ops::Segment>& intervals) {
+  std::vector<double> out(intervals.size(), 0.0);
+  // Each delta's quantity was used evenly over (start, end]; an interval gets the share that
+  // overlaps it.
+  size_t i = 0;
+  for (const EnergyDelta& delta : deltas) {
+    const double span = static_cast<double>(delta.end - delta.start);
+    if (span <= 0) continue;
+    while (i < intervals.size() && intervals[i].end <= delta.start) ++i;
+    for (size_t j = i; j < intervals.size() && intervals[j].start < delta.end; ++j) {
+      const Timestamp a = std::max(intervals[j].start, delta.start);
+      const Timestamp b = std::min(intervals[j].end, delta.end);
+      if (b > a) out[j] += delta.kwh * static_cast<double>(b - a) / span;
+    }
+  }
+  return out;
+}
+
 Result<MeasuredConsumption> MeasureOrderConsumption(const std::vector<ConsumptionCounter>& counters,
                                                     const std::string& order, Timestamp from,
                                                     Timestamp to, const CostSources& sources) {
@@ -23,19 +42,7 @@ Result<MeasuredConsumption> MeasureOrderConsumption(const std::vector<Consumptio
                             sources.readings(c.register_.tag, first, last));
     const MeterDeltas d = ComputeMeterDeltas(c.register_, readings);
     double quantity = 0;
-    // Each delta's quantity was used evenly over (start, end]; the order gets the share that
-    // overlaps its intervals (both lists are in time order).
-    size_t i = 0;
-    for (const EnergyDelta& delta : d.deltas) {
-      const double span = static_cast<double>(delta.end - delta.start);
-      if (span <= 0) continue;
-      while (i < ran.size() && ran[i].end <= delta.start) ++i;
-      for (size_t j = i; j < ran.size() && ran[j].start < delta.end; ++j) {
-        const Timestamp a = std::max(ran[j].start, delta.start);
-        const Timestamp b = std::min(ran[j].end, delta.end);
-        if (b > a) quantity += delta.kwh * static_cast<double>(b - a) / span;
-      }
-    }
+    for (double q : SpreadOverIntervals(d.deltas, ran)) quantity += q;
     const bool reaches_end = !readings.empty() && readings.back().time >= last;
     if (!reaches_end) out.readings_complete = false;
     if (d.rollovers + d.resets + d.implausible > 0)

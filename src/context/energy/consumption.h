@@ -13,6 +13,7 @@
 
 #include "context/energy/cost_calculator.h"
 #include "context/energy/energy_config.h"
+#include "context/energy/energy_meter.h"
 #include "core/status.h"
 #include "core/time.h"
 
@@ -33,6 +34,11 @@ struct MeasuredConsumption {
   bool readings_complete = true;
   std::vector<std::string> notes;  // rollovers, resets, implausible steps met
 };
+
+// The quantity of each interval: each delta spread evenly over its stretch and cut to the
+// intervals (both in time order, intervals not overlapping); result[i] belongs to intervals[i].
+std::vector<double> SpreadOverIntervals(const std::vector<EnergyDelta>& deltas,
+                                        const std::vector<ops::Segment>& intervals);
 
 // What the counters counted while `order` ran in [from, to): its closed intervals from
 // `sources.intervals`, readings from `sources.readings`. Errors of the sources are returned.

@@ -1,7 +1,10 @@
 #include "context/energy/cost_calculator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
+
+#include "context/energy/consumption.h"
 
 namespace gantry::ctx {
 namespace {
@@ -23,6 +26,60 @@ struct Place {
   const std::string* work_centre = nullptr;
   const std::string* line = nullptr;
 };
+
+using ErpBills = std::map<std::string, std::vector<OrderMaterial>>;  // by order, per query
+using OrderMaterialKey = std::pair<std::string, std::string>;        // (order, material)
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// The ERP's bill of materials of `order` (empty when unknown), asked once per query.
+const std::vector<OrderMaterial>& ErpBill(const std::string& order, const CostSources& sources,
+                                          ErpBills& cache) {
+  auto [it, inserted] = cache.try_emplace(order);
+  if (inserted && !order.empty() && sources.order_materials)
+    it->second = sources.order_materials(order);
+  return it->second;
+}
+
+// A material's price for `order`: its standard cost under costs.materials, else the ERP's cost
+// price from the order's bill, else 0 with a note.
+double MaterialPrice(const EnergyCostConfig& config, const std::string& material,
+                     const std::string& order, const CostSources& sources, ErpBills& bills,
+                     std::set<std::string>& notes) {
+  auto configured = config.materials.find(material);
+  if (configured != config.materials.end()) return configured->second.standard_cost;
+  for (const OrderMaterial& m : ErpBill(order, sources, bills))
+    if (m.material == material && m.erp_unit_cost) return *m.erp_unit_cost;
+  notes.insert("material " + material + " of order " + order +
+               " has no standard cost (costs.materials) nor an ERP cost price: cost 0");
+  return 0;
+}
+
+// The material cost per unit made of a segment's product, material by material: its bill under
+// costs.products (standard costs), else its order's bill from the ERP (priced by MaterialPrice);
+// nullopt when it has neither.
+std::optional<std::vector<std::pair<std::string, double>>> BillPerUnit(
+    const EnergyCostConfig& config, const ops::Segment& s, const CostSources& sources,
+    ErpBills& bills, std::set<std::string>& notes) {
+  std::vector<std::pair<std::string, double>> out;
+  auto p = config.products.find(s.product);
+  if (p != config.products.end()) {
+    for (const auto& [material, qty] : p->second.bom)
+      out.emplace_back(material, qty * config.materials.at(material).standard_cost);
+    return out;
+  }
+  const std::vector<OrderMaterial>& bom = ErpBill(s.order, sources, bills);
+  if (bom.empty()) return std::nullopt;
+  for (const OrderMaterial& m : bom)
+    out.emplace_back(
+        m.material, m.per_unit * MaterialPrice(config, m.material, s.order, sources, bills, notes));
+  notes.insert("order " + s.order + ": material cost from its ERP bill of materials");
+  return out;
+}
 
 }  // namespace
 
@@ -108,32 +165,6 @@ Result<CostReport> CostCalculator::Compute(std::string_view scope, Timestamp fro
   return ComputeFiltered(scope, from, to, by, sources, nullptr);
 }
 
-std::optional<double> CostCalculator::ErpMaterialCostPerUnit(
-    const std::string& order, const CostSources& sources,
-    std::map<std::string, std::optional<double>>& cache, std::set<std::string>& notes) const {
-  if (order.empty() || !sources.order_materials) return std::nullopt;
-  auto cached = cache.find(order);
-  if (cached != cache.end()) return cached->second;
-  std::optional<double>& out = cache[order];
-  const std::vector<OrderMaterial> bom = sources.order_materials(order);
-  if (bom.empty()) return out;
-  double per_unit = 0;
-  for (const OrderMaterial& m : bom) {
-    auto configured = config_.materials.find(m.material);
-    if (configured != config_.materials.end()) {
-      per_unit += m.per_unit * configured->second.standard_cost;  // configuration wins
-    } else if (m.erp_unit_cost) {
-      per_unit += m.per_unit * *m.erp_unit_cost;
-    } else {
-      notes.insert("material " + m.material + " of order " + order +
-                   " has no standard cost (costs.materials) nor an ERP cost price: cost 0");
-    }
-  }
-  notes.insert("order " + order + ": material cost from its ERP bill of materials");
-  out = per_unit;
-  return out;
-}
-
 Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Timestamp from,
                                                    Timestamp to, CostGrouping by,
                                                    const CostSources& sources,
@@ -147,7 +178,9 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
   report.currency = config_.currency;
   const bool whole_enterprise = scope == enterprise_;
   std::set<std::string> notes;
-  std::map<std::string, std::optional<double>> erp_boms;  // material cost per unit, by order
+  ErpBills erp_bills;
+  // Measured consumption priced per (order, material), for the notes: quantity and unit.
+  std::map<OrderMaterialKey, std::pair<double, std::string>> measured_notes;
   bool any = false;
 
   for (const Line& line : lines_) {
@@ -166,6 +199,33 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
       segs.emplace(wc, std::move(list));
     }
     if (segs.empty()) continue;
+    // Consumption counters on work centres in scope: their increments spread over the intervals
+    // (as energy is). A material an order's intervals were measured for is priced from the
+    // counter, not from its bill x units made (docs/energy.md, "Material cost").
+    struct Counted {
+      const ConsumptionCounter* counter = nullptr;
+      std::vector<double> per_segment;  // quantity of each of the work centre's intervals
+    };
+    std::map<std::string, std::vector<Counted>> counted;  // by work centre
+    std::set<OrderMaterialKey> measured;
+    for (const ConsumptionCounter& c : config_.consumption) {
+      auto it = segs.find(c.work_centre);
+      if (it == segs.end() || it->second.empty()) continue;
+      GANTRY_ASSIGN_OR_RETURN(std::vector<MeterReading> readings,
+                              sources.readings(c.register_.tag, from, to));
+      if (readings.empty()) {
+        notes.insert("consumption counter " + c.register_.tag + " has no readings: " + c.material +
+                     " priced from the bill of materials");
+        continue;
+      }
+      for (const ops::Segment& s : it->second) {
+        if (s.order.empty()) continue;
+        measured.insert({s.order, c.material});
+        measured_notes.try_emplace({s.order, c.material}, 0.0, c.unit);
+      }
+      counted[c.work_centre].push_back(
+          {&c, SpreadOverIntervals(ComputeMeterDeltas(c.register_, readings).deltas, it->second)});
+    }
     if (!config_.tariffs.count(line.site))
       notes.insert("site " + line.site + " has no tariff under energy.tariffs: energy cost is 0");
     // Whose units count: the line's output machine; a work centre asked for on its own counts
@@ -227,22 +287,39 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
           t.good = s.good;
           t.scrap = s.scrap;
           if (s.produced() > 0) {
-            auto p = config_.products.find(s.product);
-            std::optional<double> from_erp;
-            if (p == config_.products.end())
-              from_erp = ErpMaterialCostPerUnit(s.order, sources, erp_boms, notes);
-            if (from_erp) {
-              t.material_cost = *from_erp * static_cast<double>(s.produced());
-            } else if (p == config_.products.end()) {
+            auto bill = BillPerUnit(config_, s, sources, erp_bills, notes);
+            if (!bill) {
               notes.insert("product " + (s.product.empty() ? std::string(kNone) : s.product) +
                            " has no bill of materials under costs.products: material cost 0");
             } else {
-              double per_unit = 0;
-              for (const auto& [material, qty] : p->second.bom)
-                per_unit += qty * config_.materials.at(material).standard_cost;
-              t.material_cost = per_unit * static_cast<double>(s.produced());
+              for (const auto& [material, per_unit] : *bill)
+                if (!measured.count({s.order, material}))
+                  t.material_cost += per_unit * static_cast<double>(s.produced());
             }
           }
+        }
+      }
+      // Measured materials: the counter's quantity in each interval x the material's price.
+      auto counted_here = counted.find(wc);
+      if (counted_here != counted.end()) {
+        for (const Counted& c : counted_here->second) {
+          double outside_orders = 0;
+          for (size_t i = 0; i < list.size(); ++i) {
+            const double q = c.per_segment[i];
+            if (q == 0) continue;
+            if (list[i].order.empty()) {
+              outside_orders += q;
+              continue;
+            }
+            per_segment[i].material_cost +=
+                q * MaterialPrice(config_, c.counter->material, list[i].order, sources, erp_bills,
+                                  notes);
+            measured_notes[{list[i].order, c.counter->material}].first += q;
+          }
+          if (outside_orders > 0)
+            notes.insert("consumption counter " + c.counter->register_.tag + ": " +
+                         Number(outside_orders) + " " + c.counter->unit +
+                         " counted outside any order, not costed");
         }
       }
 
@@ -307,6 +384,11 @@ Result<CostReport> CostCalculator::ComputeFiltered(std::string_view scope, Times
   if (!any)
     return NotFound("scope '" + std::string(scope) +
                     "' is not a work centre, line, area, site or enterprise path of this plant");
+  for (const auto& [key, qty] : measured_notes)
+    notes.insert("order " + key.first + ": " + key.second +
+                 " priced from its consumption counter (" + Number(qty.first) +
+                 (qty.second.empty() ? "" : " " + qty.second) +
+                 " measured), not from the bill of materials x units made");
   report.notes.assign(notes.begin(), notes.end());
   return report;
 }

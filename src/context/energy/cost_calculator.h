@@ -144,11 +144,6 @@ class CostCalculator {
                                      CostGrouping by, const CostSources& sources,
                                      const std::string* order) const;
 
-  // Material cost per unit of `order`'s product from its ERP bill of materials (standard costs
-  // from costs.materials win over the ERP's prices); nullopt without one. Cached per query.
-  std::optional<double> ErpMaterialCostPerUnit(const std::string& order, const CostSources& sources,
-                                               std::map<std::string, std::optional<double>>& cache,
-                                               std::set<std::string>& notes) const;
   EnergyCostConfig config_;
   std::vector<Line> lines_;
   std::map<std::string, TimeOfUseTariff> tariffs_;  // by site; a zero tariff where none is set

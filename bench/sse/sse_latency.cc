@@ -174,17 +174,22 @@ bool StartDemo(const std::string& exe, const std::string& data, pid_t& pid, int&
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string exe = "build/release/src/gantry", token,
-              prefix = "acme/plant1/packaging/line1";
+  std::string exe = "build/release/src/gantry", token, prefix = "acme/plant1/packaging/line1";
   int subscribers = 200, seconds = 20, port = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--gantry") exe = v;
-    else if (k == "--subscribers") subscribers = std::atoi(v.c_str());
-    else if (k == "--seconds") seconds = std::atoi(v.c_str());
-    else if (k == "--prefix") prefix = v;
-    else if (k == "--port") port = std::atoi(v.c_str());
-    else if (k == "--token") token = v;
+    if (k == "--gantry")
+      exe = v;
+    else if (k == "--subscribers")
+      subscribers = std::atoi(v.c_str());
+    else if (k == "--seconds")
+      seconds = std::atoi(v.c_str());
+    else if (k == "--prefix")
+      prefix = v;
+    else if (k == "--port")
+      port = std::atoi(v.c_str());
+    else if (k == "--token")
+      token = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;

@@ -14,7 +14,7 @@ want_test=0
 packages=(build-essential cmake ninja-build pkg-config ccache
   libboost-dev libmodbus-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libsqlite3-dev libzstd-dev libsodium-dev libpugixml-dev
-  libhowardhinnant-date-dev libssl-dev tzdata curl)
+  libhowardhinnant-date-dev libssl-dev libmosquitto-dev libnats-dev tzdata curl)
 # Node.js may come from Debian or from another Debian-format package (e.g. NodeSource's nodejs,
 # which bundles npm and conflicts with Debian's npm): only install when the commands are missing.
 # Needed to build the web dashboard (and by the interop tests).
@@ -22,7 +22,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
 if (( want_test )); then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev socat chromium)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev socat chromium
+    mosquitto nats-server)
 fi
 
 missing=()

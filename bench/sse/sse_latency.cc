@@ -6,7 +6,7 @@
 // parsed. Same measure as sse_latency.mjs (kept), without Node's per-event cost.
 //   g++ -O2 -std=c++20 -pthread bench/sse/sse_latency.cc -o build/sse_latency
 //   build/sse_latency --gantry build/release/src/gantry [--subscribers 200] [--seconds 20]
-//       [--prefix acme/plant1/packaging/line1]
+//       [--prefix acme/plant1/packaging/line1] [--dump changes.txt]
 //   build/sse_latency --port 8080 --token gnt_... ...   (a gantry already running)
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -175,6 +175,7 @@ bool StartDemo(const std::string& exe, const std::string& data, pid_t& pid, int&
 
 int main(int argc, char** argv) {
   std::string exe = "build/release/src/gantry", token, prefix = "acme/plant1/packaging/line1";
+  std::string dump;  // --dump FILE: one line per change (sample time, first and last arrival)
   int subscribers = 200, seconds = 20, port = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
       port = std::atoi(v.c_str());
     else if (k == "--token")
       token = v;
+    else if (k == "--dump")
+      dump = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -270,13 +273,22 @@ int main(int argc, char** argv) {
     return a.sample != b.sample ? a.sample < b.sample : a.arrived < b.arrived;
   });
   std::vector<double> first, spread;
+  FILE* out = dump.empty() ? nullptr : std::fopen(dump.c_str(), "w");
   for (size_t i = 0; i < arrivals.size();) {
     size_t j = i;
     while (j < arrivals.size() && arrivals[j].sample == arrivals[i].sample) ++j;
     first.push_back(static_cast<double>(arrivals[i].arrived - arrivals[i].sample) / 1e6);
+    if (out) {
+      std::fprintf(out, "%lld.%09lld %zu %.3f %.3f\n",
+                   static_cast<long long>(arrivals[i].sample / 1'000'000'000),
+                   static_cast<long long>(arrivals[i].sample % 1'000'000'000), j - i,
+                   static_cast<double>(arrivals[i].arrived - arrivals[i].sample) / 1e6,
+                   static_cast<double>(arrivals[j - 1].arrived - arrivals[i].sample) / 1e6);
+    }
     spread.push_back(static_cast<double>(arrivals[j - 1].arrived - arrivals[i].arrived) / 1e6);
     i = j;
   }
+  if (out) std::fclose(out);
   std::sort(first.begin(), first.end());
   std::sort(spread.begin(), spread.end());
   auto median = [](const std::vector<double>& v) { return v.empty() ? 0.0 : v[v.size() / 2]; };

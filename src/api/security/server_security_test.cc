@@ -125,6 +125,57 @@ TEST_F(SecuredServer, ServesHttpsOnLoopbackWithASelfSignedCertificate) {
             std::string::npos);
 }
 
+// Under TLS a stream keeps its own strand (it cannot move onto its delivery lane like a plain TCP
+// one): the snapshot, then every change in order, each as the latest value.
+TEST_F(SecuredServer, StreamOverHttpsSendsTheSnapshotThenEveryChangeInOrder) {
+  const std::string cert = dir_ + "/api.crt", key = dir_ + "/api.key";
+  ASSERT_TRUE(WriteSelfSignedCert(cert, key, {"localhost", "127.0.0.1"}, 30).ok());
+  ApiOptions o;
+  o.tls_cert = cert;
+  o.tls_key = key;
+  Start(o);
+  values_->Apply({Sample{0, 1'700'000'000'000'000'000, Value(10.5), Quality::Good()}});
+
+  net::io_context io;
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  ctx.load_verify_file(cert);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  stream.set_verify_mode(net::ssl::verify_peer);
+  beast::get_lowest_layer(stream).connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  stream.handshake(net::ssl::stream_base::client);
+  const std::string req =
+      "GET /api/v1/stream?prefix=acme/plant1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+      "Bearer " +
+      token_ + "\r\n\r\n";
+  net::write(stream, net::buffer(req));
+  std::string got;
+  auto read_until = [&](const std::string& marker) {
+    char buf[4096];
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+    while (got.find(marker) == std::string::npos) {
+      beast::error_code ec;
+      const size_t n = stream.read_some(net::buffer(buf), ec);
+      if (ec) break;
+      got.append(buf, n);
+    }
+    return got.find(marker) != std::string::npos;
+  };
+  ASSERT_TRUE(read_until("event: ready")) << got;
+  EXPECT_NE(got.find("\"value\":10.5"), std::string::npos) << got;
+  for (int i = 1; i <= 20; ++i)
+    values_->Apply({Sample{0, 1'700'000'000'000'000'000 + i, Value(10.5 + i), Quality::Good()}});
+  ASSERT_TRUE(read_until("\"value\":30.5")) << got;
+  // Whatever was coalesced, the values arrive in increasing order.
+  double last = 0;
+  for (size_t at = got.find("\"value\":"); at != std::string::npos;
+       at = got.find("\"value\":", at + 1)) {
+    const double v = std::stod(got.substr(at + 8));
+    EXPECT_GT(v, last) << got;
+    last = v;
+  }
+  EXPECT_EQ(last, 30.5);
+}
+
 TEST_F(SecuredServer, RefusesPlainHttpBeyondLoopbackAndEveryListenerBeyondItInOneWayMode) {
   ApiContext ctx;
   ctx.registry = &registry_;

@@ -192,8 +192,8 @@ std::vector<json> NodeDecode(const std::vector<std::string>& payloads) {
     for (const std::string& p : payloads) out << Hex(p) << "\n";
   }
   std::vector<json> out;
-  for (const std::string& line :
-       Lines(RunCommand("node " + (kInterop / "sparkplug_codec.js").string() + " decode < " + file)))
+  for (const std::string& line : Lines(
+           RunCommand("node " + (kInterop / "sparkplug_codec.js").string() + " decode < " + file)))
     out.push_back(json::parse(line));
   return out;
 }

@@ -52,11 +52,8 @@ Status MqttConnector::Start() {
     std::lock_guard lock(health_mutex_);
     health_.state = ConnectorState::kConnecting;
   }
-  // Until the first values arrive, every tag waits for them.
-  std::vector<Sample> waiting;
-  for (TagId id : tag_ids_)
-    waiting.push_back(Sample{id, clock_.Now(), Value(), Quality::BadWaitingForInitialData(), 0});
-  Publish(std::move(waiting));
+  // No "waiting for initial data" samples here: the current values start that way, and a sample
+  // stamped now would hold back the first values, whose source times (births) lie in the past.
   Status s = client_->Start();
   if (!s.ok()) client_.reset();
   return s;

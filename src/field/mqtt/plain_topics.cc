@@ -188,28 +188,31 @@ Result<std::pair<Value, Timestamp>> ExtractTopicValue(const TopicAddress& addres
 PlainTopics::PlainTopics(const MqttDeviceConfig& config, std::span<const TagId> tag_ids)
     : config_(config) {
   for (size_t i = 0; i < config.points.size() && i < tag_ids.size(); ++i)
-    if (config.points[i].source == PointSource::kTopic) points_.emplace_back(i, tag_ids[i]);
+    if (config.points[i].source == PointSource::kTopic) points_.push_back(Point{i, tag_ids[i]});
 }
 
 std::vector<std::string> PlainTopics::Subscriptions() const {
   std::set<std::string> filters;
-  for (const auto& [index, tag] : points_) filters.insert(config_.points[index].topic.filter);
+  for (const Point& p : points_) filters.insert(config_.points[p.index].topic.filter);
   return {filters.begin(), filters.end()};
 }
 
 PlainTopics::Reaction PlainTopics::OnMessage(std::string_view topic, std::string_view payload,
-                                             Timestamp now) const {
+                                             Timestamp now) {
   Reaction r;
-  for (const auto& [index, tag] : points_) {
-    const MqttPoint& p = config_.points[index];
+  for (Point& point : points_) {
+    const MqttPoint& p = config_.points[point.index];
     if (!TopicMatches(p.topic.filter, topic)) continue;
     Result<std::pair<Value, Timestamp>> v = ExtractTopicValue(p.topic, p.tag, payload, now);
     if (v.ok()) {
-      r.samples.push_back(Sample{tag, v->second, std::move(v->first), Quality::Good(), 0});
+      r.samples.push_back(Sample{point.tag, std::max(v->second, point.bad_since),
+                                 std::move(v->first), Quality::Good(), 0});
+      point.bad_since = INT64_MIN;
     } else {
       const Quality q = v.status().code() == StatusCode::kMalformed ? Quality::BadDecodingError()
                                                                     : Quality::BadTypeMismatch();
-      r.samples.push_back(Sample{tag, now, Value(), q, 0});
+      point.bad_since = std::max(now, point.bad_since);
+      r.samples.push_back(Sample{point.tag, point.bad_since, Value(), q, 0});
       r.problems.push_back(
           fmt::format("topic '{}' (tag {}): {}", topic, p.tag.path, v.status().message()));
     }
@@ -217,9 +220,12 @@ PlainTopics::Reaction PlainTopics::OnMessage(std::string_view topic, std::string
   return r;
 }
 
-std::vector<Sample> PlainTopics::OnConnectionLost(Timestamp now, Quality quality) const {
+std::vector<Sample> PlainTopics::OnConnectionLost(Timestamp now, Quality quality) {
   std::vector<Sample> out;
-  for (const auto& [index, tag] : points_) out.push_back(Sample{tag, now, Value(), quality, 0});
+  for (Point& p : points_) {
+    p.bad_since = std::max(now, p.bad_since);
+    out.push_back(Sample{p.tag, p.bad_since, Value(), quality, 0});
+  }
   return out;
 }
 

@@ -49,14 +49,21 @@ class PlainTopics {
   // The distinct topic filters to subscribe.
   std::vector<std::string> Subscriptions() const;
   bool empty() const { return points_.empty(); }
-  // Samples for every point whose filter matches `topic`.
-  Reaction OnMessage(std::string_view topic, std::string_view payload, Timestamp now) const;
+  // Samples for every point whose filter matches `topic`. A value whose payload time is older
+  // than a Bad sample stamped on receipt (lost connection, bad payload) is published at that Bad
+  // sample's time, so that it becomes the current value again. Not thread-safe.
+  Reaction OnMessage(std::string_view topic, std::string_view payload, Timestamp now);
   // Connection lost: every plain-topic tag becomes `quality`.
-  std::vector<Sample> OnConnectionLost(Timestamp now, Quality quality) const;
+  std::vector<Sample> OnConnectionLost(Timestamp now, Quality quality);
 
  private:
+  struct Point {
+    size_t index;  // into config.points
+    TagId tag;
+    Timestamp bad_since = INT64_MIN;  // time of the Bad sample last published; MIN after a Good
+  };
   const MqttDeviceConfig& config_;
-  std::vector<std::pair<size_t, TagId>> points_;  // (index into config.points, tag)
+  std::vector<Point> points_;
 };
 
 }  // namespace gantry::mqtt

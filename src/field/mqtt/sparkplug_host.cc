@@ -228,6 +228,12 @@ void SparkplugHost::ApplyMetrics(NodeState& node, const std::string& device, con
     for (size_t point : points->second) {
       auto [value, quality] = sparkplug::MetricToValue(m, datatype, config_.points[point].tag);
       Sample s{tag_ids_[point], time, std::move(value), quality, 0};
+      // A birth after a death (or a gap, or a lost connection) carries the time each value last
+      // changed, older than the quality mark Gantry stamped on receipt in between, yet it is the
+      // value from now on: it is published at that mark's time. Edge-made times are kept.
+      if (!m.is_historical && last_[point] && !last_[point]->quality.IsGood() &&
+          last_[point]->time > s.time)
+        s.time = last_[point]->time;
       if (!m.is_historical) last_[point] = s;  // history does not become the current value
       r.samples.push_back(std::move(s));
     }

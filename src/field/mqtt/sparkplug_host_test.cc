@@ -150,6 +150,14 @@ TEST_F(SparkplugHostTest, AnOldWillWithAnotherBdSeqDoesNotKillTheNewSession) {
     EXPECT_EQ(s.quality, Quality::BadNotConnected());
     EXPECT_TRUE(s.value.empty());
   }
+  // The next birth's values carry the times they last changed (before the death): they are
+  // published at the death's time, so that they become the current values again.
+  r = Births(5);
+  ASSERT_EQ(r.samples.size(), 2u);
+  for (const Sample& s : r.samples) {
+    EXPECT_TRUE(s.quality.IsGood());
+    EXPECT_EQ(s.time, kNow);
+  }
 }
 
 TEST_F(SparkplugHostTest, HistoricalValuesArePublishedButDoNotBecomeTheLastValue) {

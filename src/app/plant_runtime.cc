@@ -279,12 +279,13 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }
-  for (size_t d = 0; d < cfg.mqtt_devices.size(); ++d) {  // read-only: no writes through MQTT yet
+  for (size_t d = 0; d < cfg.mqtt_devices.size(); ++d) {
     const mqtt::MqttDeviceConfig& device = cfg.mqtt_devices[d];
     std::vector<TagId> ids;
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_mqtt_device[d] + i));
     auto connector = std::make_unique<mqtt::MqttConnector>(device, ids, p.bus, clock);
+    p.writes.Own(connector.get(), ids);  // read-only: a write is refused naming the device
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }

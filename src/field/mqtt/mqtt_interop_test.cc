@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <functional>
 #include <mutex>
 
@@ -343,6 +344,69 @@ TEST_F(MqttCredentials, TheBrokerRefusesAWrongPasswordAndAcceptsTheRightOne) {
     std::this_thread::sleep_for(10ms);
   EXPECT_EQ(right.Health().state, ConnectorState::kConnected);
   ::unsetenv("GANTRY_TEST_MQTT_PASSWORD");
+}
+
+// A CA and a broker certificate for 127.0.0.1 (P-256), made with the openssl command line in
+// `dir`; false when openssl is missing.
+bool MakeCertificates(const std::filesystem::path& dir, const std::string& ca_name) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "san.ext") << "subjectAltName=IP:127.0.0.1\n";
+  const std::string d = dir.string();
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+  const std::string cmd =
+      "cd " + d + " && openssl req -x509" + ec +
+      "-keyout ca.key -out ca.crt -days 2 -subj /CN=" + ca_name + " && openssl req" + ec +
+      "-keyout server.key -out server.csr -subj /CN=127.0.0.1 && openssl x509 -req -in "
+      "server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile "
+      "san.ext && chmod 0644 ca.key server.key";  // mosquitto reads them as user mosquitto
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+TEST(MqttTls, TheBrokersCertificateIsCheckedAgainstTheConfiguredCa) {
+  const std::filesystem::path certs =
+      std::filesystem::path(GANTRY_BINARY_DIR) / "mqtt-tls-test" / "broker";
+  const std::filesystem::path other =
+      std::filesystem::path(GANTRY_BINARY_DIR) / "mqtt-tls-test" / "other";
+  if (!MakeCertificates(certs, "gantry-test-ca") || !MakeCertificates(other, "another-ca"))
+    GTEST_SKIP() << "openssl cannot make test certificates";
+  MosquittoBroker broker("", "",
+                         "cafile " + (certs / "ca.crt").string() + "\ncertfile " +
+                             (certs / "server.crt").string() + "\nkeyfile " +
+                             (certs / "server.key").string() + "\nallow_anonymous true\n");
+  if (!broker.ready()) GTEST_SKIP() << broker.why_not();
+  CollectingSink sink;
+  auto start = [&](const std::string& tls) {
+    MqttDeviceConfig config = ParseConfig(DeviceYaml(broker.port(), tls));
+    std::vector<TagId> ids;
+    for (size_t i = 0; i < config.points.size(); ++i) ids.push_back(static_cast<TagId>(i));
+    auto c = std::make_unique<MqttConnector>(config, ids, sink, SystemClock::Instance());
+    EXPECT_TRUE(c->Start().ok());
+    for (int i = 0; i < 300 && c->Health().state != ConnectorState::kConnected &&
+                    c->Health().last_error.empty();
+         ++i)
+      std::this_thread::sleep_for(10ms);
+    return c;
+  };
+  auto trusted = start("tls: {ca_file: " + (certs / "ca.crt").string() + "}\n");
+  for (int i = 0; i < 300 && trusted->Health().state != ConnectorState::kConnected; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(trusted->Health().state, ConnectorState::kConnected) << trusted->Health().last_error;
+  trusted->Stop();
+
+  auto untrusted = start("tls: {ca_file: " + (other / "ca.crt").string() + "}\n");
+  for (int i = 0; i < 100 && untrusted->Health().last_error.empty(); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_NE(untrusted->Health().state, ConnectorState::kConnected);
+  EXPECT_FALSE(untrusted->Health().last_error.empty());
+  untrusted->Stop();
+
+  MqttDeviceConfig missing =
+      ParseConfig(DeviceYaml(broker.port(), "tls: {ca_file: /nonexistent/ca.pem}\n"));
+  MqttConnector refused(missing, std::vector<TagId>(missing.points.size(), 0), sink,
+                        SystemClock::Instance());
+  Status s = refused.Start();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("/nonexistent/ca.pem"), std::string::npos) << s.message();
 }
 
 }  // namespace

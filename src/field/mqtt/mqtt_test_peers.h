@@ -139,12 +139,15 @@ class PeerProcess {
 // Debian's mosquitto broker on a free loopback port; anonymous, or with one user when given.
 class MosquittoBroker {
  public:
-  explicit MosquittoBroker(std::string user = "", std::string password = "")
+  // `extra_conf`: lines added to the listener's configuration (TLS files, ...).
+  explicit MosquittoBroker(std::string user = "", std::string password = "",
+                           const std::string& extra_conf = "")
       : port_(FreePort()), user_(std::move(user)), password_(std::move(password)) {
     dir_ = std::filesystem::path(GANTRY_BINARY_DIR) / ("mosquitto-" + std::to_string(port_));
     std::filesystem::create_directories(dir_);
     std::ofstream conf(dir_ / "mosquitto.conf");
-    conf << "listener " << port_ << " 127.0.0.1\npersistence false\nlog_dest stdout\n";
+    conf << "listener " << port_ << " 127.0.0.1\n"
+         << extra_conf << "persistence false\nlog_dest stdout\n";
     if (user_.empty()) {
       conf << "allow_anonymous true\n";
     } else {
@@ -162,6 +165,8 @@ class MosquittoBroker {
   bool ready() const { return ready_; }
   const std::string& why_not() const { return why_not_; }
   uint16_t port() const { return port_; }
+  // The broker's own folder (its configuration; tests put certificates there).
+  const std::filesystem::path& dir() const { return dir_; }
 
   // Kills the broker (SIGKILL: clients see the connection drop) and waits until it is gone.
   void Stop() {

@@ -160,7 +160,11 @@ class MosquittoBroker {
     conf.close();
     Start();
   }
-  ~MosquittoBroker() { Stop(); }
+  ~MosquittoBroker() {
+    Stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
 
   bool ready() const { return ready_; }
   const std::string& why_not() const { return why_not_; }

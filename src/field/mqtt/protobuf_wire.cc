@@ -7,7 +7,7 @@
 
 namespace gantry::mqtt {
 
-Result<uint64_t> WireReader::ReadVarint() {
+Result<uint64_t> WireReader::ReadLongVarint() {
   uint64_t v = 0;
   for (int i = 0; i < 10; ++i) {
     if (pos_ >= data_.size()) return Malformed(fmt::format("varint truncated at byte {}", pos_));

@@ -40,9 +40,20 @@ class WireReader {
   // than 10 bytes, field number 0, a group wire type or a length past the end.
   Result<WireField> Next();
   // A bare varint at the current position (packed repeated fields).
-  Result<uint64_t> ReadVarint();
+  Result<uint64_t> ReadVarint() {
+    if (pos_ < data_.size()) {  // most varints on this wire (tags, aliases, types) are one byte
+      const uint8_t b = static_cast<uint8_t>(data_[pos_]);
+      if (b < 0x80) {
+        ++pos_;
+        return uint64_t{b};
+      }
+    }
+    return ReadLongVarint();
+  }
 
  private:
+  Result<uint64_t> ReadLongVarint();
+
   std::string_view data_;
   size_t pos_ = 0;
 };

@@ -182,10 +182,10 @@ void SparkplugHost::MarkStale(NodeState& node, std::string why, Timestamp now, R
   RequestRebirth(node, now, r);
 }
 
-void SparkplugHost::MarkBad(NodeState& node, const std::string* device_only, Quality q,
+void SparkplugHost::MarkBad(NodeState& node, std::optional<std::string_view> device, Quality q,
                             Timestamp now, Reaction& r) {
   for (size_t p : node.points) {
-    if (device_only && config_.points[p].sparkplug.device != *device_only) continue;
+    if (device && std::string_view(config_.points[p].sparkplug.device) != *device) continue;
     Sample s{tag_ids_[p], now, Value(), q, 0};
     if (last_[p] && last_[p]->time > now) s.time = last_[p]->time;  // never older than the last
     last_[p] = s;
@@ -199,11 +199,14 @@ void SparkplugHost::ApplyMetrics(NodeState& node, const std::string& device, con
   for (const Metric& m : p.metrics) {
     std::string name;
     uint32_t datatype = m.datatype.value_or(0);
+    const std::vector<size_t>* points = nullptr;
     if (m.name) {
       name = *m.name;
+      auto found = by_metric_.find(MetricKey(node.group, node.edge_node, device, name));
+      if (found != by_metric_.end()) points = &found->second;
       if (birth) {
         node.datatypes[DeviceMetric(device, name)] = datatype;
-        if (m.alias) node.aliases[*m.alias] = MetricRef{device, name, datatype};
+        if (m.alias) node.aliases[*m.alias] = MetricRef{device, name, datatype, points};
       } else if (!m.datatype) {
         auto it = node.datatypes.find(DeviceMetric(device, name));
         if (it != node.datatypes.end()) datatype = it->second;
@@ -217,15 +220,14 @@ void SparkplugHost::ApplyMetrics(NodeState& node, const std::string& device, con
                                 device, *m.alias);
         continue;
       }
-      name = it->second.name;
+      points = it->second.points;  // the alias was resolved to tags at birth
       if (!m.datatype) datatype = it->second.datatype;
     } else {
       continue;
     }
-    auto points = by_metric_.find(MetricKey(node.group, node.edge_node, device, name));
-    if (points == by_metric_.end()) continue;
+    if (points == nullptr) continue;  // a metric none of our tags reads
     const Timestamp time = FromMs(m.timestamp, payload_time);
-    for (size_t point : points->second) {
+    for (size_t point : *points) {
       auto [value, quality] = sparkplug::MetricToValue(m, datatype, config_.points[point].tag);
       Sample s{tag_ids_[point], time, std::move(value), quality, 0};
       // A birth after a death (or a gap, or a lost connection) carries the time each value last
@@ -287,7 +289,7 @@ SparkplugHost::Reaction SparkplugHost::OnMessage(std::string_view topic, std::st
       counters_.deaths.fetch_add(1);
       node->born = false;
       node->devices_born.clear();
-      MarkBad(*node, nullptr, Quality::BadNotConnected(), now, r);
+      MarkBad(*node, std::nullopt, Quality::BadNotConnected(), now, r);
       return r;
     }
     default: break;
@@ -326,7 +328,7 @@ SparkplugHost::Reaction SparkplugHost::OnMessage(std::string_view topic, std::st
     case SparkplugMessageType::kDDeath:
       counters_.deaths.fetch_add(1);
       node->devices_born.erase(t->device);
-      MarkBad(*node, &t->device, Quality::BadNotConnected(), now, r);
+      MarkBad(*node, t->device, Quality::BadNotConnected(), now, r);
       break;
     default: break;
   }
@@ -348,7 +350,7 @@ SparkplugHost::Reaction SparkplugHost::OnConnectionLost(Timestamp now, Quality q
   for (auto& [key, node] : nodes_) {
     node.born = false;
     node.devices_born.clear();
-    MarkBad(node, nullptr, quality, now, r);
+    MarkBad(node, std::nullopt, quality, now, r);
   }
   return r;
 }

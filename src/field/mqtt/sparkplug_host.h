@@ -99,6 +99,7 @@ class SparkplugHost {
     std::string device;
     std::string name;
     uint32_t datatype = 0;
+    const std::vector<size_t>* points = nullptr;  // into by_metric_, resolved at birth; or none
   };
   struct NodeState {
     std::string group, edge_node;
@@ -119,7 +120,8 @@ class SparkplugHost {
                     bool birth, Timestamp now, Reaction& r);
   void MarkStale(NodeState& node, std::string why, Timestamp now, Reaction& r);
   void RequestRebirth(NodeState& node, Timestamp now, Reaction& r, bool force = false);
-  void MarkBad(NodeState& node, const std::string* device_only, Quality q, Timestamp now,
+  // Every tag of `node`, or only those of `device` when given, becomes `q` (empty value).
+  void MarkBad(NodeState& node, std::optional<std::string_view> device, Quality q, Timestamp now,
                Reaction& r);
 
   const MqttDeviceConfig& config_;

@@ -166,6 +166,22 @@ HttpReply Metrics(const ApiContext& ctx) {
         line(name, "subscriber=\"" + s.name + "\"", s.*member);
     }
   }
+  if (ctx.connectors) {  // one series per device, whatever its protocol
+    const std::vector<ConnectorHealth> health = ctx.connectors();
+    const std::pair<std::string_view, uint64_t ConnectorHealth::*> counters[] = {
+        {"gantry_connector_polls_ok_total", &ConnectorHealth::polls_ok},
+        {"gantry_connector_polls_failed_total", &ConnectorHealth::polls_failed},
+        {"gantry_connector_reconnects_total", &ConnectorHealth::reconnects},
+        {"gantry_connector_samples_published_total", &ConnectorHealth::samples_published}};
+    for (const auto& [name, member] : counters) {
+      out += "# TYPE " + std::string(name) + " counter\n";
+      for (const ConnectorHealth& h : health) line(name, "device=\"" + h.device + "\"", h.*member);
+    }
+    out += "# TYPE gantry_connector_connected gauge\n";
+    for (const ConnectorHealth& h : health)
+      line("gantry_connector_connected", "device=\"" + h.device + "\"",
+           h.state == ConnectorState::kConnected ? 1 : 0);
+  }
   for (const auto& more : ctx.metrics)
     if (more) out += more();
   return r;

@@ -16,7 +16,8 @@ int RunCheck(const CheckArgs& args) {
   std::printf(
       "%s: OK: %zu site(s), %zu area(s), %zu line(s), %zu work centre(s), %zu device(s), "
       "%zu tag(s)\n",
-      args.config.c_str(), counts[1], counts[2], counts[3], counts[4], plant->modbus_devices.size(),
+      args.config.c_str(), counts[1], counts[2], counts[3], counts[4],
+      plant->modbus_devices.size() + plant->opcua_devices.size() + plant->mqtt_devices.size(),
       plant->tags.size());
   return 0;
 }

@@ -84,15 +84,24 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
       plant.first_tag_of_opcua_device.push_back(plant.tags.size());
       for (const auto& point : device.points) plant.tags.push_back(point.tag);
       plant.opcua_devices.push_back(std::move(device));
+    } else if (protocol == "mqtt") {
+      mqtt::MqttDeviceConfig device = mqtt::ParseMqttDevice(dev);
+      auto [it, inserted] = device_names.emplace(device.name, dev.Location());
+      if (!inserted && !device.name.empty()) {
+        dev.ErrorAt("name", "device name " + QuoteForMessage(device.name) +
+                                " is used twice (first at " + it->second.ToString() + ")");
+      }
+      plant.first_tag_of_mqtt_device.push_back(plant.tags.size());
+      for (const auto& point : device.points) plant.tags.push_back(point.tag);
+      plant.mqtt_devices.push_back(std::move(device));
     } else {
       dev.AllowKeys({"name", "protocol"});
       dev.ErrorAt("protocol",
                   protocol.empty()
-                      ? std::string("missing required key (expected modbus-tcp, modbus-rtu or "
-                                    "opcua)")
+                      ? std::string("missing required key (expected modbus-tcp, modbus-rtu, "
+                                    "opcua or mqtt)")
                       : "unsupported protocol " + QuoteForMessage(protocol) +
-                            "; expected modbus-tcp, modbus-rtu or opcua (MQTT comes in a later "
-                            "release)");
+                            "; expected modbus-tcp, modbus-rtu, opcua or mqtt");
     }
   }
 

@@ -19,6 +19,7 @@
 #include "data/historian/historian_config.h"
 #include "enterprise/erp_config.h"
 #include "field/modbus/modbus_config.h"
+#include "field/mqtt/mqtt_config.h"
 #include "field/opcua/opcua_config.h"
 #include "operations/operations_config.h"
 
@@ -54,6 +55,10 @@ struct PlantConfig {
   // tags[first_tag_of_opcua_device[d] + p].
   std::vector<opcua::OpcUaDeviceConfig> opcua_devices;
   std::vector<size_t> first_tag_of_opcua_device;
+  // Brokers with `protocol: mqtt` (docs/mqtt.md); mqtt_devices[d].points[p] is
+  // tags[first_tag_of_mqtt_device[d] + p].
+  std::vector<mqtt::MqttDeviceConfig> mqtt_devices;
+  std::vector<size_t> first_tag_of_mqtt_device;
   // Shift calendars, work-centre rules, reasons (docs/formats/operations-config.md).
   ops::OperationsConfig operations;
   historian::HistorianConfig historian;  // the `historian:` section (docs/historian.md)

@@ -26,6 +26,7 @@
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
 #include "field/modbus/modbus_connector.h"
+#include "field/mqtt/mqtt_connector.h"
 #include "field/opcua/opcua_connector.h"
 #include "field/sim/plant_simulator.h"
 #include "operations/event_store.h"
@@ -160,7 +161,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   }
   const Clock& clock = *p.clock;
   spdlog::info("configuration {}: {} tags on {} devices", cfg.file, p.registry.size(),
-               cfg.modbus_devices.size());
+               cfg.modbus_devices.size() + cfg.opcua_devices.size() + cfg.mqtt_devices.size());
 
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
@@ -275,6 +276,16 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_opcua_device[d] + i));
     auto connector = std::make_unique<opcua::OpcUaConnector>(device, ids, p.bus, clock);
     p.writes.Own(connector.get(), ids);
+    GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
+    p.connectors.push_back(std::move(connector));
+  }
+  for (size_t d = 0; d < cfg.mqtt_devices.size(); ++d) {
+    const mqtt::MqttDeviceConfig& device = cfg.mqtt_devices[d];
+    std::vector<TagId> ids;
+    for (size_t i = 0; i < device.points.size(); ++i)
+      ids.push_back(static_cast<TagId>(cfg.first_tag_of_mqtt_device[d] + i));
+    auto connector = std::make_unique<mqtt::MqttConnector>(device, ids, p.bus, clock);
+    p.writes.Own(connector.get(), ids);  // read-only: a write is refused naming the device
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }

@@ -257,10 +257,14 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   if (d.poll_groups.empty()) d.poll_groups.push_back({"default", kSecond});
   ConfigNode coalesce = node["coalesce"];
   if (coalesce.IsPresent()) {
-    coalesce.AllowKeys({"max_gap_registers", "max_gap_bits"});
+    coalesce.AllowKeys({"max_gap_registers", "max_gap_bits", "max_registers", "max_bits"});
     d.max_gap_registers =
         static_cast<uint16_t>(coalesce.Int("max_gap_registers", 8, 0, kMaxReadRegisters - 1));
     d.max_gap_bits = static_cast<uint16_t>(coalesce.Int("max_gap_bits", 64, 0, kMaxReadBits - 1));
+    d.max_registers_per_read = static_cast<uint16_t>(
+        coalesce.Int("max_registers", kMaxReadRegisters, 1, kMaxReadRegisters));
+    d.max_bits_per_read =
+        static_cast<uint16_t>(coalesce.Int("max_bits", kMaxReadBits, 1, kMaxReadBits));
   }
   std::set<std::string> paths;
   for (const ConfigNode& tag : node["tags"].Items()) {
@@ -268,6 +272,14 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
     if (!p.tag.path.empty() && !paths.insert(p.tag.path).second) {
       tag.ErrorAt("path", "duplicate tag path " + QuoteForMessage(p.tag.path) + " on device '" +
                               d.name + "'");
+    }
+    if (!IsBitTable(p.table) && p.Width() > d.max_registers_per_read) {
+      tag.ErrorAt("address", std::string(WireTypeName(p.type)) + " at " +
+                                 std::string(TableName(p.table)) + ":" + std::to_string(p.offset) +
+                                 " spans " + std::to_string(p.Width()) +
+                                 " registers, more than the device's coalesce.max_registers " +
+                                 std::to_string(d.max_registers_per_read) +
+                                 " (a value is always read in one request)");
     }
     d.points.push_back(std::move(p));
   }

@@ -96,6 +96,10 @@ struct DeviceConfig {
   std::vector<PollGroup> poll_groups;  // never empty after parsing
   uint16_t max_gap_registers = 8;      // gaps up to this many registers are read across
   uint16_t max_gap_bits = 64;
+  // The most a request may ask for: the protocol's 125 / 2000 unless the device takes fewer
+  // (`coalesce.max_registers`, `coalesce.max_bits`).
+  uint16_t max_registers_per_read = kMaxReadRegisters;
+  uint16_t max_bits_per_read = kMaxReadBits;
   // `writes: enabled`: the API may write holding registers (FC06/FC16) and coils (FC05) of this
   // device (Modbus TCP only); off unless configured.
   bool writes_enabled = false;

@@ -290,5 +290,28 @@ TEST(ModbusConfigError, EveryErrorOfATagIsReported) {
   EXPECT_EQ(p.errors.size(), 3u) << ::testing::PrintToString(p.errors);
 }
 
+TEST(ModbusConfig, DeviceRequestLimitsParse) {
+  Parsed p = Parse(kHead.substr(0, kHead.find("tags:")) +
+                   "coalesce: {max_registers: 32, max_bits: 256}\ntags:\n"
+                   "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.device.max_registers_per_read, 32);
+  EXPECT_EQ(p.device.max_bits_per_read, 256);
+  Parsed defaults = Parse(kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_EQ(defaults.device.max_registers_per_read, 125);
+  EXPECT_EQ(defaults.device.max_bits_per_read, 2000);
+}
+
+TEST(ModbusConfigError, ValueWiderThanTheDeviceRequestLimit) {
+  EXPECT_THAT(OnlyError(Parse(kHead.substr(0, kHead.find("tags:")) +
+                              "coalesce: {max_registers: 8}\ntags:\n"
+                              "  - {path: acme/plant1/filler/x, address: hr:0, type: string, "
+                              "length: 10}\n")),
+              HasSubstr("spans 10 registers, more than the device's coalesce.max_registers 8"));
+  EXPECT_THAT(OnlyError(Parse("name: x\nprotocol: modbus-tcp\nhost: a\n"
+                              "coalesce: {max_registers: 126}\n")),
+              HasSubstr("expected a whole number from 1 to 125, got '126'"));
+}
+
 }  // namespace
 }  // namespace gantry::modbus

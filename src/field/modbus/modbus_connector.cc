@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "field/modbus/modbus_link.h"
@@ -195,6 +196,30 @@ void ModbusConnector::Run() {
   link_->Close();
 }
 
+std::vector<PlannedRead> ModbusConnector::Reads() const {
+  std::lock_guard lock(plan_mutex_);
+  return reads_;
+}
+
+bool ModbusConnector::SplitRefusedRead(size_t i, const ReadResponse& r, PointPublisher& publisher) {
+  if (r.status != ReadStatus::kException || (r.exception_code != 0x02 && r.exception_code != 0x03))
+    return false;
+  std::optional<SplitReads> halves = SplitRead(reads_[i], config_);
+  if (!halves) return false;
+  spdlog::warn(
+      "{}: {} ({}) refused: {}; split into {} and {} and remembered while running (to plan it so "
+      "from the start, lower coalesce.max_registers/max_bits or max_gap_registers/max_gap_bits)",
+      log_prefix_, Describe(reads_[i]), config_.poll_groups[reads_[i].poll_group].name, r.detail,
+      Describe(halves->first), Describe(halves->second));
+  {
+    std::lock_guard lock(plan_mutex_);
+    reads_[i] = std::move(halves->first);
+    reads_.insert(reads_.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(halves->second));
+  }
+  publisher.OnReadSplit(i);
+  return true;
+}
+
 ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
   std::vector<int64_t> next_due(config_.poll_groups.size(), SteadyNow());
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
@@ -207,11 +232,28 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
     if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService(), any_ok};
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
+    // Set when a gateway answered 0A/0B for this unit: the rest of the cycle is not asked (each
+    // request would wait for the gateway's own timeout) and takes the same answer.
+    std::optional<ReadResponse> unit_unreachable;
     for (size_t i = 0; i < reads_.size(); ++i) {
+      if (reads_[i].poll_group != group) continue;
       const PlannedRead& read = reads_[i];
-      if (read.poll_group != group) continue;
-      ReadResponse r = link_->Read({read.function, read.start, read.quantity});
+      const ReadRequest request{read.function, read.start, read.quantity};
+      ReadResponse r = unit_unreachable ? *unit_unreachable : link_->Read(request);
+      if (r.status == ReadStatus::kDisconnected && any_ok && !stop_requested_) {
+        // Devices that close the connection after each request or after an idle time: open it
+        // again and ask once more before calling the device lost.
+        spdlog::debug("{}: {} ({}); connection closed by the device, opening it again", log_prefix_,
+                      Describe(read), r.detail);
+        if (link_->Connect().ok()) r = link_->Read(request);
+      }
       if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
+      if (r.status == ReadStatus::kException && IsGatewayException(r.exception_code) &&
+          !unit_unreachable) {
+        unit_unreachable = r;
+        unit_unreachable->detail +=
+            " (not sent: the gateway said so for an earlier read of the cycle)";
+      }
       if (r.status == ReadStatus::kDisconnected) {
         Publish(std::move(batch));
         std::lock_guard lock(health_mutex_);
@@ -238,6 +280,16 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
           ++health_.polls_failed;
           health_.last_error = fmt::format("{}: {}: {}", log_prefix_, Describe(read), r.detail);
         }
+      }
+      if (SplitRefusedRead(i, r, publisher)) {
+        // reads_[i] and reads_[i + 1] are the two halves: read the first one now.
+        last_status.insert(last_status.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                           ReadStatus::kOk);
+        last_detail.insert(last_detail.begin() + static_cast<std::ptrdiff_t>(i) + 1, "");
+        last_status[i] = ReadStatus::kOk;
+        timeouts_in_row = 0;
+        --i;  // unsigned wrap-around at 0 is undone by the loop's ++i
+        continue;
       }
       // Log a read's transitions only, never once per poll.
       if (r.status != last_status[i] ||

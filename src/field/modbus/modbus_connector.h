@@ -22,6 +22,7 @@
 #include "field/connector.h"
 #include "field/modbus/modbus_config.h"
 #include "field/modbus/modbus_planner.h"
+#include "field/modbus/modbus_response.h"
 
 namespace gantry::modbus {
 
@@ -52,8 +53,9 @@ class ModbusConnector final : public Connector {
   // the device's exception; Unavailable when the device cannot be reached. Thread-safe.
   Status WriteTag(TagId tag, const Value& value) override;
 
-  // The planned reads (for diagnostics and tests).
-  const std::vector<PlannedRead>& Reads() const { return reads_; }
+  // The reads as planned now (for diagnostics and tests): PlanReads at the start, then split
+  // where the device refused a merged range (exception 02/03), which is remembered. Thread-safe.
+  std::vector<PlannedRead> Reads() const;
 
  private:
   void Run();
@@ -70,8 +72,14 @@ class ModbusConnector final : public Connector {
   void Publish(std::vector<Sample> batch);
   void SetState(ConnectorState state, std::string error);
 
+  // Splits reads_[i] after the device refused it with exception 02/03; false when it serves a
+  // single point (the answer stands). Device thread only.
+  bool SplitRefusedRead(size_t i, const ReadResponse& r, PointPublisher& publisher);
+
   const DeviceConfig config_;
-  const std::vector<PlannedRead> reads_;
+  // Owned by the device thread; changed (under plan_mutex_) only when a refused read is split.
+  std::vector<PlannedRead> reads_;
+  mutable std::mutex plan_mutex_;  // guards reads_ against Reads() from other threads
   const std::vector<TagId> tag_ids_;
   SampleSink& sink_;
   const Clock& clock_;

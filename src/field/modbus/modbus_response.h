@@ -82,6 +82,12 @@ constexpr bool IsBusyException(uint8_t code) {
   return code == 0x05 || code == 0x06;
 }
 
+// True for 0A (gateway path unavailable) and 0B (gateway target device failed to respond): the
+// gateway answers, the device behind it does not.
+constexpr bool IsGatewayException(uint8_t code) {
+  return code == 0x0A || code == 0x0B;
+}
+
 // Quality for a read that failed for a non-exception reason.
 Quality FailureQuality(ReadStatus status);
 

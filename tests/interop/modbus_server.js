@@ -10,6 +10,7 @@
 //                       0x0B target failed to respond), like a gateway whose RTU device is off
 //   --close-after-reply close the connection after every answer (some small devices do)
 //   --idle-close MS     close a connection that sent nothing for MS milliseconds
+//   --single-connection a second TCP connection is closed at once (only one client at a time)
 // Register map (0-based addresses), below 1000 only; above that it answers exception 02:
 //   hr:0 = 1234, hr:1..2 = float32 12.5 (high word first), hr:3 = 0x0008 (bit 3 set),
 //   hr:10..13 = "P-17" (two characters per register), ir:5 = -125 (int16), co:0 = true,
@@ -29,6 +30,8 @@ let gateway = false;
 const unitFails = new Map();
 let closeAfterReply = false;
 let idleCloseMs = 0;
+let singleConnection = false;
+let openSockets = 0;
 for (let i = 3; i < process.argv.length; ++i) {
   const flag = process.argv[i];
   if (flag === "--max-registers") maxRegisters = parseInt(process.argv[++i], 10);
@@ -41,6 +44,7 @@ for (let i = 3; i < process.argv.length; ++i) {
     });
   } else if (flag === "--close-after-reply") closeAfterReply = true;
   else if (flag === "--idle-close") idleCloseMs = parseInt(process.argv[++i], 10);
+  else if (flag === "--single-connection") singleConnection = true;
   else {
     console.error(`unknown flag ${flag}`);
     process.exit(2);
@@ -107,6 +111,13 @@ const vector = {
 const server = new ModbusRTU.ServerTCP(vector, { host: "127.0.0.1", port, unitID: gateway ? 255 : 1 });
 // ServerTCP's own handler is registered first; this one only changes how the socket ends.
 server._server.on("connection", (sock) => {
+  if (singleConnection && openSockets > 0) {
+    console.log("refused a second connection");
+    sock.destroy();
+    return;
+  }
+  ++openSockets;
+  sock.once("close", () => --openSockets);
   if (closeAfterReply) {
     const write = sock.write.bind(sock);
     sock.write = (buffer) => {

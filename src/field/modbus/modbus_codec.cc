@@ -125,7 +125,7 @@ std::vector<uint16_t> EncodeRegisters(const PointConfig& p, const Value& raw) {
 
 Result<Value> RawForWrite(const PointConfig& p, const Value& value) {
   const std::string& path = p.tag.path;
-  if (IsBitTable(p.table) || p.type == WireType::kBool) {
+  if (IsBitTable(p.table) || p.type == WireType::kBool || p.bit != kNoBit) {
     std::optional<bool> on;
     if (value.type() == ValueType::kBool) on = *value.AsBool();
     if (value.type() == ValueType::kInt64 && (*value.AsInt64() == 0 || *value.AsInt64() == 1))

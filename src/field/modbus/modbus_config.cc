@@ -205,9 +205,13 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   DeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "host", "port", "serial", "unit_id", "timeout", "reconnect",
-                  "poll_groups", "coalesce", "writes", "tags"});
+                  "poll_groups", "coalesce", "writes", "bit_writes", "single_register_writes",
+                  "tags"});
   d.name = node.RequiredString("name");
   d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
+  d.bit_writes = static_cast<BitWrites>(
+      node.Choice("bit_writes", {"mask_write", "read_modify_write", "disabled"}, 0));
+  d.single_register_fc16 = node.Choice("single_register_writes", {"fc06", "fc16"}, 0) == 1;
   if (!node["protocol"].IsPresent()) {
     node.ErrorAt("protocol", "missing required key (expected modbus-tcp or modbus-rtu)");
   }

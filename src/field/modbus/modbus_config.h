@@ -46,6 +46,10 @@ enum class ByteOrder : uint8_t { kBig, kLittle };
 enum class WordOrder : uint8_t { kHighFirst, kLowFirst };
 
 enum class Protocol : uint8_t { kTcp, kRtu };
+// How one bit inside a holding register is written (`bit_writes`): FC22 Mask Write Register (the
+// device changes only that bit, atomically), FC03 then FC06 (another writer's change to the
+// register's other bits between the two is lost), or not at all.
+enum class BitWrites : uint8_t { kMaskWrite, kReadModifyWrite, kDisabled };
 enum class Parity : uint8_t { kNone, kEven, kOdd };
 
 // Protocol limits per read request (Modbus application protocol v1.1b3, FC 1-4).
@@ -103,6 +107,10 @@ struct DeviceConfig {
   // `writes: enabled`: the API may write holding registers (FC06/FC16) and coils (FC05) of this
   // device (Modbus TCP only); off unless configured.
   bool writes_enabled = false;
+  BitWrites bit_writes = BitWrites::kMaskWrite;
+  // `single_register_writes: fc16`: a one-register value is written with FC16 too, for devices
+  // that do not implement FC06.
+  bool single_register_fc16 = false;
   std::vector<PointConfig> points;
   ConfigLocation where;
 

@@ -58,6 +58,8 @@ Status ModbusConnector::Start() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
+    accepting_writes_ = true;  // a write right after Start() waits for the first connection
+    not_connected_reason_.clear();
   }
   stop_requested_ = false;
   link_ = std::make_unique<ModbusLink>(config_);
@@ -104,7 +106,7 @@ bool ModbusConnector::WaitUntil(int64_t steady_deadline) {
   std::unique_lock lock(mutex_);
   const auto deadline =
       std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_deadline));
-  wake_.wait_until(lock, deadline, [this] { return stopping_; });
+  wake_.wait_until(lock, deadline, [this] { return stopping_ || !writes_.empty(); });
   return !stopping_;
 }
 
@@ -129,6 +131,7 @@ void ModbusConnector::Run() {
   // stopping.
   auto fail_and_wait = [&](const std::string& what, const std::string& reason) {
     ++attempts;
+    AcceptWrites(false, "not connected: " + reason);
     // Wait backoff minus up to a quarter of it, never below the configured minimum.
     std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
     const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
@@ -153,6 +156,7 @@ void ModbusConnector::Run() {
   };
 
   while (!stop_requested_) {
+    AcceptWrites(true, "");
     SetState(ConnectorState::kConnecting,
              last_reason.empty() ? "" : log_prefix_ + ": " + last_reason);
     Status connected = link_->Connect();
@@ -193,6 +197,7 @@ void ModbusConnector::Run() {
     // back off like a refused connection, or this would spin.
     if (!fail_and_wait("connection lost before any answer: ", lost.reason)) break;
   }
+  AcceptWrites(false, "the connector is stopping");
   link_->Close();
 }
 
@@ -230,6 +235,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
     size_t group =
         static_cast<size_t>(std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
     if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService(), any_ok};
+    ServeWrites(any_ok);  // woken early for a write, or due anyway: writes go first
+    if (SteadyNow() < next_due[group]) continue;
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
     // Set when a gateway answered 0A/0B for this unit: the rest of the cycle is not asked (each
@@ -237,6 +244,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
     std::optional<ReadResponse> unit_unreachable;
     for (size_t i = 0; i < reads_.size(); ++i) {
       if (reads_[i].poll_group != group) continue;
+      ServeWrites(any_ok);  // a write waits at most for the read in flight
+      if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
       const PlannedRead& read = reads_[i];
       const ReadRequest request{read.function, read.start, read.quantity};
       ReadResponse r = unit_unreachable ? *unit_unreachable : link_->Read(request);

@@ -270,5 +270,92 @@ TEST(ModbusInterop, DeviceThatClosesAfterEachAnswerOrWhenIdleStaysGood) {
   }
 }
 
+// Writes to an independent server that accepts a single TCP connection: they go over the polling
+// connection (a second one would be closed at once). Register layouts in ABCD/CDAB/BADC/DCBA,
+// one bit by FC03 + FC06, and FC22 refused by name (modbus-serial does not implement it).
+TEST(ModbusInterop, WritesToASingleConnectionDeviceInEveryOrder) {
+  if (!HaveNodePeer()) GTEST_SKIP() << "node or tests/interop/node_modules missing";
+  int port = 0;
+  std::string output;
+  auto node = StartOnFreePort(port, output, {"--single-connection"});
+  ASSERT_TRUE(node) << output;
+  DeviceConfig d = Device("mixer-plc", port);
+  d.writes_enabled = true;
+  d.bit_writes = BitWrites::kReadModifyWrite;
+  const ByteOrder bytes[] = {ByteOrder::kBig, ByteOrder::kBig, ByteOrder::kLittle,
+                             ByteOrder::kLittle};
+  const WordOrder words[] = {WordOrder::kHighFirst, WordOrder::kLowFirst, WordOrder::kHighFirst,
+                             WordOrder::kLowFirst};
+  for (int i = 0; i < 4; ++i) {
+    const uint16_t at = static_cast<uint16_t>(100 + 10 * i);
+    d.points.push_back(Point("temp" + std::to_string(i), Table::kHoldingRegister, at,
+                             WireType::kFloat32, ValueType::kDouble));
+    d.points.push_back(Point("total" + std::to_string(i), Table::kHoldingRegister, at + 2,
+                             WireType::kInt64, ValueType::kInt64));
+    for (size_t k = d.points.size() - 2; k < d.points.size(); ++k) {
+      d.points[k].byte_order = bytes[i];
+      d.points[k].word_order = words[i];
+    }
+  }
+  d.points.push_back(
+      Point("running", Table::kHoldingRegister, 3, WireType::kUint16, ValueType::kBool));
+  d.points.back().bit = 5;  // hr:3 holds 0x0008 (bit 3, set by the PLC)
+  d.points.push_back(
+      Point("speed", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kDouble));
+  d.points.back().tag.scaling = {0.5, 0};
+  d.points.push_back(Point("motor", Table::kCoil, 0, WireType::kBool, ValueType::kBool));
+  std::vector<TagId> ids;
+  for (TagId t = 0; t < d.points.size(); ++t) ids.push_back(t);
+  CollectingSink sink;
+  ModbusConnector c(d, ids, sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 11); }, 10s)) << sink.Dump();
+  for (TagId t = 0; t < 8; t += 2) {
+    ASSERT_TRUE(c.WriteTag(t, Value(-3.75)).ok());
+    ASSERT_TRUE(c.WriteTag(t + 1, Value(int64_t{-9876543210})).ok());
+  }
+  ASSERT_TRUE(c.WriteTag(8, Value(true)).ok());
+  ASSERT_TRUE(c.WriteTag(9, Value(21.5)).ok());  // 43 on the wire
+  ASSERT_TRUE(c.WriteTag(10, Value(false)).ok());
+  ASSERT_TRUE(sink.WaitFor(
+      [&] {
+        for (TagId t = 0; t < 8; t += 2) {
+          if (!(sink.Latest(t).value == Value(-3.75)) ||
+              !(sink.Latest(t + 1).value == Value(int64_t{-9876543210})))
+            return false;
+        }
+        return sink.Latest(8).value == Value(true) && sink.Latest(9).value == Value(21.5) &&
+               sink.Latest(10).value == Value(false);
+      },
+      5s))
+      << sink.Dump();
+  c.Stop();
+  EXPECT_FALSE(node->WaitForLine(
+      [](const std::string& l) { return l.find("refused a second") != std::string::npos; }, 100ms))
+      << "the peer saw a second connection";
+
+  // The server kept the PLC's bit 3 next to ours (0x0028), read by a fresh connector.
+  DeviceConfig check = Device("check", port);
+  check.points = {Point("word", Table::kHoldingRegister, 3, WireType::kUint16, ValueType::kInt64)};
+  CollectingSink seen;
+  ModbusConnector reader(check, {0}, seen, SystemClock::Instance());
+  ASSERT_TRUE(reader.Start().ok());
+  ASSERT_TRUE(seen.WaitFor([&] { return seen.AllGood(0, 1); }, 5s)) << seen.Dump();
+  EXPECT_EQ(seen.Latest(0).value, Value(int64_t{0x0028}));
+  reader.Stop();
+
+  // FC22 is not implemented by modbus-serial: refused, naming the option to use instead.
+  d.bit_writes = BitWrites::kMaskWrite;
+  CollectingSink masked_sink;
+  ModbusConnector masked(d, ids, masked_sink, SystemClock::Instance());
+  ASSERT_TRUE(masked.Start().ok());
+  // (the peer may still count the reader's connection for a moment and close this one: wait)
+  ASSERT_TRUE(masked_sink.WaitFor([&] { return masked_sink.AllGood(0, 11); }, 5s));
+  Status s = masked.WriteTag(8, Value(false));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.message();
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("bit_writes: read_modify_write"));
+  masked.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::modbus

@@ -114,12 +114,12 @@ Status WriteOutcome(int rc, int err, const DeviceConfig& device) {
 
 }  // namespace
 
-Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs) {
+Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs, bool multiple) {
   if (!ctx_) return Unavailable("not connected");
   if (regs.empty() || regs.size() > 123)
     return InvalidArgument("a write takes 1 to 123 registers, not " + std::to_string(regs.size()));
   const int rc =
-      regs.size() == 1
+      regs.size() == 1 && !multiple
           ? modbus_write_register(ctx_->ctx, offset, regs[0])
           : modbus_write_registers(ctx_->ctx, offset, static_cast<int>(regs.size()), regs.data());
   const int err = errno;
@@ -130,6 +130,14 @@ Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> reg
 Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
   if (!ctx_) return Unavailable("not connected");
   const int rc = modbus_write_bit(ctx_->ctx, offset, on ? 1 : 0);
+  const int err = errno;
+  if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
+  return WriteOutcome(rc, err, device_);
+}
+
+Status ModbusLink::MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask) {
+  if (!ctx_) return Unavailable("not connected");
+  const int rc = modbus_mask_write_register(ctx_->ctx, offset, and_mask, or_mask);
   const int err = errno;
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);

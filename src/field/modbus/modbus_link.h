@@ -42,8 +42,12 @@ class ModbusLink {
   // one coil (FC05) and waits for the device's confirmation. Unavailable when the connection is
   // gone or the device does not answer (call Close and Connect again); FailedPrecondition naming
   // the Modbus exception when the device refuses (illegal address, illegal value, busy, ...).
-  Status WriteRegisters(uint16_t offset, std::span<const uint16_t> regs);
+  // `multiple`: FC16 even for one register (devices without FC06).
+  Status WriteRegisters(uint16_t offset, std::span<const uint16_t> regs, bool multiple = false);
   Status WriteCoil(uint16_t offset, bool on);
+  // FC22 Mask Write Register: the device sets the register to (current AND and_mask) OR
+  // (or_mask AND NOT and_mask) in one step. Errors as for WriteRegisters.
+  Status MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask);
 
   // Thread-safe: makes a Read blocked on a TCP socket return kDisconnected promptly (Stop()).
   void Interrupt();

@@ -1,5 +1,7 @@
 // Modbus RTU through a pseudo-terminal pair made by socat: the connector on one end, a libmodbus
-// RTU server in a thread on the other. Skipped (with a message) when socat is not installed.
+// RTU server in a thread on the other: reads, a silent device, writes. Skipped (with a message)
+// when socat is not installed.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <modbus/modbus.h>
 
@@ -46,6 +48,10 @@ class RtuServer {
   }
   bool ok() const { return ok_; }
   std::atomic<bool> silent{false};
+  // What a client wrote; read after the write was confirmed (the reply follows the change).
+  uint16_t Holding(int addr) const { return map_->tab_registers[addr]; }
+  bool Coil(int addr) const { return map_->tab_bits[addr] != 0; }
+  void SetHolding(int addr, uint16_t v) { map_->tab_registers[addr] = v; }
 
  private:
   void Serve() {
@@ -62,22 +68,35 @@ class RtuServer {
   std::thread thread_;
 };
 
+// A socat pseudo-terminal pair: the connector opens ends[0], the server ends[1].
+struct PtyPair {
+  ChildProcess socat{{"socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"}};
+  std::vector<std::string> ends;
+  // Waits for both names and the transfer to start; false (with socat's output) otherwise.
+  bool Ready() {
+    if (!socat.started()) return false;
+    for (int i = 0; i < 2; ++i) {
+      auto line = socat.WaitForLine(
+          [](const std::string& l) { return l.find("PTY is ") != std::string::npos; }, 5s);
+      if (!line) return false;
+      ends.push_back(line->substr(line->find("PTY is ") + 7));
+    }
+    return socat
+        .WaitForLine(
+            [](const std::string& l) {
+              return l.find("starting data transfer") != std::string::npos;
+            },
+            5s)
+        .has_value();
+  }
+};
+
 TEST(ModbusRtu, ReadsThroughAPtyPairAndTimesOutWhenTheDeviceIsSilent) {
   if (!HaveSocat())
     GTEST_SKIP() << "socat is not installed (apt-get install socat); RTU test skipped";
-  ChildProcess socat({"socat", "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"});
-  ASSERT_TRUE(socat.started());
-  std::vector<std::string> ptys;
-  for (int i = 0; i < 2; ++i) {
-    auto line = socat.WaitForLine(
-        [](const std::string& l) { return l.find("PTY is ") != std::string::npos; }, 5s);
-    ASSERT_TRUE(line) << socat.Output();
-    ptys.push_back(line->substr(line->find("PTY is ") + 7));
-  }
-  ASSERT_TRUE(socat.WaitForLine(
-      [](const std::string& l) { return l.find("starting data transfer") != std::string::npos; },
-      5s))
-      << socat.Output();
+  PtyPair pty;
+  ASSERT_TRUE(pty.Ready()) << pty.socat.Output();
+  const std::vector<std::string>& ptys = pty.ends;
   RtuServer server(ptys[1]);
   ASSERT_TRUE(server.ok()) << "cannot open " << ptys[1];
 
@@ -123,6 +142,83 @@ TEST(ModbusRtu, ReadsThroughAPtyPairAndTimesOutWhenTheDeviceIsSilent) {
   server.silent = false;
   ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(1, 3); }, 5s)) << sink.Dump();
   c.Stop();
+}
+
+// Writes go over the serial line between two reads (the device thread owns the line): a holding
+// register (FC06), a float in CDAB order (FC16), a coil (FC05) and one bit of a register, by
+// FC22 Mask Write and by FC03 + FC06.
+TEST(ModbusRtu, WritesGoOverTheSerialLineBetweenReads) {
+  if (!HaveSocat()) GTEST_SKIP() << "socat is not installed (apt-get install socat)";
+  PtyPair pty;
+  ASSERT_TRUE(pty.Ready()) << pty.socat.Output();
+  RtuServer server(pty.ends[1]);
+  ASSERT_TRUE(server.ok()) << "cannot open " << pty.ends[1];
+  server.SetHolding(8, 0x8001);  // the PLC's own bits 15 and 0 around ours
+
+  DeviceConfig d;
+  d.name = "dosing-rtu";
+  d.protocol = Protocol::kRtu;
+  d.serial = {pty.ends[0], 19200, Parity::kNone, 8, 1};
+  d.unit_id = 7;
+  d.timeout = 300 * kMillisecond;
+  d.reconnect_min = 50 * kMillisecond;
+  d.reconnect_max = 200 * kMillisecond;
+  d.poll_groups = {{"fast", 30 * kMillisecond}};
+  d.writes_enabled = true;
+  auto point = [](const std::string& name, Table t, uint16_t offset, WireType type, ValueType v) {
+    PointConfig p;
+    p.tag.path = "acme/p/a/l/dosing/" + name;
+    p.table = t;
+    p.offset = offset;
+    p.type = type;
+    p.tag.type = v;
+    return p;
+  };
+  d.points = {point("setpoint", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
+              point("flow", Table::kHoldingRegister, 4, WireType::kFloat32, ValueType::kDouble),
+              point("valve", Table::kCoil, 3, WireType::kBool, ValueType::kBool),
+              point("pump", Table::kHoldingRegister, 8, WireType::kUint16, ValueType::kBool)};
+  d.points[1].word_order = WordOrder::kLowFirst;  // CDAB
+  d.points[3].bit = 2;
+
+  for (BitWrites how : {BitWrites::kMaskWrite, BitWrites::kReadModifyWrite}) {
+    SCOPED_TRACE(how == BitWrites::kMaskWrite ? "FC22" : "FC03+FC06");
+    d.bit_writes = how;
+    CollectingSink sink;
+    ModbusConnector c(d, {1, 2, 3, 4}, sink, SystemClock::Instance());
+    ASSERT_TRUE(c.Start().ok());
+    ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(1, 4); }, 5s)) << sink.Dump();
+    ASSERT_TRUE(c.WriteTag(1, Value(int64_t{4321})).ok());
+    EXPECT_EQ(server.Holding(0), 4321);
+    ASSERT_TRUE(c.WriteTag(2, Value(12.5)).ok());
+    EXPECT_EQ(server.Holding(4), 0x0000);  // CDAB: low word first
+    EXPECT_EQ(server.Holding(5), 0x4148);
+    ASSERT_TRUE(c.WriteTag(3, Value(false)).ok());
+    EXPECT_FALSE(server.Coil(3));
+    ASSERT_TRUE(c.WriteTag(4, Value(true)).ok());
+    EXPECT_EQ(server.Holding(8), 0x8005);
+    ASSERT_TRUE(sink.WaitFor(
+        [&] {
+          return sink.Latest(1).value == Value(int64_t{4321}) &&
+                 sink.Latest(2).value == Value(12.5) && sink.Latest(3).value == Value(false) &&
+                 sink.Latest(4).value == Value(true);
+        },
+        5s))
+        << sink.Dump();
+    ASSERT_TRUE(c.WriteTag(4, Value(false)).ok());
+    EXPECT_EQ(server.Holding(8), 0x8001);
+    ASSERT_TRUE(c.WriteTag(3, Value(true)).ok());
+    EXPECT_TRUE(server.Coil(3));
+    // A silent device: the write is not confirmed and says so; polling goes on.
+    server.silent = true;
+    Status s = c.WriteTag(1, Value(int64_t{1}));
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.message();
+    EXPECT_THAT(s.message(), ::testing::HasSubstr("no confirmation within 300 ms"));
+    server.silent = false;
+    ASSERT_TRUE(c.WriteTag(1, Value(int64_t{7})).ok());
+    EXPECT_EQ(server.Holding(0), 7);
+    c.Stop();
+  }
 }
 
 }  // namespace

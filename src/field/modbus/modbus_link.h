@@ -35,8 +35,14 @@ class ModbusLink {
 
   // Sends one read request and validates the answer. Transport failures come back as kTimeout
   // (no answer within the device timeout; pending bytes flushed) or kDisconnected (the
-  // connection is gone; call Close and Connect again).
+  // connection is gone; call Close and Connect again). Over TCP every request carries its own
+  // transaction id: an answer with another id (a late answer to a request that timed out) is
+  // dropped and the read goes on waiting for its own, so an answer is never taken for another
+  // request's.
   ReadResponse Read(const ReadRequest& request);
+
+  // Answers with a stale transaction id dropped so far (TCP).
+  uint64_t stale_answers_dropped() const { return stale_dropped_; }
 
   // Writes `regs` to holding registers from `offset` (FC06 for one register, FC16 for more) or
   // one coil (FC05) and waits for the device's confirmation. Unavailable when the connection is
@@ -53,12 +59,16 @@ class ModbusLink {
   void Interrupt();
 
  private:
+  ReadResponse ReadTcp(const ReadRequest& request);
+
   struct Context;  // owns the libmodbus context
   const DeviceConfig& device_;
   std::unique_ptr<Context> ctx_;
   std::mutex fd_mutex_;
   int fd_ = -1;               // GUARDED_BY(fd_mutex_): the socket Interrupt() shuts down
   bool interrupted_ = false;  // GUARDED_BY(fd_mutex_)
+  uint16_t transaction_ = 0;  // the last transaction id sent (TCP reads)
+  uint64_t stale_dropped_ = 0;
 };
 
 }  // namespace gantry::modbus

@@ -202,5 +202,61 @@ TEST(ModbusQuirks, GatewayTargetNotRespondingCostsOneRequestPerCycleNotOnePerRea
   c.Stop();
 }
 
+// A read answer carrying `value` in one register, for transaction id `tid` and unit `unit`.
+std::vector<uint8_t> Answer(uint16_t tid, uint8_t unit, uint16_t value) {
+  return {static_cast<uint8_t>(tid >> 8),
+          static_cast<uint8_t>(tid & 0xFF),
+          0,
+          0,
+          0,
+          5,
+          unit,
+          0x03,
+          0x02,
+          static_cast<uint8_t>(value >> 8),
+          static_cast<uint8_t>(value & 0xFF)};
+}
+
+// A device that answers one request too late (after the timeout, just before the next answer)
+// and once from the wrong unit: the late answer is dropped by its transaction id, the wrong unit
+// is a communication error, and no value ever lands on the wrong request.
+TEST(ModbusQuirks, LateAnswerAndWrongUnitAreDroppedNeverTakenForAnotherRequest) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  server.SetHolding(0, 1000);
+  std::atomic<int> reads{0};
+  uint16_t silent_tid = 0;
+  server.SetOverride([&](std::span<const uint8_t> q) -> std::optional<std::vector<uint8_t>> {
+    if (q[7] != 0x03) return std::nullopt;
+    const uint16_t tid = static_cast<uint16_t>((q[0] << 8) | q[1]);
+    const int n = ++reads;
+    if (n == 5) {  // no answer in time
+      silent_tid = tid;
+      return std::vector<uint8_t>{};
+    }
+    if (n == 6) {  // the late answer to #5 (another value), then the answer to #6
+      std::vector<uint8_t> both = Answer(silent_tid, q[6], 0xDEAD);
+      std::vector<uint8_t> own = Answer(tid, q[6], 1000);
+      both.insert(both.end(), own.begin(), own.end());
+      return both;
+    }
+    if (n == 9) return Answer(tid, 9, 0xBEEF);  // from unit 9, asked unit 1
+    return std::nullopt;
+  });
+  DeviceConfig d = Device(server.port(), {Register("count", 0)});
+  CollectingSink sink;
+  ModbusConnector c(d, Ids(1), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return reads.load() >= 14 && sink.AllGood(0, 1); }, 5s))
+      << sink.Dump();
+  for (const Sample& s : sink.All()) {
+    if (s.quality.IsGood()) EXPECT_EQ(s.value, Value(int64_t{1000})) << sink.Dump();
+  }
+  EXPECT_EQ(sink.CountWith(0, Quality::BadTimeout()), 1u) << sink.Dump();
+  EXPECT_EQ(sink.CountWith(0, Quality::BadCommunicationError()), 1u) << sink.Dump();
+  EXPECT_EQ(c.Health().reconnects, 0u);  // resynchronised on the same connection
+  c.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::modbus

@@ -1,6 +1,7 @@
 // libFuzzer target for the Modbus response path: frame checks (TCP MBAP, RTU CRC), response
-// validation against a request, and the value codecs over whatever registers survive. A valid
-// response must re-encode to the same bytes. Input layout: [selector][start:2][quantity:2][pdu...].
+// validation against a request, the MBAP header of a TCP stream, and the value codecs over whatever
+// registers survive. A valid response must re-encode to the same bytes. Input layout:
+// [selector][start:2][quantity:2][pdu...].
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -55,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // The same bytes as whole frames.
+  auto frame_size = MbapFrameSize(all);
+  if (frame_size.ok() && (*frame_size < 8 || *frame_size > 260)) __builtin_trap();
   auto tcp = CheckTcpFrame(all, static_cast<uint16_t>(selector), data[1]);
   if (tcp.ok()) (void)ValidateReadResponse(req, *tcp);
   auto rtu = CheckRtuFrame(all, data[0]);

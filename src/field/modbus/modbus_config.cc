@@ -51,6 +51,13 @@ std::string DeviceConfig::Endpoint() const {
   return host + ":" + std::to_string(port);
 }
 
+Duration SilentInterval(const SerialSettings& serial) {
+  if (serial.baud > 19200) return 1750 * kMicrosecond;
+  const int64_t bits =
+      1 + serial.data_bits + (serial.parity == Parity::kNone ? 0 : 1) + serial.stop_bits;
+  return 35 * bits * kSecond / (10 * int64_t{serial.baud});
+}
+
 namespace {
 
 bool ParseTable(std::string_view text, Table& out) {
@@ -205,8 +212,8 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   DeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "host", "port", "serial", "unit_id", "timeout", "reconnect",
-                  "poll_groups", "coalesce", "writes", "bit_writes", "single_register_writes",
-                  "tags"});
+                  "poll_groups", "coalesce", "writes", "bit_writes", "inter_request_delay",
+                  "single_register_writes", "tags"});
   d.name = node.RequiredString("name");
   d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
   d.bit_writes = static_cast<BitWrites>(
@@ -242,6 +249,7 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
     d.unit_id = static_cast<int>(node.Int("unit_id", 1, 1, 247));  // 0 is broadcast: no answers
   }
   d.timeout = node.DurationValue("timeout", kSecond, 10 * kMillisecond, 60 * kSecond);
+  d.inter_request_delay = node.DurationValue("inter_request_delay", 0, 0, kSecond);
   ConfigNode reconnect = node["reconnect"];
   if (reconnect.IsPresent()) {
     reconnect.AllowKeys({"min", "max"});

@@ -95,6 +95,9 @@ struct DeviceConfig {
   SerialSettings serial;  // modbus-rtu
   int unit_id = 1;
   Duration timeout = kSecond;  // per request (and per connection attempt)
+  // At least this long between the end of one answer and the next request, for slow devices;
+  // RTU always waits at least SilentInterval(serial) on top of nothing (see the link).
+  Duration inter_request_delay = 0;
   Duration reconnect_min = 500 * kMillisecond;
   Duration reconnect_max = 30 * kSecond;
   std::vector<PollGroup> poll_groups;  // never empty after parsing
@@ -117,6 +120,11 @@ struct DeviceConfig {
   // "127.0.0.1:5020" or "/dev/ttyUSB0", for logs.
   std::string Endpoint() const;
 };
+
+// The Modbus RTU silent interval between frames: 3.5 character times at the line's settings
+// (a character is start + data + parity + stop bits), fixed at 1.75 ms above 19200 baud as the
+// Modbus serial line specification says.
+Duration SilentInterval(const SerialSettings& serial);
 
 // Parses one entry of `devices:` whose protocol is modbus-tcp or modbus-rtu. Every problem is
 // recorded in the node's document (file:line:col, key path, what was expected); the returned

@@ -313,5 +313,26 @@ TEST(ModbusConfigError, ValueWiderThanTheDeviceRequestLimit) {
               HasSubstr("expected a whole number from 1 to 125, got '126'"));
 }
 
+TEST(ModbusConfig, QuirkOptionsParseWithTheirDefaults) {
+  Parsed defaults = Parse(kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_EQ(defaults.device.bit_writes, BitWrites::kMaskWrite);
+  EXPECT_FALSE(defaults.device.single_register_fc16);
+  EXPECT_EQ(defaults.device.inter_request_delay, 0);
+  Parsed set = Parse(
+      "bit_writes: read_modify_write\nsingle_register_writes: fc16\n"
+      "inter_request_delay: 20ms\n" +
+      kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_TRUE(set.errors.empty()) << ::testing::PrintToString(set.errors);
+  EXPECT_EQ(set.device.bit_writes, BitWrites::kReadModifyWrite);
+  EXPECT_TRUE(set.device.single_register_fc16);
+  EXPECT_EQ(set.device.inter_request_delay, 20 * kMillisecond);
+  EXPECT_THAT(OnlyError(Parse("bit_writes: fc23\n" + kHead +
+                              "  - {path: acme/plant1/filler/x, address: hr:0}\n")),
+              HasSubstr("bit_writes"));
+  EXPECT_THAT(OnlyError(Parse("inter_request_delay: 5s\n" + kHead +
+                              "  - {path: acme/plant1/filler/x, address: hr:0}\n")),
+              HasSubstr("inter_request_delay"));
+}
+
 }  // namespace
 }  // namespace gantry::modbus

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace gantry::modbus {
 
@@ -22,13 +23,23 @@ struct ModbusLink::Context {
   }
 };
 
-ModbusLink::ModbusLink(const DeviceConfig& device) : device_(device) {}
+ModbusLink::ModbusLink(const DeviceConfig& device)
+    : device_(device),
+      gap_(device.protocol == Protocol::kRtu
+               ? std::max(device.inter_request_delay, SilentInterval(device.serial))
+               : device.inter_request_delay) {}
 
 ModbusLink::~ModbusLink() {
   Close();
 }
 
 namespace {
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string Reason(int err) {
   switch (err) {
@@ -121,38 +132,38 @@ Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> reg
   if (!ctx_) return Unavailable("not connected");
   if (regs.empty() || regs.size() > 123)
     return InvalidArgument("a write takes 1 to 123 registers, not " + std::to_string(regs.size()));
+  KeepGap();
   const int rc =
       regs.size() == 1 && !multiple
           ? modbus_write_register(ctx_->ctx, offset, regs[0])
           : modbus_write_registers(ctx_->ctx, offset, static_cast<int>(regs.size()), regs.data());
   const int err = errno;
+  EndExchange();
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);
 }
 
 Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
   if (!ctx_) return Unavailable("not connected");
+  KeepGap();
   const int rc = modbus_write_bit(ctx_->ctx, offset, on ? 1 : 0);
   const int err = errno;
+  EndExchange();
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);
 }
 
 Status ModbusLink::MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask) {
   if (!ctx_) return Unavailable("not connected");
+  KeepGap();
   const int rc = modbus_mask_write_register(ctx_->ctx, offset, and_mask, or_mask);
   const int err = errno;
+  EndExchange();
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);
 }
 
 namespace {
-
-int64_t SteadyNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 enum class Got { kAll, kTimeout, kClosed, kError };
 
@@ -262,14 +273,31 @@ ReadResponse ModbusLink::ReadTcp(const ReadRequest& request) {
   return r;
 }
 
+void ModbusLink::KeepGap() {
+  if (gap_ <= 0) return;
+  const int64_t wait = last_exchange_ + gap_ - SteadyNs();
+  if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+}
+
+void ModbusLink::EndExchange() {
+  last_exchange_ = SteadyNs();
+}
+
 ReadResponse ModbusLink::Read(const ReadRequest& request) {
-  ReadResponse r;
   if (!ctx_) {
+    ReadResponse r;
     r.status = ReadStatus::kDisconnected;
     r.detail = "not connected";
     return r;
   }
-  if (device_.protocol == Protocol::kTcp) return ReadTcp(request);
+  KeepGap();
+  ReadResponse r = device_.protocol == Protocol::kTcp ? ReadTcp(request) : ReadRtu(request);
+  EndExchange();
+  return r;
+}
+
+ReadResponse ModbusLink::ReadRtu(const ReadRequest& request) {
+  ReadResponse r;
   modbus_t* ctx = ctx_->ctx;
   const uint8_t raw[6] = {
       static_cast<uint8_t>(device_.unit_id),       request.function,

@@ -60,6 +60,11 @@ class ModbusLink {
 
  private:
   ReadResponse ReadTcp(const ReadRequest& request);
+  ReadResponse ReadRtu(const ReadRequest& request);
+  // Waits until the device's inter-request gap since the last answer has passed.
+  void KeepGap();
+  // Marks the end of an exchange (answer, timeout or error): the gap starts here.
+  void EndExchange();
 
   struct Context;  // owns the libmodbus context
   const DeviceConfig& device_;
@@ -69,6 +74,8 @@ class ModbusLink {
   bool interrupted_ = false;  // GUARDED_BY(fd_mutex_)
   uint16_t transaction_ = 0;  // the last transaction id sent (TCP reads)
   uint64_t stale_dropped_ = 0;
+  const Duration gap_;         // inter_request_delay, at least the RTU silent interval
+  int64_t last_exchange_ = 0;  // steady ns at the end of the last exchange
 };
 
 }  // namespace gantry::modbus

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "field/modbus/modbus_connector.h"
@@ -256,6 +257,50 @@ TEST(ModbusQuirks, LateAnswerAndWrongUnitAreDroppedNeverTakenForAnotherRequest) 
   EXPECT_EQ(sink.CountWith(0, Quality::BadCommunicationError()), 1u) << sink.Dump();
   EXPECT_EQ(c.Health().reconnects, 0u);  // resynchronised on the same connection
   c.Stop();
+}
+
+// A slow device that needs 40 ms between the end of one answer and the next request: every
+// request, reads of several tables and a write, keeps that gap.
+TEST(ModbusQuirks, InterRequestDelayIsKeptBetweenEveryTwoRequests) {
+  TestServer server;
+  ASSERT_TRUE(server.Start());
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  server.SetOverride([&](std::span<const uint8_t>) -> std::optional<std::vector<uint8_t>> {
+    std::lock_guard lock(mutex);
+    arrivals.push_back(std::chrono::steady_clock::now());
+    return std::nullopt;
+  });
+  PointConfig level = Register("level", 3);
+  level.table = Table::kInputRegister;
+  PointConfig motor = Register("motor", 7);
+  motor.table = Table::kCoil;
+  motor.type = WireType::kBool;
+  motor.tag.type = ValueType::kBool;
+  DeviceConfig d = Device(server.port(), {Register("state", 0), level, motor});
+  d.inter_request_delay = 40 * kMillisecond;
+  d.writes_enabled = true;
+  CollectingSink sink;
+  ModbusConnector c(d, Ids(3), sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.AllGood(0, 3); }, 5s));
+  ASSERT_TRUE(c.WriteTag(0, Value(int64_t{12})).ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return server.requests() >= 10; }, 5s));
+  c.Stop();
+  std::lock_guard lock(mutex);
+  for (size_t i = 1; i < arrivals.size(); ++i) {
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 39ms) << "request " << i;
+  }
+  EXPECT_EQ(server.Holding(0), 12);
+}
+
+TEST(ModbusQuirks, RtuSilentIntervalIsThreeAndAHalfCharacters) {
+  // 9600 baud 8E1: 11 bits a character, 3.5 x 11 / 9600 s = 4.01 ms.
+  EXPECT_EQ(SilentInterval({"/dev/ttyS0", 9600, Parity::kEven, 8, 1}), 4010416);
+  // 19200 8N1: 10 bits, 1.82 ms; above 19200 baud the fixed 1.75 ms.
+  EXPECT_EQ(SilentInterval({"/dev/ttyS0", 19200, Parity::kNone, 8, 1}), 1822916);
+  EXPECT_EQ(SilentInterval({"/dev/ttyS0", 115200, Parity::kEven, 8, 1}), 1750 * kMicrosecond);
+  EXPECT_EQ(SilentInterval({"/dev/ttyS0", 1200, Parity::kNone, 8, 2}), 32083333);
 }
 
 }  // namespace

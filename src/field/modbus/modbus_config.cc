@@ -119,7 +119,8 @@ PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& pol
                        std::string_view device_name) {
   PointConfig p;
   node.AllowKeys({"path", "address", "type", "bit", "length", "byte_order", "word_order", "scale",
-                  "unit", "deadband", "poll_group", "description"});
+                  "unit", "deadband", "poll_group", "description", "unit_id"});
+  if (node["unit_id"].IsPresent()) p.unit_id = static_cast<int>(node.Int("unit_id", 1, 0, 255));
   ParseTagCommon(node, p.tag);
   ParseAddress(node, p);
   const bool bit_table = IsBitTable(p.table);
@@ -284,6 +285,10 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
     if (!p.tag.path.empty() && !paths.insert(p.tag.path).second) {
       tag.ErrorAt("path", "duplicate tag path " + QuoteForMessage(p.tag.path) + " on device '" +
                               d.name + "'");
+    }
+    if (d.protocol == Protocol::kRtu && p.unit_id >= 0 && (p.unit_id < 1 || p.unit_id > 247)) {
+      tag.ErrorAt("unit_id", "unit_id " + std::to_string(p.unit_id) +
+                                 " on a modbus-rtu line; expected 1..247 (0 is broadcast)");
     }
     if (!IsBitTable(p.table) && p.Width() > d.max_registers_per_read) {
       tag.ErrorAt("address", std::string(WireTypeName(p.type)) + " at " +

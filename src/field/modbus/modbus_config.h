@@ -68,6 +68,10 @@ struct PointConfig {
   ByteOrder byte_order = ByteOrder::kBig;
   WordOrder word_order = WordOrder::kHighFirst;
   size_t poll_group = 0;  // index into DeviceConfig::poll_groups
+  // The unit id this point is read from when it is not the device's (`unit_id` on the tag): a
+  // device behind a gateway, or a drop on an RTU line, sharing the device's connection. -1: the
+  // device's unit_id.
+  int unit_id = -1;
 
   // Registers (or bits, for coils and discrete inputs) the point occupies on the wire; >= 1.
   uint16_t Width() const;

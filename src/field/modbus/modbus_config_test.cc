@@ -334,5 +334,18 @@ TEST(ModbusConfig, QuirkOptionsParseWithTheirDefaults) {
               HasSubstr("inter_request_delay"));
 }
 
+TEST(ModbusConfig, ATagCanNameItsOwnUnitBehindTheDevicesConnection) {
+  Parsed p = Parse(kHead +
+                   "  - {path: acme/plant1/filler/x, address: hr:0, unit_id: 3}\n"
+                   "  - {path: acme/plant1/filler/y, address: hr:0}\n");
+  EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.device.points[0].unit_id, 3);
+  EXPECT_EQ(p.device.points[1].unit_id, -1);
+  EXPECT_THAT(OnlyError(Parse("name: x\nprotocol: modbus-rtu\nserial: {device: /dev/ttyUSB0}\n"
+                              "tags:\n  - {path: acme/plant1/filler/x, address: hr:0, "
+                              "unit_id: 0}\n")),
+              HasSubstr("expected 1..247"));
+}
+
 }  // namespace
 }  // namespace gantry::modbus

@@ -32,6 +32,12 @@ std::string Describe(const PlannedRead& r) {
   return fmt::format("{}:{}+{}", TableName(r.table), r.start, r.quantity);
 }
 
+// "hr:0+3", or "unit 3 hr:0+3" for a read of another unit than the device's own.
+std::string Describe(const PlannedRead& r, const DeviceConfig& d) {
+  if (r.unit == d.unit_id) return Describe(r);
+  return fmt::format("unit {} {}", r.unit, Describe(r));
+}
+
 }  // namespace
 
 ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids, SampleSink& sink,
@@ -214,8 +220,8 @@ bool ModbusConnector::SplitRefusedRead(size_t i, const ReadResponse& r, PointPub
   spdlog::warn(
       "{}: {} ({}) refused: {}; split into {} and {} and remembered while running (to plan it so "
       "from the start, lower coalesce.max_registers/max_bits or max_gap_registers/max_gap_bits)",
-      log_prefix_, Describe(reads_[i]), config_.poll_groups[reads_[i].poll_group].name, r.detail,
-      Describe(halves->first), Describe(halves->second));
+      log_prefix_, Describe(reads_[i], config_), config_.poll_groups[reads_[i].poll_group].name,
+      r.detail, Describe(halves->first, config_), Describe(halves->second, config_));
   {
     std::lock_guard lock(plan_mutex_);
     reads_[i] = std::move(halves->first);
@@ -239,29 +245,34 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
     if (SteadyNow() < next_due[group]) continue;
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
-    // Set when a gateway answered 0A/0B for this unit: the rest of the cycle is not asked (each
-    // request would wait for the gateway's own timeout) and takes the same answer.
-    std::optional<ReadResponse> unit_unreachable;
+    // Units that did not answer in this cycle (a gateway's 0A/0B, or no answer in time): their
+    // other reads of the cycle are not sent (each would wait for a timeout again) and take the
+    // same answer. Other units on the same gateway or line go on.
+    std::vector<std::pair<int, ReadResponse>> unreachable;
     for (size_t i = 0; i < reads_.size(); ++i) {
       if (reads_[i].poll_group != group) continue;
       ServeWrites(any_ok);  // a write waits at most for the read in flight
       if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
       const PlannedRead& read = reads_[i];
       const ReadRequest request{read.function, read.start, read.quantity};
-      ReadResponse r = unit_unreachable ? *unit_unreachable : link_->Read(request);
+      const auto skip = std::find_if(unreachable.begin(), unreachable.end(),
+                                     [&](const auto& u) { return u.first == read.unit; });
+      const bool sent = skip == unreachable.end();
+      ReadResponse r = sent ? link_->Read(request, read.unit) : skip->second;
       if (r.status == ReadStatus::kDisconnected && any_ok && !stop_requested_) {
         // Devices that close the connection after each request or after an idle time: open it
         // again and ask once more before calling the device lost.
         spdlog::debug("{}: {} ({}); connection closed by the device, opening it again", log_prefix_,
-                      Describe(read), r.detail);
-        if (link_->Connect().ok()) r = link_->Read(request);
+                      Describe(read, config_), r.detail);
+        if (link_->Connect().ok()) r = link_->Read(request, read.unit);
       }
       if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
-      if (r.status == ReadStatus::kException && IsGatewayException(r.exception_code) &&
-          !unit_unreachable) {
-        unit_unreachable = r;
-        unit_unreachable->detail +=
-            " (not sent: the gateway said so for an earlier read of the cycle)";
+      if (sent && (r.status == ReadStatus::kTimeout ||
+                   (r.status == ReadStatus::kException && IsGatewayException(r.exception_code)))) {
+        ReadResponse same = r;
+        same.detail += fmt::format(
+            " (not sent: unit {} did not answer an earlier read of the cycle)", read.unit);
+        unreachable.emplace_back(read.unit, std::move(same));
       }
       if (r.status == ReadStatus::kDisconnected) {
         Publish(std::move(batch));
@@ -287,7 +298,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
           health_.last_success = now;
         } else {
           ++health_.polls_failed;
-          health_.last_error = fmt::format("{}: {}: {}", log_prefix_, Describe(read), r.detail);
+          health_.last_error =
+              fmt::format("{}: {}: {}", log_prefix_, Describe(read, config_), r.detail);
         }
       }
       if (SplitRefusedRead(i, r, publisher)) {
@@ -304,10 +316,10 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
       if (r.status != last_status[i] ||
           (r.status != ReadStatus::kOk && r.detail != last_detail[i])) {
         if (r.status == ReadStatus::kOk) {
-          spdlog::info("{}: {} ({}) reading again", log_prefix_, Describe(read),
+          spdlog::info("{}: {} ({}) reading again", log_prefix_, Describe(read, config_),
                        config_.poll_groups[group].name);
         } else {
-          spdlog::warn("{}: {} ({}): {}", log_prefix_, Describe(read),
+          spdlog::warn("{}: {} ({}): {}", log_prefix_, Describe(read, config_),
                        config_.poll_groups[group].name, r.detail);
         }
         last_status[i] = r.status;
@@ -317,7 +329,8 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
       batch.insert(batch.end(), std::make_move_iterator(samples.begin()),
                    std::make_move_iterator(samples.end()));
       if (r.status == ReadStatus::kTimeout) {
-        if (++timeouts_in_row >= kTimeoutsBeforeReconnect && config_.protocol == Protocol::kTcp) {
+        if (sent && ++timeouts_in_row >= kTimeoutsBeforeReconnect &&
+            config_.protocol == Protocol::kTcp) {
           Publish(std::move(batch));
           return {fmt::format("{} requests in a row without an answer", timeouts_in_row),
                   Quality::BadTimeout(), any_ok};

@@ -121,15 +121,23 @@ Status WriteOutcome(int rc, int err, const DeviceConfig& device) {
   if (err >= EMBXILFUN && err <= EMBXGTAR)  // a Modbus exception answer
     return FailedPrecondition("the device refused the write: " + std::string(modbus_strerror(err)));
   if (err == ETIMEDOUT)
-    return Unavailable("no confirmation within " + std::to_string(device.timeout / kMillisecond) +
-                       " ms");
+    return Status(StatusCode::kTimeout, "no confirmation within " +
+                                            std::to_string(device.timeout / kMillisecond) + " ms");
   return Unavailable(Reason(err));
 }
 
 }  // namespace
 
-Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs, bool multiple) {
+uint8_t ModbusLink::UseUnit(int unit) {
+  const uint8_t u = static_cast<uint8_t>(unit < 0 ? device_.unit_id : unit);
+  if (ctx_) modbus_set_slave(ctx_->ctx, u);
+  return u;
+}
+
+Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs, bool multiple,
+                                  int unit) {
   if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
   if (regs.empty() || regs.size() > 123)
     return InvalidArgument("a write takes 1 to 123 registers, not " + std::to_string(regs.size()));
   KeepGap();
@@ -143,8 +151,9 @@ Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> reg
   return WriteOutcome(rc, err, device_);
 }
 
-Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
+Status ModbusLink::WriteCoil(uint16_t offset, bool on, int unit) {
   if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
   KeepGap();
   const int rc = modbus_write_bit(ctx_->ctx, offset, on ? 1 : 0);
   const int err = errno;
@@ -153,8 +162,10 @@ Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
   return WriteOutcome(rc, err, device_);
 }
 
-Status ModbusLink::MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask) {
+Status ModbusLink::MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask,
+                                     int unit) {
   if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
   KeepGap();
   const int rc = modbus_mask_write_register(ctx_->ctx, offset, and_mask, or_mask);
   const int err = errno;
@@ -202,11 +213,10 @@ void Drain(int fd) {
 
 }  // namespace
 
-ReadResponse ModbusLink::ReadTcp(const ReadRequest& request) {
+ReadResponse ModbusLink::ReadTcp(const ReadRequest& request, uint8_t unit) {
   ReadResponse r;
   const int fd = modbus_get_socket(ctx_->ctx);
   const uint16_t tid = ++transaction_;
-  const uint8_t unit = static_cast<uint8_t>(device_.unit_id);
   const uint8_t adu[12] = {static_cast<uint8_t>(tid >> 8),
                            static_cast<uint8_t>(tid & 0xFF),
                            0,
@@ -283,7 +293,7 @@ void ModbusLink::EndExchange() {
   last_exchange_ = SteadyNs();
 }
 
-ReadResponse ModbusLink::Read(const ReadRequest& request) {
+ReadResponse ModbusLink::Read(const ReadRequest& request, int unit) {
   if (!ctx_) {
     ReadResponse r;
     r.status = ReadStatus::kDisconnected;
@@ -291,18 +301,21 @@ ReadResponse ModbusLink::Read(const ReadRequest& request) {
     return r;
   }
   KeepGap();
-  ReadResponse r = device_.protocol == Protocol::kTcp ? ReadTcp(request) : ReadRtu(request);
+  const uint8_t u = UseUnit(unit);
+  ReadResponse r = device_.protocol == Protocol::kTcp ? ReadTcp(request, u) : ReadRtu(request, u);
   EndExchange();
   return r;
 }
 
-ReadResponse ModbusLink::ReadRtu(const ReadRequest& request) {
+ReadResponse ModbusLink::ReadRtu(const ReadRequest& request, uint8_t unit) {
   ReadResponse r;
   modbus_t* ctx = ctx_->ctx;
-  const uint8_t raw[6] = {
-      static_cast<uint8_t>(device_.unit_id),       request.function,
-      static_cast<uint8_t>(request.start >> 8),    static_cast<uint8_t>(request.start & 0xFF),
-      static_cast<uint8_t>(request.quantity >> 8), static_cast<uint8_t>(request.quantity & 0xFF)};
+  const uint8_t raw[6] = {unit,
+                          request.function,
+                          static_cast<uint8_t>(request.start >> 8),
+                          static_cast<uint8_t>(request.start & 0xFF),
+                          static_cast<uint8_t>(request.quantity >> 8),
+                          static_cast<uint8_t>(request.quantity & 0xFF)};
   // RTU: libmodbus moves the bytes; a frame has no transaction id, so after a timeout the line
   // is flushed, and an answer must match address, CRC, function code and byte count.
   if (modbus_send_raw_request(ctx, raw, sizeof raw) == -1) {
@@ -330,8 +343,7 @@ ReadResponse ModbusLink::ReadRtu(const ReadRequest& request) {
     return r;
   }
   const std::span<const uint8_t> frame(adu, static_cast<size_t>(n));
-  Result<std::span<const uint8_t>> pdu =
-      CheckRtuFrame(frame, static_cast<uint8_t>(device_.unit_id));
+  Result<std::span<const uint8_t>> pdu = CheckRtuFrame(frame, unit);
   if (!pdu.ok()) {
     r.status = ReadStatus::kMalformed;
     r.detail = pdu.status().message();

@@ -22,7 +22,8 @@ std::vector<PlannedRead> PlanReads(const DeviceConfig& device) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   auto key = [&](size_t i) {
     const PointConfig& p = device.points[i];
-    return std::make_tuple(p.poll_group, static_cast<int>(p.table), p.offset, p.Width(), i);
+    return std::make_tuple(p.poll_group, p.unit_id < 0 ? device.unit_id : p.unit_id,
+                           static_cast<int>(p.table), p.offset, p.Width(), i);
   };
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
 
@@ -34,18 +35,20 @@ std::vector<PlannedRead> PlanReads(const DeviceConfig& device) {
     const uint32_t limit = bits ? std::min(device.max_bits_per_read, kMaxReadBits)
                                 : std::min(device.max_registers_per_read, kMaxReadRegisters);
     const uint32_t max_gap = bits ? device.max_gap_bits : device.max_gap_registers;
+    const int unit = p.unit_id < 0 ? device.unit_id : p.unit_id;
     const uint32_t first = p.offset;
     const uint32_t last_end = first + p.Width();
     bool join = false;
     if (!reads.empty()) {
       const PlannedRead& open = reads.back();
-      join = open.poll_group == p.poll_group && open.table == p.table &&
+      join = open.poll_group == p.poll_group && open.unit == unit && open.table == p.table &&
              (first <= end || first - end <= max_gap) &&
              std::max(end, last_end) - open.start <= limit;
     }
     if (!join) {
       PlannedRead r;
       r.poll_group = p.poll_group;
+      r.unit = unit;
       r.table = p.table;
       r.function = ReadFunctionFor(p.table);
       r.start = p.offset;
@@ -67,6 +70,7 @@ PlannedRead Fitted(const PlannedRead& like, std::vector<ServedPoint> points,
                    const DeviceConfig& device) {
   PlannedRead r;
   r.poll_group = like.poll_group;
+  r.unit = like.unit;
   r.table = like.table;
   r.function = like.function;
   uint32_t first = UINT32_MAX, end = 0;

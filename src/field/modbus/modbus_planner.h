@@ -32,6 +32,7 @@ struct ServedPoint {
 // One read request (FC 1-4) and the points it serves.
 struct PlannedRead {
   size_t poll_group = 0;
+  int unit = 1;  // the unit id asked: the point's unit_id, else the device's
   Table table = Table::kHoldingRegister;
   uint8_t function = kReadHoldingRegisters;
   uint16_t start = 0;
@@ -39,7 +40,8 @@ struct PlannedRead {
   std::vector<ServedPoint> points;  // ordered by address
 };
 
-// Reads for every point of the device, ordered by poll group, table and start address. Every
+// Reads for every point of the device, ordered by poll group, unit, table and start address;
+// points of different units are never merged. Every
 // point is served by exactly one read. Two points are merged when the merged request stays within
 // the device's limit (max_registers_per_read / max_bits_per_read, at most the protocol's 125 /
 // 2000) and the unread gap between them is at most max_gap_registers (max_gap_bits for coils and

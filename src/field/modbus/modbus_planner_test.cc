@@ -199,5 +199,19 @@ TEST(ModbusPlan, CoilReadsSplitToo) {
   EXPECT_EQ(halves->second.function, kReadCoils);
 }
 
+TEST(ModbusPlan, UnitsBehindOneGatewayAreNeverMerged) {
+  PointConfig other = At(Table::kHoldingRegister, 1);
+  other.unit_id = 3;
+  PointConfig same = At(Table::kHoldingRegister, 2);
+  same.unit_id = 1;  // the device's own unit, written out
+  DeviceConfig d = Device({At(Table::kHoldingRegister, 0), other, same});
+  auto reads = PlanReads(d);
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0].unit, 1);
+  EXPECT_EQ(reads[0].quantity, 3);  // hr:0 and hr:2 with the gap
+  EXPECT_EQ(reads[1].unit, 3);
+  EXPECT_EQ(reads[1].start, 1);
+}
+
 }  // namespace
 }  // namespace gantry::modbus

@@ -6,6 +6,7 @@
 #include <modbus/modbus.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "field/modbus/modbus_connector.h"
@@ -219,6 +220,67 @@ TEST(ModbusRtu, WritesGoOverTheSerialLineBetweenReads) {
     EXPECT_EQ(server.Holding(0), 7);
     c.Stop();
   }
+}
+
+// An RS-485 line with two drops on one serial port, against an independent RTU server (npm
+// modbus-serial's ServerSerial on the pty, tests/interop/modbus_server.js --rtu): unit 1 answers,
+// unit 9 is switched off. One connector serves both; unit 9's points time out, unit 1's stay
+// Good and writable.
+TEST(ModbusRtu, TwoDropsOnOneLineAndOneOfThemOffAgainstModbusSerial) {
+  if (!HaveSocat()) GTEST_SKIP() << "socat is not installed (apt-get install socat)";
+  if (system("command -v node >/dev/null 2>&1") != 0 ||
+      !std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) +
+                               "/tests/interop/node_modules/modbus-serial"))
+    GTEST_SKIP() << "node or tests/interop/node_modules missing";
+  PtyPair pty;
+  ASSERT_TRUE(pty.Ready()) << pty.socat.Output();
+  ChildProcess node({"node", std::string(GANTRY_SOURCE_DIR) + "/tests/interop/modbus_server.js",
+                     "0", "--rtu", pty.ends[1], "--gateway", "--unit-silent", "9"});
+  ASSERT_TRUE(node.WaitForLine([](const std::string& l) { return l.rfind("ready", 0) == 0; }, 10s))
+      << node.Output();
+  DeviceConfig d;
+  d.name = "dosing-line";
+  d.protocol = Protocol::kRtu;
+  d.serial = {pty.ends[0], 19200, Parity::kNone, 8, 1};
+  d.unit_id = 1;
+  d.timeout = 300 * kMillisecond;
+  d.reconnect_min = 50 * kMillisecond;
+  d.reconnect_max = 200 * kMillisecond;
+  d.poll_groups = {{"fast", 50 * kMillisecond}};
+  d.writes_enabled = true;
+  PointConfig count;
+  count.tag.path = "acme/p/a/l/dosing/count";
+  count.type = WireType::kUint16;
+  count.tag.type = ValueType::kInt64;
+  PointConfig temp = count;
+  temp.tag.path = "acme/p/a/l/dosing/temp";
+  temp.offset = 1;
+  temp.type = WireType::kFloat32;
+  temp.tag.type = ValueType::kDouble;
+  PointConfig other = count;
+  other.tag.path = "acme/p/a/l/dosing2/count";
+  other.unit_id = 9;
+  d.points = {count, temp, other};
+  CollectingSink sink;
+  ModbusConnector c(d, {1, 2, 3}, sink, SystemClock::Instance());
+  ASSERT_TRUE(c.Start().ok());
+  ASSERT_TRUE(sink.WaitFor(
+      [&] {
+        return sink.AllGood(1, 2) && sink.Has(3) && sink.Latest(3).quality == Quality::BadTimeout();
+      },
+      10s))
+      << sink.Dump();
+  EXPECT_EQ(sink.Latest(1).value, Value(int64_t{1234}));
+  EXPECT_EQ(sink.Latest(2).value, Value(12.5));
+  ASSERT_TRUE(c.WriteTag(1, Value(int64_t{4321})).ok());
+  ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(1).value == Value(int64_t{4321}); }, 5s))
+      << sink.Dump();
+  std::this_thread::sleep_for(500ms);
+  for (const Sample& s : sink.All()) {
+    if (s.tag != 3) EXPECT_TRUE(s.quality.IsGood()) << s.tag << " " << s.quality.Name();
+  }
+  EXPECT_THAT(c.Health().last_error, ::testing::HasSubstr("unit 9"));
+  c.Stop();
 }
 
 }  // namespace

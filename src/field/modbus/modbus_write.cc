@@ -125,26 +125,29 @@ Status ModbusConnector::ExecuteWrite(const PointConfig& point, const Value& raw,
   Status s = SendWrite(point, raw);
   // A device that closes its connection after each answer or when idle: open it again and send
   // once more. Every write sets an absolute value (a mask write sets bits), so sending it twice
-  // leaves the device as sending it once.
+  // leaves the device as sending it once. Not after a timeout: the connection is fine (other
+  // units behind a gateway share it), this device just did not confirm.
   if (s.code() == StatusCode::kUnavailable && answered_before && !stop_requested_ &&
       config_.protocol == Protocol::kTcp && link_->Connect().ok()) {
     s = SendWrite(point, raw);
   }
+  if (s.code() == StatusCode::kTimeout) return Unavailable(s.message());  // as the API expects
   return s;
 }
 
 Status ModbusConnector::SendWrite(const PointConfig& point, const Value& raw) {
-  if (point.table == Table::kCoil) return link_->WriteCoil(point.offset, *raw.AsBool());
+  const int unit = point.unit_id;  // -1: the device's
+  if (point.table == Table::kCoil) return link_->WriteCoil(point.offset, *raw.AsBool(), unit);
   if (point.bit == kNoBit) {
     return link_->WriteRegisters(point.offset, EncodeRegisters(point, raw),
-                                 config_.single_register_fc16);
+                                 config_.single_register_fc16, unit);
   }
   // One bit of a holding register; the mask is that bit as it sits on the wire (byte order).
   const uint16_t mask = EncodeRegisters(point, Value(true))[0];
   const bool on = *raw.AsBool();
   if (config_.bit_writes == BitWrites::kMaskWrite) {
     Status s = link_->MaskWriteRegister(point.offset, static_cast<uint16_t>(~mask),
-                                        on ? mask : uint16_t{0});
+                                        on ? mask : uint16_t{0}, unit);
     if (!s.ok() && s.message().find("Illegal function") != std::string::npos) {
       return FailedPrecondition(s.message() +
                                 " (the device does not implement FC22 Mask Write Register; set "
@@ -154,17 +157,20 @@ Status ModbusConnector::SendWrite(const PointConfig& point, const Value& raw) {
     return s;
   }
   // FC03 then FC06: a change another writer makes to the other bits in between is lost.
-  ReadResponse current = link_->Read({kReadHoldingRegisters, point.offset, 1});
+  ReadResponse current = link_->Read({kReadHoldingRegisters, point.offset, 1}, unit);
   if (current.status == ReadStatus::kException)
     return FailedPrecondition("the device refused reading the register before the bit write: " +
                               current.detail);
+  if (current.status == ReadStatus::kTimeout)
+    return Status(StatusCode::kTimeout,
+                  "reading the register before the bit write: " + current.detail);
   if (current.status != ReadStatus::kOk)
     return Unavailable("reading the register before the bit write: " + current.detail);
   const uint16_t word = current.registers[0];
   const uint16_t next =
       on ? static_cast<uint16_t>(word | mask) : static_cast<uint16_t>(word & ~mask);
   const uint16_t regs[1] = {next};
-  return link_->WriteRegisters(point.offset, regs, config_.single_register_fc16);
+  return link_->WriteRegisters(point.offset, regs, config_.single_register_fc16, unit);
 }
 
 }  // namespace gantry::modbus

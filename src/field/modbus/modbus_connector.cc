@@ -236,6 +236,16 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
   std::vector<std::string> last_detail(reads_.size());
   int timeouts_in_row = 0;
+  // Units that timed out since the last answer. A shared connection (several units) is reopened
+  // only when every unit is silent: one dead device behind a gateway says nothing about the
+  // connection.
+  std::vector<int> silent_units;
+  size_t units = 0;
+  for (size_t i = 0; i < reads_.size(); ++i) {
+    bool seen = false;
+    for (size_t k = 0; k < i; ++k) seen = seen || reads_[k].unit == reads_[i].unit;
+    units += seen ? 0 : 1;
+  }
   bool any_ok = false;
   while (!stop_requested_) {
     size_t group =
@@ -329,7 +339,11 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
       batch.insert(batch.end(), std::make_move_iterator(samples.begin()),
                    std::make_move_iterator(samples.end()));
       if (r.status == ReadStatus::kTimeout) {
-        if (sent && ++timeouts_in_row >= kTimeoutsBeforeReconnect &&
+        if (sent &&
+            std::find(silent_units.begin(), silent_units.end(), read.unit) == silent_units.end()) {
+          silent_units.push_back(read.unit);
+        }
+        if (sent && ++timeouts_in_row >= kTimeoutsBeforeReconnect && silent_units.size() >= units &&
             config_.protocol == Protocol::kTcp) {
           Publish(std::move(batch));
           return {fmt::format("{} requests in a row without an answer", timeouts_in_row),
@@ -337,6 +351,7 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
         }
       } else {
         timeouts_in_row = 0;
+        silent_units.clear();
       }
     }
     Publish(std::move(batch));

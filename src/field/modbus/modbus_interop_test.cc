@@ -358,15 +358,16 @@ TEST(ModbusInterop, WritesToASingleConnectionDeviceInEveryOrder) {
 }
 
 // One connector for four units behind a gateway that accepts a single TCP connection: unit 1
-// answers, 3 answers 0B, 4 answers 0A, 5 never answers. Unit 1 stays Good and writable, each
-// failing unit is Bad with its own reason, the shared connection is never reopened.
+// answers, 3 answers 0B, 4 answers 0A, 5, 6 and 7 never answer (three timeouts in a row each
+// cycle, which must not reopen the connection while unit 1 answers). Unit 1 stays Good and
+// writable, each failing unit is Bad with its own reason, the shared connection is never reopened.
 TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
   if (!HaveNodePeer()) GTEST_SKIP() << "node or tests/interop/node_modules missing";
   int port = 0;
   std::string output;
   auto node = StartOnFreePort(
       port, output,
-      {"--gateway", "--single-connection", "--unit-fails", "3:0B,4:0A", "--unit-silent", "5"});
+      {"--gateway", "--single-connection", "--unit-fails", "3:0B,4:0A", "--unit-silent", "5,6,7"});
   ASSERT_TRUE(node) << output;
   DeviceConfig d = Device("line-gateway", port);
   d.timeout = 200 * kMillisecond;
@@ -378,14 +379,18 @@ TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
               Point("count3", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
               Point("count4", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
               Point("count5", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
-              Point("door5", Table::kDiscreteInput, 2, WireType::kBool, ValueType::kBool)};
+              Point("door5", Table::kDiscreteInput, 2, WireType::kBool, ValueType::kBool),
+              Point("count6", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
+              Point("count7", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64)};
   d.points[3].unit_id = 3;
   d.points[4].unit_id = 4;
   d.points[5].unit_id = 5;
   d.points[6].unit_id = 5;
+  d.points[7].unit_id = 6;
+  d.points[8].unit_id = 7;
   CollectingSink sink;
-  ModbusConnector c(d, {0, 1, 2, 3, 4, 5, 6}, sink, SystemClock::Instance());
-  EXPECT_EQ(c.Reads().size(), 6u);  // unit 1: hr + di; 3; 4; 5: hr + di (units never merged)
+  ModbusConnector c(d, {0, 1, 2, 3, 4, 5, 6, 7, 8}, sink, SystemClock::Instance());
+  EXPECT_EQ(c.Reads().size(), 8u);  // unit 1: hr + di; 3; 4; 5: hr + di; 6; 7 (never merged)
   ASSERT_TRUE(c.Start().ok());
   ASSERT_TRUE(sink.WaitFor(
       [&] {
@@ -393,7 +398,8 @@ TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
                sink.Latest(3).quality == Quality::BadTimeout() &&
                sink.Latest(4).quality == Quality::BadNoCommunication() &&
                sink.Latest(5).quality == Quality::BadTimeout() &&
-               sink.Latest(6).quality == Quality::BadTimeout();
+               sink.Latest(6).quality == Quality::BadTimeout() && sink.Has(8) &&
+               sink.Latest(8).quality == Quality::BadTimeout();
       },
       10s))
       << sink.Dump();
@@ -402,7 +408,7 @@ TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
   ASSERT_TRUE(sink.WaitFor([&] { return sink.Latest(0).value == Value(int64_t{777}); }, 5s));
   Status dead = c.WriteTag(5, Value(int64_t{1}));
   EXPECT_EQ(dead.code(), StatusCode::kUnavailable) << dead.message();
-  std::this_thread::sleep_for(700ms);  // several cycles with unit 5 silent
+  std::this_thread::sleep_for(1500ms);  // two cycles or more with units 5, 6, 7 silent
   for (const Sample& s : sink.All()) {
     if (s.tag < 3) EXPECT_TRUE(s.quality.IsGood()) << s.tag << " " << s.quality.Name();
   }

@@ -26,6 +26,8 @@ std::string_view WireTypeName(WireType t) {
     case WireType::kFloat32: return "float32";
     case WireType::kFloat64: return "float64";
     case WireType::kString: return "string";
+    case WireType::kBcd16: return "bcd16";
+    case WireType::kBcd32: return "bcd32";
   }
   return "?";
 }
@@ -34,10 +36,12 @@ uint16_t PointConfig::Width() const {
   switch (type) {
     case WireType::kBool:
     case WireType::kInt16:
-    case WireType::kUint16: return 1;
+    case WireType::kUint16:
+    case WireType::kBcd16: return 1;
     case WireType::kInt32:
     case WireType::kUint32:
-    case WireType::kFloat32: return 2;
+    case WireType::kFloat32:
+    case WireType::kBcd32: return 2;
     case WireType::kInt64:
     case WireType::kUint64:
     case WireType::kFloat64: return 4;
@@ -127,10 +131,11 @@ PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& pol
   const bool has_type = node["type"].IsPresent();
   const bool has_bit = node["bit"].IsPresent();
   size_t default_type = bit_table ? 0 : 2;  // bool for coils/inputs, uint16 for registers
-  p.type = static_cast<WireType>(node.Choice("type",
-                                             {"bool", "int16", "uint16", "int32", "uint32", "int64",
-                                              "uint64", "float32", "float64", "string"},
-                                             default_type));
+  p.type = static_cast<WireType>(
+      node.Choice("type",
+                  {"bool", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32",
+                   "float64", "string", "bcd16", "bcd32"},
+                  default_type));
 
   if (bit_table && p.type != WireType::kBool) {
     node.ErrorAt("type", std::string(p.table == Table::kCoil ? "coil" : "discrete input") +

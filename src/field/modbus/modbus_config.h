@@ -36,7 +36,9 @@ enum class WireType : uint8_t {
   kUint64,
   kFloat32,
   kFloat64,
-  kString
+  kString,
+  kBcd16,  // 4 decimal digits, one per nibble (0..9999); older PLCs' counters, timers, meters
+  kBcd32   // 8 decimal digits in two registers (0..99999999), in the point's word order
 };
 std::string_view WireTypeName(WireType t);  // "bool", "int16", ...
 

@@ -194,7 +194,7 @@ TEST(ModbusConfigError, BoolRegisterWithoutBit) {
 TEST(ModbusConfigError, UnknownType) {
   EXPECT_THAT(OnlyError(ParseTag("    address: hr:3\n    type: real\n")),
               HasSubstr("expected one of: bool, int16, uint16, int32, uint32, int64, uint64, "
-                        "float32, float64, string; got 'real'"));
+                        "float32, float64, string, bcd16, bcd32; got 'real'"));
 }
 
 TEST(ModbusConfigError, UnknownPollGroup) {

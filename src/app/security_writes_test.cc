@@ -134,6 +134,7 @@ TEST(MachineWrites, TheRouteReachesAModbusRegisterThroughTheOwningConnector) {
   device.points = {point};
   NullSink sink;
   modbus::ModbusConnector connector(device, {0}, sink, SystemClock::Instance());
+  ASSERT_TRUE(connector.Start().ok());  // writes go through the polling connection
 
   std::vector<TagConfig> tags = {point.tag};
   TagRegistry registry = std::move(TagRegistry::Build(std::move(tags))).value();

@@ -1,5 +1,6 @@
 #include "field/modbus/modbus_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -80,6 +81,18 @@ Value DecodeRegisters(const PointConfig& p, std::span<const uint16_t> regs) {
       return Scaled(p, std::bit_cast<float>(static_cast<uint32_t>(Combine(p, regs, 2))));
     case WireType::kFloat64: return Scaled(p, std::bit_cast<double>(Combine(p, regs, 4)));
     case WireType::kString: return DecodeString(p, regs);
+    case WireType::kBcd16:
+    case WireType::kBcd32: {
+      const size_t words = p.type == WireType::kBcd16 ? 1 : 2;
+      uint64_t bcd = Combine(p, regs, words);
+      int64_t value = 0;
+      for (int shift = static_cast<int>(16 * words) - 4; shift >= 0; shift -= 4) {
+        const uint64_t digit = (bcd >> shift) & 0xFu;
+        if (digit > 9) return Value();  // not BCD: BadOutOfRange
+        value = value * 10 + static_cast<int64_t>(digit);
+      }
+      return Integer(p, value);
+    }
   }
   return Value();
 }
@@ -114,6 +127,15 @@ std::vector<uint16_t> EncodeRegisters(const PointConfig& p, const Value& raw) {
       put(std::bit_cast<uint32_t>(static_cast<float>(raw.AsDouble().value_or(0.0))));
       break;
     case WireType::kFloat64: put(std::bit_cast<uint64_t>(raw.AsDouble().value_or(0.0))); break;
+    case WireType::kBcd16:
+    case WireType::kBcd32: {
+      uint64_t v = static_cast<uint64_t>(std::max<int64_t>(0, raw.AsInt64().value_or(0)));
+      uint64_t bcd = 0;
+      for (int shift = 0; shift < 16 * static_cast<int>(n); shift += 4, v /= 10)
+        bcd |= (v % 10) << shift;
+      put(bcd);
+      break;
+    }
     default: {
       int64_t v = raw.AsInt64().value_or(0);
       if (!raw.AsInt64() && raw.AsDouble()) v = static_cast<int64_t>(*raw.AsDouble());
@@ -125,7 +147,7 @@ std::vector<uint16_t> EncodeRegisters(const PointConfig& p, const Value& raw) {
 
 Result<Value> RawForWrite(const PointConfig& p, const Value& value) {
   const std::string& path = p.tag.path;
-  if (IsBitTable(p.table) || p.type == WireType::kBool) {
+  if (IsBitTable(p.table) || p.type == WireType::kBool || p.bit != kNoBit) {
     std::optional<bool> on;
     if (value.type() == ValueType::kBool) on = *value.AsBool();
     if (value.type() == ValueType::kInt64 && (*value.AsInt64() == 0 || *value.AsInt64() == 1))
@@ -160,6 +182,8 @@ Result<Value> RawForWrite(const PointConfig& p, const Value& value) {
     case WireType::kUint16: lo = 0.0, hi = 65535.0; break;
     case WireType::kInt32: lo = -2147483648.0, hi = 2147483647.0; break;
     case WireType::kUint32: lo = 0.0, hi = 4294967295.0; break;
+    case WireType::kBcd16: lo = 0.0, hi = 9999.0; break;
+    case WireType::kBcd32: lo = 0.0, hi = 99999999.0; break;
     case WireType::kUint64: lo = 0.0, hi = 9.2233720368547748e18; break;  // int64's range
     default: lo = -9.2233720368547758e18, hi = 9.2233720368547748e18; break;
   }

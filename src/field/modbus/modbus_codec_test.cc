@@ -198,5 +198,31 @@ TEST(Deadband, BoolAndStringPublishOnChangeOnly) {
   EXPECT_TRUE(ShouldPublish(s, Value("P-18"), Quality::Good(), 3.0));
 }
 
+TEST(ModbusCodec, BcdRegistersDecodeToTheirDecimalDigitsAndRefuseNonDigits) {
+  PointConfig p;
+  p.type = WireType::kBcd16;
+  p.tag.type = ValueType::kInt64;
+  const uint16_t r1[] = {0x1234};
+  EXPECT_EQ(DecodeRegisters(p, r1), Value(int64_t{1234}));
+  const uint16_t bad[] = {0x12A4};
+  EXPECT_TRUE(DecodeRegisters(p, bad).empty());  // published as BadOutOfRange
+  EXPECT_EQ(EncodeRegisters(p, Value(int64_t{9081})), std::vector<uint16_t>{0x9081});
+  p.type = WireType::kBcd32;
+  const uint16_t r2[] = {0x0012, 0x3456};
+  EXPECT_EQ(DecodeRegisters(p, r2), Value(int64_t{123456}));
+  p.word_order = WordOrder::kLowFirst;
+  const uint16_t r3[] = {0x3456, 0x0012};
+  EXPECT_EQ(DecodeRegisters(p, r3), Value(int64_t{123456}));
+  EXPECT_EQ(EncodeRegisters(p, Value(int64_t{87654321})), (std::vector<uint16_t>{0x4321, 0x8765}));
+  p.tag.path = "acme/p/a/l/m/count";
+  EXPECT_EQ(RawForWrite(p, Value(int64_t{99999999})).value(), Value(int64_t{99999999}));
+  Status too_big = RawForWrite(p, Value(int64_t{100000000})).status();
+  EXPECT_NE(too_big.message().find("outside the range of bcd32"), std::string::npos)
+      << too_big.message();
+  p.type = WireType::kBcd16;
+  EXPECT_FALSE(RawForWrite(p, Value(int64_t{10000})).ok());
+  EXPECT_FALSE(RawForWrite(p, Value(int64_t{-1})).ok());
+}
+
 }  // namespace
 }  // namespace gantry::modbus

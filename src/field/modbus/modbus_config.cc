@@ -26,6 +26,8 @@ std::string_view WireTypeName(WireType t) {
     case WireType::kFloat32: return "float32";
     case WireType::kFloat64: return "float64";
     case WireType::kString: return "string";
+    case WireType::kBcd16: return "bcd16";
+    case WireType::kBcd32: return "bcd32";
   }
   return "?";
 }
@@ -34,10 +36,12 @@ uint16_t PointConfig::Width() const {
   switch (type) {
     case WireType::kBool:
     case WireType::kInt16:
-    case WireType::kUint16: return 1;
+    case WireType::kUint16:
+    case WireType::kBcd16: return 1;
     case WireType::kInt32:
     case WireType::kUint32:
-    case WireType::kFloat32: return 2;
+    case WireType::kFloat32:
+    case WireType::kBcd32: return 2;
     case WireType::kInt64:
     case WireType::kUint64:
     case WireType::kFloat64: return 4;
@@ -49,6 +53,13 @@ uint16_t PointConfig::Width() const {
 std::string DeviceConfig::Endpoint() const {
   if (protocol == Protocol::kRtu) return serial.device;
   return host + ":" + std::to_string(port);
+}
+
+Duration SilentInterval(const SerialSettings& serial) {
+  if (serial.baud > 19200) return 1750 * kMicrosecond;
+  const int64_t bits =
+      1 + serial.data_bits + (serial.parity == Parity::kNone ? 0 : 1) + serial.stop_bits;
+  return 35 * bits * kSecond / (10 * int64_t{serial.baud});
 }
 
 namespace {
@@ -112,17 +123,19 @@ PointConfig ParsePoint(const ConfigNode& node, const std::vector<PollGroup>& pol
                        std::string_view device_name) {
   PointConfig p;
   node.AllowKeys({"path", "address", "type", "bit", "length", "byte_order", "word_order", "scale",
-                  "unit", "deadband", "poll_group", "description"});
+                  "unit", "deadband", "poll_group", "description", "unit_id"});
+  if (node["unit_id"].IsPresent()) p.unit_id = static_cast<int>(node.Int("unit_id", 1, 0, 255));
   ParseTagCommon(node, p.tag);
   ParseAddress(node, p);
   const bool bit_table = IsBitTable(p.table);
   const bool has_type = node["type"].IsPresent();
   const bool has_bit = node["bit"].IsPresent();
   size_t default_type = bit_table ? 0 : 2;  // bool for coils/inputs, uint16 for registers
-  p.type = static_cast<WireType>(node.Choice("type",
-                                             {"bool", "int16", "uint16", "int32", "uint32", "int64",
-                                              "uint64", "float32", "float64", "string"},
-                                             default_type));
+  p.type = static_cast<WireType>(
+      node.Choice("type",
+                  {"bool", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32",
+                   "float64", "string", "bcd16", "bcd32"},
+                  default_type));
 
   if (bit_table && p.type != WireType::kBool) {
     node.ErrorAt("type", std::string(p.table == Table::kCoil ? "coil" : "discrete input") +
@@ -205,9 +218,13 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   DeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "host", "port", "serial", "unit_id", "timeout", "reconnect",
-                  "poll_groups", "coalesce", "writes", "tags"});
+                  "poll_groups", "coalesce", "writes", "bit_writes", "inter_request_delay",
+                  "single_register_writes", "tags"});
   d.name = node.RequiredString("name");
   d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
+  d.bit_writes = static_cast<BitWrites>(
+      node.Choice("bit_writes", {"mask_write", "read_modify_write", "disabled"}, 0));
+  d.single_register_fc16 = node.Choice("single_register_writes", {"fc06", "fc16"}, 0) == 1;
   if (!node["protocol"].IsPresent()) {
     node.ErrorAt("protocol", "missing required key (expected modbus-tcp or modbus-rtu)");
   }
@@ -238,6 +255,7 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
     d.unit_id = static_cast<int>(node.Int("unit_id", 1, 1, 247));  // 0 is broadcast: no answers
   }
   d.timeout = node.DurationValue("timeout", kSecond, 10 * kMillisecond, 60 * kSecond);
+  d.inter_request_delay = node.DurationValue("inter_request_delay", 0, 0, kSecond);
   ConfigNode reconnect = node["reconnect"];
   if (reconnect.IsPresent()) {
     reconnect.AllowKeys({"min", "max"});
@@ -257,10 +275,14 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
   if (d.poll_groups.empty()) d.poll_groups.push_back({"default", kSecond});
   ConfigNode coalesce = node["coalesce"];
   if (coalesce.IsPresent()) {
-    coalesce.AllowKeys({"max_gap_registers", "max_gap_bits"});
+    coalesce.AllowKeys({"max_gap_registers", "max_gap_bits", "max_registers", "max_bits"});
     d.max_gap_registers =
         static_cast<uint16_t>(coalesce.Int("max_gap_registers", 8, 0, kMaxReadRegisters - 1));
     d.max_gap_bits = static_cast<uint16_t>(coalesce.Int("max_gap_bits", 64, 0, kMaxReadBits - 1));
+    d.max_registers_per_read = static_cast<uint16_t>(
+        coalesce.Int("max_registers", kMaxReadRegisters, 1, kMaxReadRegisters));
+    d.max_bits_per_read =
+        static_cast<uint16_t>(coalesce.Int("max_bits", kMaxReadBits, 1, kMaxReadBits));
   }
   std::set<std::string> paths;
   for (const ConfigNode& tag : node["tags"].Items()) {
@@ -268,6 +290,18 @@ DeviceConfig ParseDevice(const ConfigNode& node) {
     if (!p.tag.path.empty() && !paths.insert(p.tag.path).second) {
       tag.ErrorAt("path", "duplicate tag path " + QuoteForMessage(p.tag.path) + " on device '" +
                               d.name + "'");
+    }
+    if (d.protocol == Protocol::kRtu && p.unit_id >= 0 && (p.unit_id < 1 || p.unit_id > 247)) {
+      tag.ErrorAt("unit_id", "unit_id " + std::to_string(p.unit_id) +
+                                 " on a modbus-rtu line; expected 1..247 (0 is broadcast)");
+    }
+    if (!IsBitTable(p.table) && p.Width() > d.max_registers_per_read) {
+      tag.ErrorAt("address", std::string(WireTypeName(p.type)) + " at " +
+                                 std::string(TableName(p.table)) + ":" + std::to_string(p.offset) +
+                                 " spans " + std::to_string(p.Width()) +
+                                 " registers, more than the device's coalesce.max_registers " +
+                                 std::to_string(d.max_registers_per_read) +
+                                 " (a value is always read in one request)");
     }
     d.points.push_back(std::move(p));
   }

@@ -36,7 +36,9 @@ enum class WireType : uint8_t {
   kUint64,
   kFloat32,
   kFloat64,
-  kString
+  kString,
+  kBcd16,  // 4 decimal digits, one per nibble (0..9999); older PLCs' counters, timers, meters
+  kBcd32   // 8 decimal digits in two registers (0..99999999), in the point's word order
 };
 std::string_view WireTypeName(WireType t);  // "bool", "int16", ...
 
@@ -46,6 +48,10 @@ enum class ByteOrder : uint8_t { kBig, kLittle };
 enum class WordOrder : uint8_t { kHighFirst, kLowFirst };
 
 enum class Protocol : uint8_t { kTcp, kRtu };
+// How one bit inside a holding register is written (`bit_writes`): FC22 Mask Write Register (the
+// device changes only that bit, atomically), FC03 then FC06 (another writer's change to the
+// register's other bits between the two is lost), or not at all.
+enum class BitWrites : uint8_t { kMaskWrite, kReadModifyWrite, kDisabled };
 enum class Parity : uint8_t { kNone, kEven, kOdd };
 
 // Protocol limits per read request (Modbus application protocol v1.1b3, FC 1-4).
@@ -64,6 +70,10 @@ struct PointConfig {
   ByteOrder byte_order = ByteOrder::kBig;
   WordOrder word_order = WordOrder::kHighFirst;
   size_t poll_group = 0;  // index into DeviceConfig::poll_groups
+  // The unit id this point is read from when it is not the device's (`unit_id` on the tag): a
+  // device behind a gateway, or a drop on an RTU line, sharing the device's connection. -1: the
+  // device's unit_id.
+  int unit_id = -1;
 
   // Registers (or bits, for coils and discrete inputs) the point occupies on the wire; >= 1.
   uint16_t Width() const;
@@ -91,20 +101,36 @@ struct DeviceConfig {
   SerialSettings serial;  // modbus-rtu
   int unit_id = 1;
   Duration timeout = kSecond;  // per request (and per connection attempt)
+  // At least this long between the end of one answer and the next request, for slow devices;
+  // RTU always waits at least SilentInterval(serial) on top of nothing (see the link).
+  Duration inter_request_delay = 0;
   Duration reconnect_min = 500 * kMillisecond;
   Duration reconnect_max = 30 * kSecond;
   std::vector<PollGroup> poll_groups;  // never empty after parsing
   uint16_t max_gap_registers = 8;      // gaps up to this many registers are read across
   uint16_t max_gap_bits = 64;
+  // The most a request may ask for: the protocol's 125 / 2000 unless the device takes fewer
+  // (`coalesce.max_registers`, `coalesce.max_bits`).
+  uint16_t max_registers_per_read = kMaxReadRegisters;
+  uint16_t max_bits_per_read = kMaxReadBits;
   // `writes: enabled`: the API may write holding registers (FC06/FC16) and coils (FC05) of this
   // device (Modbus TCP only); off unless configured.
   bool writes_enabled = false;
+  BitWrites bit_writes = BitWrites::kMaskWrite;
+  // `single_register_writes: fc16`: a one-register value is written with FC16 too, for devices
+  // that do not implement FC06.
+  bool single_register_fc16 = false;
   std::vector<PointConfig> points;
   ConfigLocation where;
 
   // "127.0.0.1:5020" or "/dev/ttyUSB0", for logs.
   std::string Endpoint() const;
 };
+
+// The Modbus RTU silent interval between frames: 3.5 character times at the line's settings
+// (a character is start + data + parity + stop bits), fixed at 1.75 ms above 19200 baud as the
+// Modbus serial line specification says.
+Duration SilentInterval(const SerialSettings& serial);
 
 // Parses one entry of `devices:` whose protocol is modbus-tcp or modbus-rtu. Every problem is
 // recorded in the node's document (file:line:col, key path, what was expected); the returned

@@ -194,7 +194,7 @@ TEST(ModbusConfigError, BoolRegisterWithoutBit) {
 TEST(ModbusConfigError, UnknownType) {
   EXPECT_THAT(OnlyError(ParseTag("    address: hr:3\n    type: real\n")),
               HasSubstr("expected one of: bool, int16, uint16, int32, uint32, int64, uint64, "
-                        "float32, float64, string; got 'real'"));
+                        "float32, float64, string, bcd16, bcd32; got 'real'"));
 }
 
 TEST(ModbusConfigError, UnknownPollGroup) {
@@ -288,6 +288,63 @@ TEST(ModbusConfigError, GapBeyondRequestLimit) {
 TEST(ModbusConfigError, EveryErrorOfATagIsReported) {
   Parsed p = ParseTag("    address: co:70000\n    type: float32\n    length: 2\n");
   EXPECT_EQ(p.errors.size(), 3u) << ::testing::PrintToString(p.errors);
+}
+
+TEST(ModbusConfig, DeviceRequestLimitsParse) {
+  Parsed p = Parse(kHead.substr(0, kHead.find("tags:")) +
+                   "coalesce: {max_registers: 32, max_bits: 256}\ntags:\n"
+                   "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.device.max_registers_per_read, 32);
+  EXPECT_EQ(p.device.max_bits_per_read, 256);
+  Parsed defaults = Parse(kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_EQ(defaults.device.max_registers_per_read, 125);
+  EXPECT_EQ(defaults.device.max_bits_per_read, 2000);
+}
+
+TEST(ModbusConfigError, ValueWiderThanTheDeviceRequestLimit) {
+  EXPECT_THAT(OnlyError(Parse(kHead.substr(0, kHead.find("tags:")) +
+                              "coalesce: {max_registers: 8}\ntags:\n"
+                              "  - {path: acme/plant1/filler/x, address: hr:0, type: string, "
+                              "length: 10}\n")),
+              HasSubstr("spans 10 registers, more than the device's coalesce.max_registers 8"));
+  EXPECT_THAT(OnlyError(Parse("name: x\nprotocol: modbus-tcp\nhost: a\n"
+                              "coalesce: {max_registers: 126}\n")),
+              HasSubstr("expected a whole number from 1 to 125, got '126'"));
+}
+
+TEST(ModbusConfig, QuirkOptionsParseWithTheirDefaults) {
+  Parsed defaults = Parse(kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_EQ(defaults.device.bit_writes, BitWrites::kMaskWrite);
+  EXPECT_FALSE(defaults.device.single_register_fc16);
+  EXPECT_EQ(defaults.device.inter_request_delay, 0);
+  Parsed set = Parse(
+      "bit_writes: read_modify_write\nsingle_register_writes: fc16\n"
+      "inter_request_delay: 20ms\n" +
+      kHead + "  - {path: acme/plant1/filler/x, address: hr:0}\n");
+  EXPECT_TRUE(set.errors.empty()) << ::testing::PrintToString(set.errors);
+  EXPECT_EQ(set.device.bit_writes, BitWrites::kReadModifyWrite);
+  EXPECT_TRUE(set.device.single_register_fc16);
+  EXPECT_EQ(set.device.inter_request_delay, 20 * kMillisecond);
+  EXPECT_THAT(OnlyError(Parse("bit_writes: fc23\n" + kHead +
+                              "  - {path: acme/plant1/filler/x, address: hr:0}\n")),
+              HasSubstr("bit_writes"));
+  EXPECT_THAT(OnlyError(Parse("inter_request_delay: 5s\n" + kHead +
+                              "  - {path: acme/plant1/filler/x, address: hr:0}\n")),
+              HasSubstr("inter_request_delay"));
+}
+
+TEST(ModbusConfig, ATagCanNameItsOwnUnitBehindTheDevicesConnection) {
+  Parsed p = Parse(kHead +
+                   "  - {path: acme/plant1/filler/x, address: hr:0, unit_id: 3}\n"
+                   "  - {path: acme/plant1/filler/y, address: hr:0}\n");
+  EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.device.points[0].unit_id, 3);
+  EXPECT_EQ(p.device.points[1].unit_id, -1);
+  EXPECT_THAT(OnlyError(Parse("name: x\nprotocol: modbus-rtu\nserial: {device: /dev/ttyUSB0}\n"
+                              "tags:\n  - {path: acme/plant1/filler/x, address: hr:0, "
+                              "unit_id: 0}\n")),
+              HasSubstr("expected 1..247"));
 }
 
 }  // namespace

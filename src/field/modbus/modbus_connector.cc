@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "field/modbus/modbus_link.h"
@@ -29,6 +30,12 @@ std::string Seconds(Duration d) {
 
 std::string Describe(const PlannedRead& r) {
   return fmt::format("{}:{}+{}", TableName(r.table), r.start, r.quantity);
+}
+
+// "hr:0+3", or "unit 3 hr:0+3" for a read of another unit than the device's own.
+std::string Describe(const PlannedRead& r, const DeviceConfig& d) {
+  if (r.unit == d.unit_id) return Describe(r);
+  return fmt::format("unit {} {}", r.unit, Describe(r));
 }
 
 }  // namespace
@@ -57,6 +64,8 @@ Status ModbusConnector::Start() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
+    accepting_writes_ = true;  // a write right after Start() waits for the first connection
+    not_connected_reason_.clear();
   }
   stop_requested_ = false;
   link_ = std::make_unique<ModbusLink>(config_);
@@ -103,7 +112,7 @@ bool ModbusConnector::WaitUntil(int64_t steady_deadline) {
   std::unique_lock lock(mutex_);
   const auto deadline =
       std::chrono::steady_clock::time_point(std::chrono::nanoseconds(steady_deadline));
-  wake_.wait_until(lock, deadline, [this] { return stopping_; });
+  wake_.wait_until(lock, deadline, [this] { return stopping_ || !writes_.empty(); });
   return !stopping_;
 }
 
@@ -128,6 +137,7 @@ void ModbusConnector::Run() {
   // stopping.
   auto fail_and_wait = [&](const std::string& what, const std::string& reason) {
     ++attempts;
+    AcceptWrites(false, "not connected: " + reason);
     // Wait backoff minus up to a quarter of it, never below the configured minimum.
     std::uniform_int_distribution<Duration> jitter(0, backoff / 4);
     const Duration wait = std::max(config_.reconnect_min, backoff - jitter(rng));
@@ -152,6 +162,7 @@ void ModbusConnector::Run() {
   };
 
   while (!stop_requested_) {
+    AcceptWrites(true, "");
     SetState(ConnectorState::kConnecting,
              last_reason.empty() ? "" : log_prefix_ + ": " + last_reason);
     Status connected = link_->Connect();
@@ -192,7 +203,32 @@ void ModbusConnector::Run() {
     // back off like a refused connection, or this would spin.
     if (!fail_and_wait("connection lost before any answer: ", lost.reason)) break;
   }
+  AcceptWrites(false, "the connector is stopping");
   link_->Close();
+}
+
+std::vector<PlannedRead> ModbusConnector::Reads() const {
+  std::lock_guard lock(plan_mutex_);
+  return reads_;
+}
+
+bool ModbusConnector::SplitRefusedRead(size_t i, const ReadResponse& r, PointPublisher& publisher) {
+  if (r.status != ReadStatus::kException || (r.exception_code != 0x02 && r.exception_code != 0x03))
+    return false;
+  std::optional<SplitReads> halves = SplitRead(reads_[i], config_);
+  if (!halves) return false;
+  spdlog::warn(
+      "{}: {} ({}) refused: {}; split into {} and {} and remembered while running (to plan it so "
+      "from the start, lower coalesce.max_registers/max_bits or max_gap_registers/max_gap_bits)",
+      log_prefix_, Describe(reads_[i], config_), config_.poll_groups[reads_[i].poll_group].name,
+      r.detail, Describe(halves->first, config_), Describe(halves->second, config_));
+  {
+    std::lock_guard lock(plan_mutex_);
+    reads_[i] = std::move(halves->first);
+    reads_.insert(reads_.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(halves->second));
+  }
+  publisher.OnReadSplit(i);
+  return true;
 }
 
 ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
@@ -200,18 +236,54 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
   std::vector<std::string> last_detail(reads_.size());
   int timeouts_in_row = 0;
+  // Units that timed out since the last answer. A shared connection (several units) is reopened
+  // only when every unit is silent: one dead device behind a gateway says nothing about the
+  // connection.
+  std::vector<int> silent_units;
+  size_t units = 0;
+  for (size_t i = 0; i < reads_.size(); ++i) {
+    bool seen = false;
+    for (size_t k = 0; k < i; ++k) seen = seen || reads_[k].unit == reads_[i].unit;
+    units += seen ? 0 : 1;
+  }
   bool any_ok = false;
   while (!stop_requested_) {
     size_t group =
         static_cast<size_t>(std::min_element(next_due.begin(), next_due.end()) - next_due.begin());
     if (!WaitUntil(next_due[group])) return {"stopping", Quality::BadOutOfService(), any_ok};
+    ServeWrites(any_ok);  // woken early for a write, or due anyway: writes go first
+    if (SteadyNow() < next_due[group]) continue;
     const int64_t cycle_start = SteadyNow();
     std::vector<Sample> batch;
+    // Units that did not answer in this cycle (a gateway's 0A/0B, or no answer in time): their
+    // other reads of the cycle are not sent (each would wait for a timeout again) and take the
+    // same answer. Other units on the same gateway or line go on.
+    std::vector<std::pair<int, ReadResponse>> unreachable;
     for (size_t i = 0; i < reads_.size(); ++i) {
-      const PlannedRead& read = reads_[i];
-      if (read.poll_group != group) continue;
-      ReadResponse r = link_->Read({read.function, read.start, read.quantity});
+      if (reads_[i].poll_group != group) continue;
+      ServeWrites(any_ok);  // a write waits at most for the read in flight
       if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
+      const PlannedRead& read = reads_[i];
+      const ReadRequest request{read.function, read.start, read.quantity};
+      const auto skip = std::find_if(unreachable.begin(), unreachable.end(),
+                                     [&](const auto& u) { return u.first == read.unit; });
+      const bool sent = skip == unreachable.end();
+      ReadResponse r = sent ? link_->Read(request, read.unit) : skip->second;
+      if (r.status == ReadStatus::kDisconnected && any_ok && !stop_requested_) {
+        // Devices that close the connection after each request or after an idle time: open it
+        // again and ask once more before calling the device lost.
+        spdlog::debug("{}: {} ({}); connection closed by the device, opening it again", log_prefix_,
+                      Describe(read, config_), r.detail);
+        if (link_->Connect().ok()) r = link_->Read(request, read.unit);
+      }
+      if (stop_requested_) return {"stopping", Quality::BadOutOfService(), any_ok};
+      if (sent && (r.status == ReadStatus::kTimeout ||
+                   (r.status == ReadStatus::kException && IsGatewayException(r.exception_code)))) {
+        ReadResponse same = r;
+        same.detail += fmt::format(
+            " (not sent: unit {} did not answer an earlier read of the cycle)", read.unit);
+        unreachable.emplace_back(read.unit, std::move(same));
+      }
       if (r.status == ReadStatus::kDisconnected) {
         Publish(std::move(batch));
         std::lock_guard lock(health_mutex_);
@@ -236,17 +308,28 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
           health_.last_success = now;
         } else {
           ++health_.polls_failed;
-          health_.last_error = fmt::format("{}: {}: {}", log_prefix_, Describe(read), r.detail);
+          health_.last_error =
+              fmt::format("{}: {}: {}", log_prefix_, Describe(read, config_), r.detail);
         }
+      }
+      if (SplitRefusedRead(i, r, publisher)) {
+        // reads_[i] and reads_[i + 1] are the two halves: read the first one now.
+        last_status.insert(last_status.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                           ReadStatus::kOk);
+        last_detail.insert(last_detail.begin() + static_cast<std::ptrdiff_t>(i) + 1, "");
+        last_status[i] = ReadStatus::kOk;
+        timeouts_in_row = 0;
+        --i;  // unsigned wrap-around at 0 is undone by the loop's ++i
+        continue;
       }
       // Log a read's transitions only, never once per poll.
       if (r.status != last_status[i] ||
           (r.status != ReadStatus::kOk && r.detail != last_detail[i])) {
         if (r.status == ReadStatus::kOk) {
-          spdlog::info("{}: {} ({}) reading again", log_prefix_, Describe(read),
+          spdlog::info("{}: {} ({}) reading again", log_prefix_, Describe(read, config_),
                        config_.poll_groups[group].name);
         } else {
-          spdlog::warn("{}: {} ({}): {}", log_prefix_, Describe(read),
+          spdlog::warn("{}: {} ({}): {}", log_prefix_, Describe(read, config_),
                        config_.poll_groups[group].name, r.detail);
         }
         last_status[i] = r.status;
@@ -256,13 +339,19 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
       batch.insert(batch.end(), std::make_move_iterator(samples.begin()),
                    std::make_move_iterator(samples.end()));
       if (r.status == ReadStatus::kTimeout) {
-        if (++timeouts_in_row >= kTimeoutsBeforeReconnect && config_.protocol == Protocol::kTcp) {
+        if (sent &&
+            std::find(silent_units.begin(), silent_units.end(), read.unit) == silent_units.end()) {
+          silent_units.push_back(read.unit);
+        }
+        if (sent && ++timeouts_in_row >= kTimeoutsBeforeReconnect && silent_units.size() >= units &&
+            config_.protocol == Protocol::kTcp) {
           Publish(std::move(batch));
           return {fmt::format("{} requests in a row without an answer", timeouts_in_row),
                   Quality::BadTimeout(), any_ok};
         }
       } else {
         timeouts_in_row = 0;
+        silent_units.clear();
       }
     }
     Publish(std::move(batch));

@@ -3,9 +3,13 @@
 #include <modbus/modbus.h>
 #include <sys/socket.h>
 
+#include <poll.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace gantry::modbus {
 
@@ -19,13 +23,23 @@ struct ModbusLink::Context {
   }
 };
 
-ModbusLink::ModbusLink(const DeviceConfig& device) : device_(device) {}
+ModbusLink::ModbusLink(const DeviceConfig& device)
+    : device_(device),
+      gap_(device.protocol == Protocol::kRtu
+               ? std::max(device.inter_request_delay, SilentInterval(device.serial))
+               : device.inter_request_delay) {}
 
 ModbusLink::~ModbusLink() {
   Close();
 }
 
 namespace {
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string Reason(int err) {
   switch (err) {
@@ -107,51 +121,203 @@ Status WriteOutcome(int rc, int err, const DeviceConfig& device) {
   if (err >= EMBXILFUN && err <= EMBXGTAR)  // a Modbus exception answer
     return FailedPrecondition("the device refused the write: " + std::string(modbus_strerror(err)));
   if (err == ETIMEDOUT)
-    return Unavailable("no confirmation within " + std::to_string(device.timeout / kMillisecond) +
-                       " ms");
+    return Status(StatusCode::kTimeout, "no confirmation within " +
+                                            std::to_string(device.timeout / kMillisecond) + " ms");
   return Unavailable(Reason(err));
 }
 
 }  // namespace
 
-Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs) {
+uint8_t ModbusLink::UseUnit(int unit) {
+  const uint8_t u = static_cast<uint8_t>(unit < 0 ? device_.unit_id : unit);
+  if (ctx_) modbus_set_slave(ctx_->ctx, u);
+  return u;
+}
+
+Status ModbusLink::WriteRegisters(uint16_t offset, std::span<const uint16_t> regs, bool multiple,
+                                  int unit) {
   if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
   if (regs.empty() || regs.size() > 123)
     return InvalidArgument("a write takes 1 to 123 registers, not " + std::to_string(regs.size()));
+  KeepGap();
   const int rc =
-      regs.size() == 1
+      regs.size() == 1 && !multiple
           ? modbus_write_register(ctx_->ctx, offset, regs[0])
           : modbus_write_registers(ctx_->ctx, offset, static_cast<int>(regs.size()), regs.data());
   const int err = errno;
+  EndExchange();
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);
 }
 
-Status ModbusLink::WriteCoil(uint16_t offset, bool on) {
+Status ModbusLink::WriteCoil(uint16_t offset, bool on, int unit) {
   if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
+  KeepGap();
   const int rc = modbus_write_bit(ctx_->ctx, offset, on ? 1 : 0);
   const int err = errno;
+  EndExchange();
   if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
   return WriteOutcome(rc, err, device_);
 }
 
-ReadResponse ModbusLink::Read(const ReadRequest& request) {
+Status ModbusLink::MaskWriteRegister(uint16_t offset, uint16_t and_mask, uint16_t or_mask,
+                                     int unit) {
+  if (!ctx_) return Unavailable("not connected");
+  UseUnit(unit);
+  KeepGap();
+  const int rc = modbus_mask_write_register(ctx_->ctx, offset, and_mask, or_mask);
+  const int err = errno;
+  EndExchange();
+  if (rc == -1 && err == ETIMEDOUT) modbus_flush(ctx_->ctx);
+  return WriteOutcome(rc, err, device_);
+}
+
+namespace {
+
+enum class Got { kAll, kTimeout, kClosed, kError };
+
+// Reads exactly `out.size()` bytes from `fd` before `deadline` (steady ns).
+Got ReadExactly(int fd, std::span<uint8_t> out, int64_t deadline, int& err) {
+  size_t have = 0;
+  while (have < out.size()) {
+    const int64_t left = deadline - SteadyNs();
+    if (left <= 0) return Got::kTimeout;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>((left + kMillisecond - 1) / kMillisecond));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return Got::kError;
+    }
+    if (ready == 0) continue;
+    const ssize_t n = ::recv(fd, out.data() + have, out.size() - have, 0);
+    if (n == 0) return Got::kClosed;
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      err = errno;
+      return Got::kError;
+    }
+    have += static_cast<size_t>(n);
+  }
+  return Got::kAll;
+}
+
+// Discards whatever the socket holds now (the rest of a frame that came too late or broken).
+void Drain(int fd) {
+  uint8_t sink[256];
+  while (::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+  }
+}
+
+}  // namespace
+
+ReadResponse ModbusLink::ReadTcp(const ReadRequest& request, uint8_t unit) {
   ReadResponse r;
+  const int fd = modbus_get_socket(ctx_->ctx);
+  const uint16_t tid = ++transaction_;
+  const uint8_t adu[12] = {static_cast<uint8_t>(tid >> 8),
+                           static_cast<uint8_t>(tid & 0xFF),
+                           0,
+                           0,
+                           0,
+                           6,
+                           unit,
+                           request.function,
+                           static_cast<uint8_t>(request.start >> 8),
+                           static_cast<uint8_t>(request.start & 0xFF),
+                           static_cast<uint8_t>(request.quantity >> 8),
+                           static_cast<uint8_t>(request.quantity & 0xFF)};
+  if (::send(fd, adu, sizeof adu, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof adu)) {
+    r.status = ReadStatus::kDisconnected;
+    r.detail = Reason(errno);
+    return r;
+  }
+  const int64_t deadline = SteadyNs() + device_.timeout;
+  uint8_t frame[260];
+  // Bounded by the deadline; the count only keeps a flood of stale frames from spinning.
+  for (int frames = 0; frames < 64; ++frames) {
+    int err = 0;
+    Got got = ReadExactly(fd, std::span<uint8_t>(frame, 7), deadline, err);
+    size_t size = 7;
+    if (got == Got::kAll) {
+      Result<size_t> total = MbapFrameSize(std::span<const uint8_t>(frame, 7));
+      if (!total.ok()) {  // out of step: nothing in the stream can be trusted any more
+        Drain(fd);
+        r.status = ReadStatus::kMalformed;
+        r.detail = total.status().message();
+        return r;
+      }
+      size = *total;
+      got = ReadExactly(fd, std::span<uint8_t>(frame + 7, size - 7), deadline, err);
+    }
+    if (got == Got::kTimeout) {
+      Drain(fd);
+      r.status = ReadStatus::kTimeout;
+      r.detail = "no answer within " + std::to_string(device_.timeout / kMillisecond) + " ms";
+      return r;
+    }
+    if (got != Got::kAll) {
+      r.status = ReadStatus::kDisconnected;
+      r.detail = got == Got::kClosed ? "connection closed by the device" : Reason(err);
+      return r;
+    }
+    const uint16_t answered = static_cast<uint16_t>((frame[0] << 8) | frame[1]);
+    if (answered != tid) {  // a late answer to an earlier request: drop it, wait for ours
+      ++stale_dropped_;
+      continue;
+    }
+    Result<std::span<const uint8_t>> pdu =
+        CheckTcpFrame(std::span<const uint8_t>(frame, size), tid, unit);
+    if (!pdu.ok()) {
+      r.status = ReadStatus::kMalformed;
+      r.detail = pdu.status().message();
+      return r;
+    }
+    return ValidateReadResponse(request, *pdu);
+  }
+  Drain(fd);
+  r.status = ReadStatus::kMalformed;
+  r.detail = "64 answers with other transaction ids in a row";
+  return r;
+}
+
+void ModbusLink::KeepGap() {
+  if (gap_ <= 0) return;
+  const int64_t wait = last_exchange_ + gap_ - SteadyNs();
+  if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+}
+
+void ModbusLink::EndExchange() {
+  last_exchange_ = SteadyNs();
+}
+
+ReadResponse ModbusLink::Read(const ReadRequest& request, int unit) {
   if (!ctx_) {
+    ReadResponse r;
     r.status = ReadStatus::kDisconnected;
     r.detail = "not connected";
     return r;
   }
+  KeepGap();
+  const uint8_t u = UseUnit(unit);
+  ReadResponse r = device_.protocol == Protocol::kTcp ? ReadTcp(request, u) : ReadRtu(request, u);
+  EndExchange();
+  return r;
+}
+
+ReadResponse ModbusLink::ReadRtu(const ReadRequest& request, uint8_t unit) {
+  ReadResponse r;
   modbus_t* ctx = ctx_->ctx;
-  const uint8_t raw[6] = {
-      static_cast<uint8_t>(device_.unit_id),       request.function,
-      static_cast<uint8_t>(request.start >> 8),    static_cast<uint8_t>(request.start & 0xFF),
-      static_cast<uint8_t>(request.quantity >> 8), static_cast<uint8_t>(request.quantity & 0xFF)};
-  // libmodbus sends raw requests with transaction id 0, so every answer must carry 0. The id
-  // cannot tell a late answer from the current one; Read flushes the socket after a timeout and
-  // the connector reconnects after repeated timeouts, so a late answer rarely survives, and one
-  // that does still has to match function code, byte count and quantity.
-  const uint16_t transaction = 0;
+  const uint8_t raw[6] = {unit,
+                          request.function,
+                          static_cast<uint8_t>(request.start >> 8),
+                          static_cast<uint8_t>(request.start & 0xFF),
+                          static_cast<uint8_t>(request.quantity >> 8),
+                          static_cast<uint8_t>(request.quantity & 0xFF)};
+  // RTU: libmodbus moves the bytes; a frame has no transaction id, so after a timeout the line
+  // is flushed, and an answer must match address, CRC, function code and byte count.
   if (modbus_send_raw_request(ctx, raw, sizeof raw) == -1) {
     r.status = ReadStatus::kDisconnected;
     r.detail = Reason(errno);
@@ -177,10 +343,7 @@ ReadResponse ModbusLink::Read(const ReadRequest& request) {
     return r;
   }
   const std::span<const uint8_t> frame(adu, static_cast<size_t>(n));
-  Result<std::span<const uint8_t>> pdu =
-      device_.protocol == Protocol::kTcp
-          ? CheckTcpFrame(frame, transaction, static_cast<uint8_t>(device_.unit_id))
-          : CheckRtuFrame(frame, static_cast<uint8_t>(device_.unit_id));
+  Result<std::span<const uint8_t>> pdu = CheckRtuFrame(frame, unit);
   if (!pdu.ok()) {
     r.status = ReadStatus::kMalformed;
     r.detail = pdu.status().message();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "field/modbus/modbus_config.h"
@@ -31,6 +32,7 @@ struct ServedPoint {
 // One read request (FC 1-4) and the points it serves.
 struct PlannedRead {
   size_t poll_group = 0;
+  int unit = 1;  // the unit id asked: the point's unit_id, else the device's
   Table table = Table::kHoldingRegister;
   uint8_t function = kReadHoldingRegisters;
   uint16_t start = 0;
@@ -38,10 +40,24 @@ struct PlannedRead {
   std::vector<ServedPoint> points;  // ordered by address
 };
 
-// Reads for every point of the device, ordered by poll group, table and start address. Every
+// Reads for every point of the device, ordered by poll group, unit, table and start address;
+// points of different units are never merged. Every
 // point is served by exactly one read. Two points are merged when the merged request stays within
-// the protocol limit and the unread gap between them is at most max_gap_registers (max_gap_bits
-// for coils and discrete inputs); overlapping points share registers.
+// the device's limit (max_registers_per_read / max_bits_per_read, at most the protocol's 125 /
+// 2000) and the unread gap between them is at most max_gap_registers (max_gap_bits for coils and
+// discrete inputs); overlapping points share registers. A point wider than the limit is read
+// alone.
 std::vector<PlannedRead> PlanReads(const DeviceConfig& device);
+
+// Splits a read the device refused (exception 02/03 on a merged range: an unmapped address in a
+// gap, or more registers than it serves per request) into two reads of whole points, cut at the
+// widest unread gap between points (nearest the middle among equals, or when there is no gap);
+// each half reads only from its first to its last point, so the gap at the cut is no longer read.
+// nullopt when the read serves a single point or only points that overlap one another.
+struct SplitReads {
+  PlannedRead first;
+  PlannedRead second;
+};
+std::optional<SplitReads> SplitRead(const PlannedRead& read, const DeviceConfig& device);
 
 }  // namespace gantry::modbus

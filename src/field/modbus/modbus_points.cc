@@ -89,6 +89,16 @@ std::vector<Sample> PointPublisher::OnRead(size_t read_index, const ReadResponse
   return out;
 }
 
+void PointPublisher::OnReadSplit(size_t read_index) {
+  const auto at = static_cast<std::ptrdiff_t>(read_index + 1);
+  busy_streak_.insert(busy_streak_.begin() + at, 0);
+  raw_registers_.insert(raw_registers_.begin() + at, std::vector<uint16_t>());
+  raw_bits_.insert(raw_bits_.begin() + at, std::vector<uint8_t>());
+  raw_valid_.insert(raw_valid_.begin() + at, false);
+  raw_valid_[read_index] = false;
+  busy_streak_[read_index] = 0;
+}
+
 std::vector<Sample> PointPublisher::OnDeviceDown(Quality quality, Timestamp time) {
   std::vector<Sample> out;
   raw_valid_.assign(raw_valid_.size(), false);

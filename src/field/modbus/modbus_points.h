@@ -38,6 +38,10 @@ class PointPublisher {
   // device as a whole is unreachable. Forgets the raw words of every read.
   std::vector<Sample> OnDeviceDown(Quality quality, Timestamp time);
 
+  // reads[read_index] has just been replaced by two reads (at read_index and read_index + 1,
+  // modbus::SplitRead): the per-read state follows; both halves start afresh.
+  void OnReadSplit(size_t read_index);
+
   // What was last published for point i (for tests and health).
   const LastPublished& Last(size_t point) const { return last_[point]; }
 

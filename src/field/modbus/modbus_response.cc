@@ -86,6 +86,17 @@ Result<std::span<const uint8_t>> CheckTcpFrame(std::span<const uint8_t> adu, uin
   return adu.subspan(7);
 }
 
+Result<size_t> MbapFrameSize(std::span<const uint8_t> header) {
+  if (header.size() < 7)
+    return Malformed(fmt::format("MBAP header of {} bytes, expected 7", header.size()));
+  const uint16_t protocol = static_cast<uint16_t>((header[2] << 8) | header[3]);
+  const uint16_t length = static_cast<uint16_t>((header[4] << 8) | header[5]);
+  if (protocol != 0) return Malformed(fmt::format("protocol id {} is not Modbus (0)", protocol));
+  if (length < 2 || length > 254)
+    return Malformed(fmt::format("MBAP length {} outside 2..254", length));
+  return size_t{6} + length;
+}
+
 uint16_t Crc16(std::span<const uint8_t> bytes) {
   uint16_t crc = 0xFFFF;
   for (uint8_t b : bytes) {

@@ -56,6 +56,12 @@ ReadResponse ValidateReadResponse(const ReadRequest& request, std::span<const ui
 Result<std::span<const uint8_t>> CheckTcpFrame(std::span<const uint8_t> adu, uint16_t transaction,
                                                uint8_t unit_id);
 
+// The MBAP header (7 bytes: transaction id, protocol id, length, unit id) of a Modbus TCP frame
+// read from a stream: the size of the whole frame (6 + length), or Malformed when the protocol
+// id is not 0 or the length is outside 2..254 (unit id + a PDU of at most 253 bytes), which
+// means the stream is out of step.
+Result<size_t> MbapFrameSize(std::span<const uint8_t> header);
+
 // Checks a Modbus RTU ADU (address + PDU + CRC-16, low byte first): address and CRC. Returns the
 // PDU or Malformed.
 Result<std::span<const uint8_t>> CheckRtuFrame(std::span<const uint8_t> adu, uint8_t unit_id);
@@ -80,6 +86,12 @@ Quality ExceptionQuality(uint8_t code);
 // True for 05 (acknowledge) and 06 (server device busy): transient, worth retrying.
 constexpr bool IsBusyException(uint8_t code) {
   return code == 0x05 || code == 0x06;
+}
+
+// True for 0A (gateway path unavailable) and 0B (gateway target device failed to respond): the
+// gateway answers, the device behind it does not.
+constexpr bool IsGatewayException(uint8_t code) {
+  return code == 0x0A || code == 0x0B;
 }
 
 // Quality for a read that failed for a non-exception reason.

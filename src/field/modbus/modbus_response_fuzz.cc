@@ -1,6 +1,7 @@
 // libFuzzer target for the Modbus response path: frame checks (TCP MBAP, RTU CRC), response
-// validation against a request, and the value codecs over whatever registers survive. A valid
-// response must re-encode to the same bytes. Input layout: [selector][start:2][quantity:2][pdu...].
+// validation against a request, the MBAP header of a TCP stream, and the value codecs over whatever
+// registers survive. A valid response must re-encode to the same bytes. Input layout:
+// [selector][start:2][quantity:2][pdu...].
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -41,12 +42,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       p.byte_order = (selector & 0x10) ? ByteOrder::kLittle : ByteOrder::kBig;
       p.word_order = (selector & 0x20) ? WordOrder::kLowFirst : WordOrder::kHighFirst;
       if (selector & 0x40) p.tag.scaling = {0.1, 3.0};
-      for (int t = 0; t <= static_cast<int>(WireType::kString); ++t) {
+      for (int t = 0; t <= static_cast<int>(WireType::kBcd32); ++t) {
         p.type = static_cast<WireType>(t);
         p.bit = (t == static_cast<int>(WireType::kUint16) && (selector & 0x80)) ? selector % 16
                                                                                 : kNoBit;
         std::span<const uint16_t> regs(r.registers);
-        for (size_t i = 0; i < regs.size(); ++i) (void)DecodeRegisters(p, regs.subspan(i));
+        for (size_t i = 0; i < regs.size(); ++i) {
+          gantry::Value v = DecodeRegisters(p, regs.subspan(i));
+          // BCD round trip: valid digits decode to a number that encodes to the same registers.
+          const bool bcd = p.type == WireType::kBcd16 || p.type == WireType::kBcd32;
+          if (bcd && !v.empty() && p.tag.scaling.IsIdentity() && regs.size() - i >= p.Width()) {
+            std::vector<uint16_t> again_regs = EncodeRegisters(p, v);
+            for (size_t k = 0; k < p.Width(); ++k)
+              if (again_regs[k] != regs[i + k]) __builtin_trap();
+          }
+        }
       }
     }
   } else if (r.status == ReadStatus::kException) {
@@ -55,6 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // The same bytes as whole frames.
+  auto frame_size = MbapFrameSize(all);
+  if (frame_size.ok() && (*frame_size < 8 || *frame_size > 260)) __builtin_trap();
   auto tcp = CheckTcpFrame(all, static_cast<uint16_t>(selector), data[1]);
   if (tcp.ok()) (void)ValidateReadResponse(req, *tcp);
   auto rtu = CheckRtuFrame(all, data[0]);

@@ -92,6 +92,8 @@ Result<std::string> PathFromSubject(std::string_view prefix, std::string_view su
     if (dot == std::string_view::npos) dot = rest.size();
     if (++tokens > kMaxTokens) return InvalidArgument("subject has more than 16 tokens");
     GANTRY_ASSIGN_OR_RETURN(std::string segment, UnescapeToken(rest.substr(start, dot - start)));
+    if (segment.find('/') != std::string::npos)
+      return InvalidArgument("subject token holds an escaped '/' (%2F), which no path segment has");
     if (tokens > 1) path += '/';
     path += segment;
     start = dot + 1;

@@ -28,8 +28,8 @@ Result<std::string> UnescapeToken(std::string_view token);
 std::string TagSubject(std::string_view prefix, std::string_view path);
 
 // The path a subject names below `prefix` (the inverse of TagSubject). InvalidArgument when the
-// subject does not start with "<prefix>.", has an empty token, a bad escape, more than 16 tokens
-// or more than 1024 bytes: subjects of requests come from the network.
+// subject does not start with "<prefix>.", has an empty token, a bad escape, an escaped '/',
+// more than 16 tokens or more than 1024 bytes: subjects of requests come from the network.
 Result<std::string> PathFromSubject(std::string_view prefix, std::string_view subject);
 
 // OK when `prefix` is 1..8 tokens of [A-Za-z0-9_-$] joined by '.', 1..128 bytes; else

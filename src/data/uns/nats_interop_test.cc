@@ -259,5 +259,25 @@ TEST(UnsOverNats, UserAndPasswordAreRequiredByTheBrokerAndUsed) {
   p.uns->Stop();
 }
 
+TEST(UnsOverNats, TokenIsRequiredByTheBrokerAndUsed) {
+  if (!HavePeers())
+    GTEST_SKIP() << "nats-server, node or npm nats missing (scripts/deps.sh --test)";
+  const int port = FreePort();
+  std::unique_ptr<ChildProcess> server = StartServer(port, {"--auth", "t0ken-4711"});
+  ASSERT_TRUE(server);
+  NatsSettings nats;
+  nats.servers = {"nats://127.0.0.1:" + std::to_string(port)};
+  NatsTransport without(nats);
+  EXPECT_FALSE(without.Connect().ok());
+  nats.token = "t0ken-4711";
+  NatsTransport with(nats);
+  ASSERT_TRUE(with.Connect().ok());
+  EXPECT_TRUE(with.connected());
+  EXPECT_TRUE(with.Publish("uns.x", "{}").ok());
+  EXPECT_TRUE(with.Flush(2 * kSecond).ok());
+  with.Close();
+  EXPECT_FALSE(with.connected());
+}
+
 }  // namespace
 }  // namespace gantry::uns

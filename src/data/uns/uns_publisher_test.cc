@@ -188,6 +188,25 @@ TEST(UnsPublisher, CurrentValueRequestIsAnsweredFromCurrentValues) {
   EXPECT_TRUE(Contains(*p.broker.handler("uns.$current.a..b", ""), "error"));
 }
 
+TEST(UnsPublisher, AStalledBrokerNeverSlowsIngest) {
+  UnsOptions o;
+  o.queue_samples = 1000;
+  Plant p(o);
+  ASSERT_TRUE(p.uns->Start().ok());
+  p.Publish({At(0, 0, 1.0)});
+  p.Settle(1);
+  p.broker.stalled.store(true);  // the publisher thread hangs in Publish from its next message
+  p.Publish({At(0, 1, 2.0)});
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20'000; ++i) p.Publish({At(1, 2 + i, static_cast<double>(i))});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(5));  // 20 000 batches; nothing waited for the broker
+  EXPECT_EQ(p.values.Get(1).value, Value(19'999.0));  // ingest went on
+  UnsStats s = p.uns->Stats();
+  EXPECT_GT(s.bus_dropped, 15'000u);  // the publisher's own queue (1000) overflowed, counted
+  p.broker.stalled.store(false);
+}
+
 TEST(UnsPublisher, MetricsNameEveryCounter) {
   Plant p;
   const std::string m = p.uns->MetricsText();

@@ -4,7 +4,8 @@ namespace gantry::uns {
 namespace {
 
 bool MustEscape(unsigned char c) {
-  return c <= 0x20 || c >= 0x7F || c == '%' || c == '.' || c == '*' || c == '>' || c == '/';
+  return c <= 0x20 || c >= 0x7F || c == '%' || c == '.' || c == '*' || c == '>' || c == '/' ||
+         c == '+' || c == '#';  // MQTT's wildcards: a subject maps to a topic by '.' -> '/'
 }
 
 int HexDigit(char c) {

@@ -15,8 +15,10 @@
 
 namespace gantry::uns {
 
-// One path segment as a NATS token: '%', '.', '*', '>', '/', every byte <= 0x20 (space, tab,
-// control) and >= 0x7F become %XX (two upper-case hex digits); everything else is kept.
+// One path segment as a NATS token: '%', '.', '*', '>', '/', '+', '#', every byte <= 0x20
+// (space, tab, control) and >= 0x7F become %XX (two upper-case hex digits); everything else is
+// kept. '+' and '#' (MQTT's wildcards) too, so that a subject becomes an MQTT topic by turning
+// every '.' into '/'.
 std::string EscapeToken(std::string_view segment);
 
 // Inverse of EscapeToken. InvalidArgument for an empty token, a '%' not followed by two hex

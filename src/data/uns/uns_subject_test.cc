@@ -19,6 +19,7 @@ TEST(UnsSubject, DotsWildcardsAndWhitespaceAreEscapedReversibly) {
   EXPECT_EQ(TagSubject("uns", "acme/plant1/filler/speed.raw"),
             "uns.acme.plant1.filler.speed%2Eraw");
   EXPECT_EQ(EscapeToken("a b*c>d%e\tf"), "a%20b%2Ac%3Ed%25e%09f");
+  EXPECT_EQ(EscapeToken("m+n#o"), "m%2Bn%23o");  // MQTT wildcards, for a topic later
   for (std::string s : {"speed.raw", "a b*c>d%e\tf", "x/y", "\xC3\xA4rger", "100%"}) {
     Result<std::string> back = UnescapeToken(EscapeToken(s));
     ASSERT_TRUE(back.ok()) << s;

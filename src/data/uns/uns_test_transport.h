@@ -24,7 +24,8 @@ struct TestBroker {
   std::vector<RecordedMessage> messages;  // guarded by mu
   std::atomic<bool> up{true};
   std::atomic<int> connects{0};
-  RequestHandler handler;  // set by ServeRequests
+  std::atomic<bool> stalled{false};  // Publish hangs while true (a broker that stopped reading)
+  RequestHandler handler;            // set by ServeRequests
 
   std::vector<RecordedMessage> Messages() {
     std::lock_guard<std::mutex> lock(mu);
@@ -61,6 +62,7 @@ class TestTransport final : public UnsTransport {
     return connected_;
   }
   Status Publish(std::string_view subject, std::string_view payload) override {
+    while (broker_.stalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!connected()) return Unavailable("not connected");
     std::lock_guard<std::mutex> lock(broker_.mu);
     broker_.messages.push_back({std::string(subject), std::string(payload)});

@@ -13,6 +13,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+constexpr size_t kMaxReplyBytes = 900'000;
+
 bool UnderPrefix(std::string_view path, std::string_view prefix) {
   while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
   if (prefix.empty()) return true;
@@ -309,7 +311,13 @@ std::optional<std::string> UnsPublisher::AnswerCurrent(std::string_view subject)
     if (subjects_[id].empty()) continue;
     if (n++ > 0) out += ',';
     AppendValueJson(out, registry_.Get(id).path, values_->Get(id), {});
-    if (n >= 10'000) break;
+    if (out.size() > kMaxReplyBytes) {  // nats-server refuses messages over 1 MB by default
+      out = "{\"error\":";
+      AppendJsonString(out, "the tags below '" + *path +
+                                "' make more than 900 kB of JSON; ask for a narrower path");
+      out += '}';
+      return out;
+    }
   }
   if (n > 0) return out + "]";
   out = "{\"error\":";

@@ -246,7 +246,8 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
                  cfg.operations.work_centres.size(), cfg.data_dir);
     if (p.uns && cfg.uns.events) {  // states, counts, orders, reasons on <prefix>.events.
       Result<std::unique_ptr<UnsOperationsFeed>> feed =
-          UnsOperationsFeed::Create(*p.operations, cfg.data_dir + "/operations.sqlite", *p.uns);
+          UnsOperationsFeed::Create(*p.operations, cfg.data_dir + "/operations.sqlite", *p.uns,
+                                    cfg.data_dir + "/uns-events.seq");
       if (!feed.ok()) return feed.status().WithContext("uns operations events");
       p.uns_feed = std::move(feed).value();
       p.uns_feed->Start(cfg.uns.state_every);

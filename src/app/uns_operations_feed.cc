@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace gantry {
@@ -43,12 +45,39 @@ Json Envelope(const ops::StoredEvent& e, const std::string& kind) {
 
 Result<std::unique_ptr<UnsOperationsFeed>> UnsOperationsFeed::Create(const OperationsService& ops,
                                                                      const std::string& store_path,
-                                                                     uns::UnsPublisher& uns) {
+                                                                     uns::UnsPublisher& uns,
+                                                                     std::string cursor_path) {
   GANTRY_ASSIGN_OR_RETURN(std::unique_ptr<ops::EventStore> store,
                           ops::EventStore::Open(store_path));
-  std::unique_ptr<UnsOperationsFeed> feed(new UnsOperationsFeed(ops, std::move(store), uns));
-  feed->after_seq_ = feed->store_->LastSeq();
+  std::unique_ptr<UnsOperationsFeed> feed(
+      new UnsOperationsFeed(ops, std::move(store), uns, std::move(cursor_path)));
+  const uint64_t last = feed->store_->LastSeq();
+  feed->after_seq_ = last;
+  if (!feed->cursor_path_.empty()) {
+    std::ifstream in(feed->cursor_path_);
+    uint64_t kept = 0;
+    if (in >> kept && kept <= last) {
+      feed->after_seq_ = kept;
+      if (kept < last)
+        spdlog::info("uns: {} operations events recorded since the last one published follow",
+                     last - kept);
+    }
+  }
   return feed;
+}
+
+Status UnsOperationsFeed::SaveCursor() const {
+  if (cursor_path_.empty()) return Status::Ok();
+  const std::string tmp = cursor_path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << after_seq_ << "\n";
+    if (!out.flush()) return IoError(tmp + ": cannot write the UNS event cursor");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, cursor_path_, ec);
+  if (ec) return IoError(cursor_path_ + ": " + ec.message());
+  return Status::Ok();
 }
 
 UnsOperationsFeed::~UnsOperationsFeed() {
@@ -103,6 +132,8 @@ void UnsOperationsFeed::PublishStates() {
 }
 
 Status UnsOperationsFeed::PublishStoreEvents() {
+  // While NATS is away the events wait in the store, not in the publisher's memory buffer.
+  if (!uns_.Stats().connected) return Status::Ok();
   for (;;) {
     GANTRY_ASSIGN_OR_RETURN(std::vector<ops::StoredEvent> events, store_->Read(after_seq_, 1000));
     for (const ops::StoredEvent& e : events) {
@@ -140,6 +171,7 @@ Status UnsOperationsFeed::PublishStoreEvents() {
         uns_.PublishEvent({e.work_centre, "count", Dump(c)});
       }
     }
+    if (!events.empty()) GANTRY_RETURN_IF_ERROR(SaveCursor());
     if (events.size() < 1000) return Status::Ok();
   }
 }

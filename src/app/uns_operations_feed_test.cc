@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "app/operations_service_test_plant.h"
@@ -111,6 +112,58 @@ TEST(UnsOperationsFeed, AStopAnOrderAndTheUnitsCountedArePublishedAsEvents) {
   EXPECT_EQ(reasons[0]["reason"], "jam");
   EXPECT_EQ(reasons[0]["by"], "anna");
   EXPECT_EQ(reasons[0]["stop_start"], "2026-01-05T06:20:00.000Z");
+  publisher.Stop();
+}
+
+TEST(UnsOperationsFeed, StoreEventsWaitInTheStoreWhileNatsIsAwayAndAcrossARestart) {
+  Plant p;
+  p.Start(T("2026-01-05T06:00:00Z"));
+  TagRegistry registry = MachineTags();
+  uns::TestBroker broker;
+  broker.up.store(false);  // NATS unreachable from the start
+  uns::UnsOptions options;
+  options.tag_prefixes = {"acme/nothing"};
+  options.reconnect_min = 10 * kMillisecond;
+  options.reconnect_max = 20 * kMillisecond;
+  uns::UnsPublisher publisher(registry, p.bus, nullptr,
+                              std::make_unique<uns::TestTransport>(broker), options);
+  ASSERT_TRUE(publisher.Start().ok());
+  const std::string cursor = p.db() + ".uns-seq";
+  auto feed = UnsOperationsFeed::Create(*p.service, p.db(), publisher, cursor).value();
+
+  ASSERT_TRUE(p.service
+                  ->ApplyOrder(Order(OrderTransition::Action::kStart, "2026-01-05T06:00:00Z",
+                                     "4711", "P-17", "anna"),
+                               "anna")
+                  .ok());
+  ASSERT_TRUE(feed->PollOnce().ok());
+  EXPECT_FALSE(std::filesystem::exists(cursor));  // the order event stayed in the store
+  broker.up.store(true);
+  for (int i = 0; i < 500 && !publisher.Stats().connected; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(feed->PollOnce().ok());
+  ASSERT_TRUE(broker.WaitFor(2));  // the live state (buffered) and the order event
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(Events(broker, "order").size(), 1u);
+
+  // Gantry restarts: an operator change recorded meanwhile follows, the order start does not
+  // come again.
+  feed.reset();
+  ASSERT_TRUE(p.service
+                  ->ApplyOrder(Order(OrderTransition::Action::kOperator, "2026-01-05T06:05:00Z", "",
+                                     "", "ben"),
+                               "ben")
+                  .ok());
+  feed = UnsOperationsFeed::Create(*p.service, p.db(), publisher, cursor).value();
+  const size_t before = broker.Messages().size();
+  ASSERT_TRUE(feed->PollOnce().ok());
+  ASSERT_TRUE(broker.WaitFor(before + 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<json> orders = Events(broker, "order");
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[1]["action"], "operator");
+  EXPECT_EQ(orders[1]["operator"], "ben");
+  EXPECT_EQ(orders[1]["seq"], orders[0]["seq"].get<uint64_t>() + 1);
   publisher.Stop();
 }
 

@@ -279,5 +279,45 @@ TEST(UnsOverNats, TokenIsRequiredByTheBrokerAndUsed) {
   EXPECT_FALSE(with.connected());
 }
 
+// A CA and a server certificate for 127.0.0.1 made with the openssl command line in `dir`.
+bool MakeCertificates(const std::string& dir) {
+  const std::string cmd =
+      "cd " + dir +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1"
+      " -subj /CN=gantry-test-ca 2>/dev/null"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr"
+      " -subj /CN=127.0.0.1 2>/dev/null"
+      " && printf 'subjectAltName=IP:127.0.0.1' > san.ext"
+      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+      " -out server.pem -days 1 -extfile san.ext 2>/dev/null";
+  return system(cmd.c_str()) == 0;
+}
+
+TEST(UnsOverNats, TlsWithTheServersCaIsAcceptedAndWithoutItRefused) {
+  if (!HavePeers() || system("command -v openssl >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "nats-server or openssl missing";
+  const std::string dir = "/tmp/gantry-uns-tls-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(MakeCertificates(dir));
+  const int port = FreePort();
+  std::unique_ptr<ChildProcess> server = StartServer(
+      port, {"--tls", "--tlscert", dir + "/server.pem", "--tlskey", dir + "/server.key"});
+  ASSERT_TRUE(server);
+  NatsSettings nats;
+  nats.servers = {"tls://127.0.0.1:" + std::to_string(port)};
+  {
+    NatsTransport unknown_ca(nats);  // the system's CAs do not know this server
+    EXPECT_FALSE(unknown_ca.Connect().ok());
+  }
+  nats.tls_ca = dir + "/ca.pem";
+  NatsTransport verified(nats);
+  Status s = verified.Connect();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(verified.Publish("uns.x", "{}").ok());
+  EXPECT_TRUE(verified.Flush(2 * kSecond).ok());
+  verified.Close();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gantry::uns

@@ -274,6 +274,10 @@ TEST(UnsOverNats, TokenIsRequiredByTheBrokerAndUsed) {
   ASSERT_TRUE(with.Connect().ok());
   EXPECT_TRUE(with.connected());
   EXPECT_TRUE(with.Publish("uns.x", "{}").ok());
+  // Over the server's max_payload (1 MB): refused, and the connection stays (the publisher
+  // drops that one message, gantry_uns_refused_total).
+  EXPECT_FALSE(with.Publish("uns.x", std::string(2'000'000, 'x')).ok());
+  EXPECT_TRUE(with.connected());
   EXPECT_TRUE(with.Flush(2 * kSecond).ok());
   with.Close();
   EXPECT_FALSE(with.connected());

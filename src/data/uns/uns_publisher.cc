@@ -245,7 +245,10 @@ bool UnsPublisher::SendSnapshot() {
     if (subjects_[id].empty() || last_seen_[id].tag == kInvalidTagId) continue;
     scratch_.clear();
     AppendValueJson(scratch_, registry_.Get(id).path, last_seen_[id], {});
-    if (!transport_->Publish(subjects_[id], scratch_).ok()) return false;
+    if (Status st = transport_->Publish(subjects_[id], scratch_); !st.ok()) {
+      if (!Refused(st, subjects_[id])) return false;
+      continue;
+    }
     last_published_[id] = last_seen_[id];
     published_snapshot_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -256,13 +259,22 @@ bool UnsPublisher::SendBuffered(size_t max_messages) {
   for (size_t n = 0; n < max_messages && !buffer_.empty(); ++n) {
     Outgoing& o = buffer_.front();
     const bool backlog = backlog_left_ > 0;
+    Status st;
     if (o.tag != kInvalidTagId) {
-      if (!SendValue(o.tag, o.sample, backlog)) return false;
+      scratch_.clear();
+      ValueJsonOptions v;
+      v.backlog = backlog;
+      AppendValueJson(scratch_, registry_.Get(o.tag).path, o.sample, v);
+      st = transport_->Publish(subjects_[o.tag], scratch_);
+      if (st.ok()) published_values_.fetch_add(1, std::memory_order_relaxed);
     } else {
-      Status s = transport_->Publish(o.subject, backlog ? MarkBacklog(o.payload) : o.payload);
-      if (!s.ok()) return false;
-      published_events_.fetch_add(1, std::memory_order_relaxed);
+      st = transport_->Publish(o.subject, backlog ? MarkBacklog(o.payload) : o.payload);
+      if (st.ok()) published_events_.fetch_add(1, std::memory_order_relaxed);
     }
+    // Not taken: kept for the next connection, unless the broker refused this one message
+    // while staying connected (too large): then it is dropped, never retried forever.
+    if (!st.ok() && !Refused(st, o.tag != kInvalidTagId ? subjects_[o.tag] : o.subject))
+      return false;
     buffer_.pop_front();
     if (backlog_left_ > 0) --backlog_left_;
   }
@@ -270,13 +282,11 @@ bool UnsPublisher::SendBuffered(size_t max_messages) {
   return true;
 }
 
-bool UnsPublisher::SendValue(TagId tag, const Sample& s, bool backlog) {
-  scratch_.clear();
-  ValueJsonOptions o;
-  o.backlog = backlog;
-  AppendValueJson(scratch_, registry_.Get(tag).path, s, o);
-  if (!transport_->Publish(subjects_[tag], scratch_).ok()) return false;
-  published_values_.fetch_add(1, std::memory_order_relaxed);
+bool UnsPublisher::Refused(const Status& status, const std::string& subject) {
+  if (!transport_->connected()) return false;
+  if (refused_.fetch_add(1) % 1000 == 0)
+    spdlog::warn("uns: {} refused a message on {} ({} so far): {}", transport_->Describe(), subject,
+                 refused_.load(), status.message());
   return true;
 }
 
@@ -335,6 +345,7 @@ UnsStats UnsPublisher::Stats() const {
   s.suppressed = suppressed_.load();
   s.stale = stale_.load();
   s.dropped = dropped_.load();
+  s.refused = refused_.load();
   s.backlog = backlog_.load();
   s.connects = connects_.load();
   s.connection_losses = losses_.load();
@@ -358,6 +369,7 @@ std::string UnsPublisher::MetricsText() const {
   line("gantry_uns_suppressed_total", "counter", s.suppressed);
   line("gantry_uns_stale_total", "counter", s.stale);
   line("gantry_uns_dropped_total", "counter", s.dropped);
+  line("gantry_uns_refused_total", "counter", s.refused);
   line("gantry_uns_backlog", "gauge", s.backlog);
   line("gantry_uns_connects_total", "counter", s.connects);
   line("gantry_uns_connection_losses_total", "counter", s.connection_losses);

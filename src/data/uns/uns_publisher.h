@@ -65,6 +65,7 @@ struct UnsStats {
   uint64_t suppressed = 0;  // samples not published: unchanged or within the deadband
   uint64_t stale = 0;       // samples older than the tag's latest, ignored
   uint64_t dropped = 0;     // buffered messages lost because the buffer was full
+  uint64_t refused = 0;     // messages the connected broker would not take (too large), dropped
   uint64_t backlog = 0;     // messages waiting to be sent now
   uint64_t connects = 0;    // successful connects (the first one included)
   uint64_t connection_losses = 0;
@@ -113,7 +114,9 @@ class UnsPublisher {
   bool TryConnect();
   bool SendSnapshot();
   bool SendBuffered(size_t max_messages);
-  bool SendValue(TagId tag, const Sample& s, bool backlog);
+  // True when `status` came from a connection that is still up (the broker refused this one
+  // message, e.g. too large): it is counted and dropped. False: the connection is gone.
+  bool Refused(const Status& status, const std::string& subject);
   void NoteLost();
   std::optional<std::string> AnswerCurrent(std::string_view subject) const;
 
@@ -143,7 +146,7 @@ class UnsPublisher {
 
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> published_values_{0}, published_snapshot_{0}, published_events_{0},
-      suppressed_{0}, stale_{0}, dropped_{0}, backlog_{0}, connects_{0}, losses_{0},
+      suppressed_{0}, stale_{0}, dropped_{0}, refused_{0}, backlog_{0}, connects_{0}, losses_{0},
       connect_failures_{0};
   mutable std::atomic<uint64_t> requests_answered_{0};
 };

@@ -207,6 +207,21 @@ TEST(UnsPublisher, AStalledBrokerNeverSlowsIngest) {
   p.broker.stalled.store(false);
 }
 
+TEST(UnsPublisher, AMessageTheBrokerRefusesIsDroppedAndTheRestGoesOn) {
+  Plant p;
+  p.broker.max_payload.store(1000);
+  ASSERT_TRUE(p.uns->Start().ok());
+  p.Publish({At(0, 0, Value(std::string(5000, 'x'))), At(1, 0, 20.0)});
+  p.Settle(1);
+  std::vector<RecordedMessage> m = p.broker.Messages();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].subject, "uns.acme.plant1.packaging.line1.filler.temperature");
+  UnsStats s = p.uns->Stats();
+  EXPECT_EQ(s.refused, 1u);
+  EXPECT_EQ(s.backlog, 0u);
+  EXPECT_TRUE(s.connected);
+}
+
 TEST(UnsPublisher, MetricsNameEveryCounter) {
   Plant p;
   const std::string m = p.uns->MetricsText();

@@ -24,8 +24,10 @@ struct TestBroker {
   std::vector<RecordedMessage> messages;  // guarded by mu
   std::atomic<bool> up{true};
   std::atomic<int> connects{0};
-  std::atomic<bool> stalled{false};  // Publish hangs while true (a broker that stopped reading)
-  RequestHandler handler;            // set by ServeRequests
+  std::atomic<bool> stalled{false};
+  std::atomic<size_t> max_payload{0};  // larger messages are refused (0: no limit)  // Publish
+                                       // hangs while true (a broker that stopped reading)
+  RequestHandler handler;              // set by ServeRequests
 
   std::vector<RecordedMessage> Messages() {
     std::lock_guard<std::mutex> lock(mu);
@@ -64,6 +66,8 @@ class TestTransport final : public UnsTransport {
   Status Publish(std::string_view subject, std::string_view payload) override {
     while (broker_.stalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!connected()) return Unavailable("not connected");
+    if (broker_.max_payload.load() > 0 && payload.size() > broker_.max_payload.load())
+      return InvalidArgument("maximum payload exceeded");
     std::lock_guard<std::mutex> lock(broker_.mu);
     broker_.messages.push_back({std::string(subject), std::string(payload)});
     return Status::Ok();

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
 
 #include "data/uns/uns_payload.h"
 
@@ -91,6 +93,28 @@ TEST(UnsPayload, EveryValueTypeAndHostileStringsGiveValidJson) {
   EXPECT_NE(json(Value(std::string("\xFF"))).find("\"value\":\"\xEF\xBF\xBD\"}"),
             std::string::npos);
   EXPECT_EQ(json(Value(1)).rfind(R"({"backlog":true,"path":"a/b")", 0), 0u);
+}
+
+TEST(UnsPayload, TimesAndNumbersAreWrittenAsTheRestOfGantryWritesThem) {
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> when(-2'000'000'000'000'000'000,
+                                              9'000'000'000'000'000'000);
+  for (int i = 0; i < 20'000; ++i) {
+    Timestamp t = when(rng);
+    if (i % 2 == 0) t -= t % kMillisecond;  // the common case: whole milliseconds
+    if (t == 0) continue;
+    std::string out;
+    AppendValueJson(out, "a/b", Sample{1, t, Value(), Quality::Good()}, {});
+    ASSERT_NE(out.find("\"time\":\"" + FormatIso8601(t) + "\""), std::string::npos) << t;
+  }
+  std::uniform_real_distribution<double> mantissa(-1.0, 1.0);
+  std::uniform_int_distribution<int> exponent(-30, 30);
+  for (int i = 0; i < 20'000; ++i) {
+    const double d = mantissa(rng) * std::pow(10.0, exponent(rng));
+    std::string out;
+    AppendValueJson(out, "a/b", Sample{1, 1, Value(d), Quality::Good()}, {});
+    ASSERT_NE(out.find("\"value\":" + nlohmann::json(d).dump() + "}"), std::string::npos) << d;
+  }
 }
 
 }  // namespace

@@ -214,10 +214,9 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       if (p.registry.WithPrefix(prefix).empty())
         spdlog::warn("uns: the tag prefix '{}' matches no configured tag", prefix);
     }
-    p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
-                                                std::make_unique<uns::NatsTransport>(cfg.uns.nats),
-                                                cfg.uns.options);
-    GANTRY_RETURN_IF_ERROR(p.uns->Start());
+    p.uns = std::make_unique<uns::UnsPublisher>(
+        p.registry, p.bus, p.values.get(), std::make_unique<uns::NatsTransport>(cfg.uns.nats),
+        cfg.uns.options);  // started below, once every responder is registered
   }
 
   // The wait for an energy meter's reading after an order's end is about device latency, i.e.
@@ -250,9 +249,12 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
                                     cfg.data_dir + "/uns-events.seq");
       if (!feed.ok()) return feed.status().WithContext("uns operations events");
       p.uns_feed = std::move(feed).value();
+      GANTRY_RETURN_IF_ERROR(p.uns_feed->ServeEventRequests(cfg.data_dir + "/operations.sqlite"));
       p.uns_feed->Start(cfg.uns.state_every);
     }
   }
+
+  if (p.uns) GANTRY_RETURN_IF_ERROR(p.uns->Start());  // connects by itself, with backoff
 
   if (options.start_simulator || cfg.simulator.enabled) {
     sim::SimOptions so;

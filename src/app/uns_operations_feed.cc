@@ -41,6 +41,8 @@ Json Envelope(const ops::StoredEvent& e, const std::string& kind) {
   return j;
 }
 
+constexpr size_t kMaxReplyBytes = 900'000;  // nats-server's default message limit is 1 MB
+
 }  // namespace
 
 Result<std::unique_ptr<UnsOperationsFeed>> UnsOperationsFeed::Create(const OperationsService& ops,
@@ -78,6 +80,39 @@ Status UnsOperationsFeed::SaveCursor() const {
   std::filesystem::rename(tmp, cursor_path_, ec);
   if (ec) return IoError(cursor_path_ + ": " + ec.message());
   return Status::Ok();
+}
+
+Status UnsOperationsFeed::ServeEventRequests(const std::string& store_path) {
+  GANTRY_ASSIGN_OR_RETURN(requests_store_, ops::EventStore::Open(store_path));
+  uns_.ServeRequests("$events", [this](std::string_view, std::string_view payload) {
+    return std::optional<std::string>(AnswerEvents(payload));
+  });
+  return Status::Ok();
+}
+
+std::string UnsOperationsFeed::AnswerEvents(std::string_view payload) {
+  auto error = [](const std::string& message) { return Dump(Json{{"error", message}}); };
+  Result<uns::EventsRequest> request = uns::ParseEventsRequest(payload);
+  if (!request.ok()) return error(request.status().message());
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  Result<std::vector<ops::StoredEvent>> events =
+      requests_store_->Read(request->after, request->limit);
+  if (!events.ok()) return error(events.status().message());
+  const uint64_t last = requests_store_->LastSeq();
+  std::string out = "{\"events\":[";
+  uint64_t until = request->after;
+  bool first = true;
+  for (const ops::StoredEvent& e : *events) {
+    std::string one = Dump(Envelope(e, std::string(ops::EventKindName(e.kind))));
+    if (out.size() + one.size() > kMaxReplyBytes) break;
+    if (!first) out += ',';
+    out += one;
+    first = false;
+    until = e.seq;
+  }
+  out += "],\"last_seq\":" + std::to_string(last) +
+         ",\"more\":" + (until < last ? "true" : "false") + "}";
+  return out;
 }
 
 UnsOperationsFeed::~UnsOperationsFeed() {

@@ -20,12 +20,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "app/operations_service.h"
 #include "core/status.h"
 #include "data/uns/uns_publisher.h"
+#include "data/uns/uns_request.h"
 #include "operations/event_store.h"
 
 namespace gantry {
@@ -44,6 +47,13 @@ class UnsOperationsFeed {
   UnsOperationsFeed(const UnsOperationsFeed&) = delete;
   UnsOperationsFeed& operator=(const UnsOperationsFeed&) = delete;
 
+  // Answers "<prefix>.$events" requests (uns::ParseEventsRequest) with the store events after a
+  // sequence number, so that a subscriber that sees a gap in `seq` fills it over NATS:
+  // {"events":[...],"last_seq":N,"more":bool}. Opens one more connection to the store at
+  // `store_path` for it. Call before the publisher starts; stop the publisher before this feed
+  // is destroyed. IoError when the store cannot be opened.
+  Status ServeEventRequests(const std::string& store_path);
+
   // Polls every `every` on its own thread until Stop.
   void Start(Duration every);
   // Joins the thread after one last poll; idempotent.
@@ -59,6 +69,7 @@ class UnsOperationsFeed {
   void PublishStates();
   Status PublishStoreEvents();
   Status SaveCursor() const;
+  std::string AnswerEvents(std::string_view payload);
 
   struct LastState {
     std::string category;
@@ -73,6 +84,8 @@ class UnsOperationsFeed {
   std::map<std::string, LastState> last_;  // by work centre; polling thread only
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::mutex requests_mu_;                           // guards requests_store_
+  std::unique_ptr<ops::EventStore> requests_store_;  // for "$events" requests (transport thread)
 };
 
 }  // namespace gantry

@@ -112,6 +112,22 @@ TEST(UnsOperationsFeed, AStopAnOrderAndTheUnitsCountedArePublishedAsEvents) {
   EXPECT_EQ(reasons[0]["reason"], "jam");
   EXPECT_EQ(reasons[0]["by"], "anna");
   EXPECT_EQ(reasons[0]["stop_start"], "2026-01-05T06:20:00.000Z");
+
+  // A subscriber that missed events asks for them: "$events" after a sequence number.
+  ASSERT_TRUE(feed->ServeEventRequests(p.db()).ok());
+  ASSERT_TRUE(broker.handlers.count("uns.$events"));
+  std::optional<std::string> reply =
+      broker.handlers["uns.$events"]("uns.$events", R"({"after":1,"limit":2})");
+  ASSERT_TRUE(reply);
+  json answer = json::parse(*reply);
+  ASSERT_EQ(answer["events"].size(), 2u) << *reply;
+  EXPECT_EQ(answer["events"][0]["seq"], 2);
+  EXPECT_EQ(answer["events"][0]["kind"], "interval");
+  EXPECT_EQ(answer["events"][1]["seq"], 3);
+  EXPECT_EQ(answer["last_seq"], 5);
+  EXPECT_EQ(answer["more"], true);
+  EXPECT_TRUE(json::parse(*broker.handlers["uns.$events"]("uns.$events", "{\"after\":\"x\"}"))
+                  .contains("error"));
   publisher.Stop();
 }
 

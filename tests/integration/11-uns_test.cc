@@ -95,6 +95,21 @@ TEST(GantryUns, DemoPlantPublishesTagsAndWorkCentreStatesToNats) {
   }
   EXPECT_TRUE(speed && state);
 
+  // Requests over NATS: a current value, and the operations events from the store.
+  const std::string script = std::string(GANTRY_SOURCE_DIR) + "/tests/interop/nats_subscriber.js";
+  ChildProcess ask(
+      {"node", script, url, "--request", "uns.$current.acme.plant1.packaging.line1.filler.speed"});
+  std::optional<std::string> current =
+      ask.WaitForLine([](const std::string& l) { return !l.empty() && l[0] == '{'; }, 15s);
+  ASSERT_TRUE(current) << ask.Output();
+  EXPECT_EQ(json::parse(*current)["data"]["path"], "acme/plant1/packaging/line1/filler/speed");
+  ChildProcess events({"node", script, url, "--request", "uns.$events"});
+  std::optional<std::string> answer =
+      events.WaitForLine([](const std::string& l) { return !l.empty() && l[0] == '{'; }, 15s);
+  ASSERT_TRUE(answer) << events.Output();
+  EXPECT_TRUE(json::parse(*answer)["data"]["events"].is_array()) << *answer;
+  EXPECT_TRUE(json::parse(*answer)["data"]["last_seq"].is_number()) << *answer;
+
   const testing::HttpReply metrics = testing::HttpGet(port, "/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find("gantry_uns_connected 1"), std::string::npos) << metrics.body;

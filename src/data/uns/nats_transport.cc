@@ -32,8 +32,11 @@ NatsTransport::~NatsTransport() {
 }
 
 void NatsTransport::ServeRequests(std::string subject_pattern, RequestHandler handler) {
-  pattern_ = std::move(subject_pattern);
-  handler_ = std::move(handler);
+  auto r = std::make_unique<Responder>();
+  r->transport = this;
+  r->pattern = std::move(subject_pattern);
+  r->handler = std::move(handler);
+  responders_.push_back(std::move(r));
 }
 
 Status NatsTransport::Connect() {
@@ -86,17 +89,19 @@ Status NatsTransport::Connect() {
     conn_ = nullptr;
     return NatsError(s, "connect to " + Describe());
   }
-  if (handler_) {
+  if (!responders_.empty()) {
     {
       std::lock_guard<std::mutex> lock(serve_mu_);
       serving_ = true;
     }
-    s = natsConnection_Subscribe(&requests_, conn_, pattern_.c_str(), &NatsTransport::OnRequest,
-                                 this);
-    if (s != NATS_OK) {
-      Status e = NatsError(s, "subscribe to " + pattern_);
-      Close();
-      return e;
+    for (const std::unique_ptr<Responder>& r : responders_) {
+      s = natsConnection_Subscribe(&r->subscription, conn_, r->pattern.c_str(),
+                                   &NatsTransport::OnRequest, r.get());
+      if (s != NATS_OK) {
+        Status e = NatsError(s, "subscribe to " + r->pattern);
+        Close();
+        return e;
+      }
     }
   }
   return Status::Ok();
@@ -127,10 +132,11 @@ void NatsTransport::Close() {
     std::lock_guard<std::mutex> lock(serve_mu_);
     serving_ = false;
   }
-  if (requests_ != nullptr) {
-    natsSubscription_Unsubscribe(requests_);
-    natsSubscription_Destroy(requests_);
-    requests_ = nullptr;
+  for (const std::unique_ptr<Responder>& r : responders_) {
+    if (r->subscription == nullptr) continue;
+    natsSubscription_Unsubscribe(r->subscription);
+    natsSubscription_Destroy(r->subscription);
+    r->subscription = nullptr;
   }
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
@@ -150,19 +156,20 @@ std::string NatsTransport::Describe() const {
 
 void NatsTransport::OnRequest(__natsConnection* nc, __natsSubscription*, __natsMsg* msg,
                               void* closure) {
-  static_cast<NatsTransport*>(closure)->Answer(nc, msg);
+  const auto* r = static_cast<const Responder*>(closure);
+  r->transport->Answer(*r, nc, msg);
 }
 
-void NatsTransport::Answer(__natsConnection* nc, __natsMsg* msg) {
+void NatsTransport::Answer(const Responder& r, __natsConnection* nc, __natsMsg* msg) {
   {
     std::lock_guard<std::mutex> lock(serve_mu_);
     const char* reply_to = natsMsg_GetReply(msg);
-    if (serving_ && handler_ && reply_to != nullptr && *reply_to != '\0') {
+    if (serving_ && r.handler && reply_to != nullptr && *reply_to != '\0') {
       const char* data = natsMsg_GetData(msg);
       std::optional<std::string> reply =
-          handler_(natsMsg_GetSubject(msg),
-                   std::string_view(data == nullptr ? "" : data,
-                                    static_cast<size_t>(std::max(0, natsMsg_GetDataLength(msg)))));
+          r.handler(natsMsg_GetSubject(msg),
+                    std::string_view(data == nullptr ? "" : data,
+                                     static_cast<size_t>(std::max(0, natsMsg_GetDataLength(msg)))));
       if (reply) {
         (void)natsConnection_Publish(nc, reply_to, reply->data(), static_cast<int>(reply->size()));
       }

@@ -9,6 +9,7 @@
 //   auto transport = std::make_unique<NatsTransport>(nats);
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,15 +54,19 @@ class NatsTransport final : public UnsTransport {
   std::string Describe() const override;
 
  private:
+  struct Responder {
+    NatsTransport* transport = nullptr;
+    std::string pattern;
+    RequestHandler handler;
+    __natsSubscription* subscription = nullptr;
+  };
   static void OnRequest(__natsConnection* nc, __natsSubscription* sub, __natsMsg* msg,
                         void* closure);
-  void Answer(__natsConnection* nc, __natsMsg* msg);
+  void Answer(const Responder& r, __natsConnection* nc, __natsMsg* msg);
 
   const NatsSettings settings_;
   __natsConnection* conn_ = nullptr;
-  __natsSubscription* requests_ = nullptr;
-  std::string pattern_;
-  RequestHandler handler_;
+  std::vector<std::unique_ptr<Responder>> responders_;  // stable addresses: nats.c closures
   std::mutex serve_mu_;   // held while a request is answered; Close waits for it
   bool serving_ = false;  // guarded by serve_mu_
   std::string subject_;   // NUL-terminated copy of the subject being published

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "data/uns/uns_request.h"
+
 namespace gantry::uns {
 namespace {
 
@@ -76,6 +78,23 @@ uns:
   EXPECT_NE(errors.find("plant.yaml:6:"), std::string::npos) << errors;
   EXPECT_NE(errors.find("uns.prefix"), std::string::npos) << errors;
   EXPECT_NE(errors.find("republish"), std::string::npos) << errors;
+}
+
+TEST(UnsRequest, EventsRequestIsReadOrRefusedWithAReason) {
+  EXPECT_EQ(ParseEventsRequest("").value().limit, 100u);
+  Result<EventsRequest> r = ParseEventsRequest(R"({"after":120,"limit":50})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->after, 120u);
+  EXPECT_EQ(r->limit, 50u);
+  EXPECT_NE(ParseEventsRequest(R"({"after":-1})").status().message().find("after"),
+            std::string::npos);
+  EXPECT_NE(ParseEventsRequest(R"({"limit":1001})").status().message().find("limit"),
+            std::string::npos);
+  EXPECT_NE(ParseEventsRequest(R"({"since":1})").status().message().find("unknown key"),
+            std::string::npos);
+  EXPECT_FALSE(ParseEventsRequest("[1]").ok());
+  EXPECT_FALSE(ParseEventsRequest("{").ok());
+  EXPECT_FALSE(ParseEventsRequest(std::string(5000, ' ') + "{}").ok());
 }
 
 }  // namespace

@@ -102,6 +102,15 @@ void UnsPublisher::Stop(Duration drain_timeout) {
   connected_.store(false);
 }
 
+void UnsPublisher::ServeRequests(std::string_view subject, RequestHandler handler) {
+  transport_->ServeRequests(
+      options_.prefix + "." + std::string(subject),
+      [this, h = std::move(handler)](std::string_view subj, std::string_view payload) {
+        requests_answered_.fetch_add(1, std::memory_order_relaxed);
+        return h(subj, payload);
+      });
+}
+
 void UnsPublisher::PublishEvent(UnsEvent event) {
   std::lock_guard<std::mutex> lock(events_mu_);
   if (events_in_.size() >= options_.buffer_messages) {

@@ -95,6 +95,10 @@ class UnsPublisher {
   // Queues an operations event (buffered like values). Thread-safe, never blocks on the broker.
   void PublishEvent(UnsEvent event);
 
+  // Answers requests on "<prefix>.<subject>" (e.g. "$events") with `handler`, on a transport
+  // thread (it must be thread-safe); counted in requests_answered. Call before Start.
+  void ServeRequests(std::string_view subject, RequestHandler handler);
+
   UnsStats Stats() const;
   // The counters in Prometheus text format (gantry_uns_*).
   std::string MetricsText() const;

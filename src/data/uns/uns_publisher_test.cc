@@ -174,18 +174,18 @@ TEST(UnsPublisher, EventsGoToTheWorkCentreSubjectInOrder) {
 TEST(UnsPublisher, CurrentValueRequestIsAnsweredFromCurrentValues) {
   Plant p;
   p.values.Apply({At(0, 5, 99.5), At(1, 5, 20.0)});
-  ASSERT_TRUE(p.broker.handler);
+  ASSERT_TRUE(p.broker.handlers.count("uns.$current.>"));
+  const uns::RequestHandler& current = p.broker.handlers["uns.$current.>"];
   std::optional<std::string> one =
-      p.broker.handler("uns.$current.acme.plant1.packaging.line1.filler.speed", "");
+      current("uns.$current.acme.plant1.packaging.line1.filler.speed", "");
   ASSERT_TRUE(one);
   EXPECT_TRUE(Contains(*one, R"("value":99.5})")) << *one;
-  std::optional<std::string> node =
-      p.broker.handler("uns.$current.acme.plant1.packaging.line1.filler", "");
+  std::optional<std::string> node = current("uns.$current.acme.plant1.packaging.line1.filler", "");
   ASSERT_TRUE(node);
   EXPECT_EQ(node->front(), '[');
   EXPECT_TRUE(Contains(*node, "filler/speed") && Contains(*node, "filler/temperature")) << *node;
-  EXPECT_TRUE(Contains(*p.broker.handler("uns.$current.acme.nothing", ""), "error"));
-  EXPECT_TRUE(Contains(*p.broker.handler("uns.$current.a..b", ""), "error"));
+  EXPECT_TRUE(Contains(*current("uns.$current.acme.nothing", ""), "error"));
+  EXPECT_TRUE(Contains(*current("uns.$current.a..b", ""), "error"));
 }
 
 TEST(UnsPublisher, AStalledBrokerNeverSlowsIngest) {

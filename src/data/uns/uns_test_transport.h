@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,7 +28,7 @@ struct TestBroker {
   std::atomic<bool> stalled{false};
   std::atomic<size_t> max_payload{0};  // larger messages are refused (0: no limit)  // Publish
                                        // hangs while true (a broker that stopped reading)
-  RequestHandler handler;              // set by ServeRequests
+  std::map<std::string, RequestHandler> handlers;  // by subject pattern, set by ServeRequests
 
   std::vector<RecordedMessage> Messages() {
     std::lock_guard<std::mutex> lock(mu);
@@ -49,8 +50,8 @@ struct TestBroker {
 class TestTransport final : public UnsTransport {
  public:
   explicit TestTransport(TestBroker& broker) : broker_(broker) {}
-  void ServeRequests(std::string, RequestHandler handler) override {
-    broker_.handler = std::move(handler);
+  void ServeRequests(std::string pattern, RequestHandler handler) override {
+    broker_.handlers[pattern] = std::move(handler);
   }
   Status Connect() override {
     if (!broker_.up.load()) return Unavailable("connection refused");

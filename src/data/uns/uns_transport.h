@@ -28,8 +28,8 @@ class UnsTransport {
  public:
   virtual ~UnsTransport() = default;
 
-  // Sets the handler for requests on `subject_pattern` (NATS wildcards: "uns.$current.>").
-  // Call before Connect; every later Connect subscribes again.
+  // Adds a handler for requests on `subject_pattern` (NATS wildcards: "uns.$current.>"); several
+  // patterns may be served. Call before Connect; every later Connect subscribes again.
   virtual void ServeRequests(std::string subject_pattern, RequestHandler handler) = 0;
 
   // Connects (closing any earlier connection first), bounded by the transport's own timeout.

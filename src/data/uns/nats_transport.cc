@@ -61,6 +61,13 @@ Status NatsTransport::Connect() {
       natsOptions_SetTimeout(opts, std::max<int64_t>(1, settings_.connect_timeout / kMillisecond)),
       "timeout");
   check(natsOptions_SetAllowReconnect(opts, false), "reconnect");
+  check(natsOptions_SetPingInterval(opts,
+                                    std::max<int64_t>(100, settings_.ping_interval / kMillisecond)),
+        "ping_interval");
+  check(natsOptions_SetMaxPingsOut(opts, 2), "ping_interval");
+  check(natsOptions_SetWriteDeadline(opts,
+                                     std::max<int64_t>(1, settings_.write_deadline / kMillisecond)),
+        "write_deadline");
   if (!settings_.user.empty())
     check(natsOptions_SetUserInfo(opts, settings_.user.c_str(), settings_.password.c_str()),
           "user");

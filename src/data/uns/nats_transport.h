@@ -34,6 +34,11 @@ struct NatsSettings {
   std::string tls_key;
   bool tls_verify = true;  // false: skip the server certificate check (tests only)
   Duration connect_timeout = 2 * kSecond;
+  // A link that drops silently (a cable pulled, no reset) is noticed after about two missed
+  // PINGs at this interval (nats.c's default is 2 min), and a socket write that cannot go on
+  // gives up after write_deadline, so the publisher notices and buffers.
+  Duration ping_interval = 10 * kSecond;
+  Duration write_deadline = 5 * kSecond;
   std::string name = "gantry";  // the client name the server shows
 };
 

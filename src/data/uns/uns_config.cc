@@ -36,7 +36,7 @@ std::vector<std::string> Strings(const ConfigNode& node) {
 void ParseNats(const ConfigNode& node, NatsSettings& nats) {
   if (!node.IsPresent()) return;
   node.AllowKeys({"servers", "user", "password", "password_file", "token", "token_file",
-                  "credentials_file", "tls", "connect_timeout", "name"});
+                  "credentials_file", "tls", "connect_timeout", "ping_interval", "name"});
   if (node["servers"].IsPresent()) {
     nats.servers = Strings(node["servers"]);
     if (nats.servers.empty()) node.ErrorAt("servers", "expected at least one nats:// URL");
@@ -55,6 +55,8 @@ void ParseNats(const ConfigNode& node, NatsSettings& nats) {
     node.ErrorAt("token", "give either user/password or a token, not both");
   nats.connect_timeout =
       node.DurationValue("connect_timeout", nats.connect_timeout, 100 * kMillisecond, kMinute);
+  nats.ping_interval =
+      node.DurationValue("ping_interval", nats.ping_interval, 100 * kMillisecond, 10 * kMinute);
   nats.name = node.String("name", nats.name);
   const ConfigNode tls = node["tls"];
   if (tls.IsPresent()) {

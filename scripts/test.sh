@@ -18,21 +18,33 @@ echo "== build: tests and libFuzzer targets under ASan+UBSan ($build)"
 cmake --preset ci >/dev/null
 cmake --build "$build" -j "$jobs"
 
-echo "== fuzz: replay committed corpora, then 10 s of fresh fuzzing per target"
-fuzz_failed=0
-for target in "$build"/src/*/*_fuzz "$build"/src/*/*/*_fuzz; do
-  [[ -x "$target" ]] || continue
+echo "== fuzz: replay committed corpora, then 10 s of fresh fuzzing per target ($jobs at a time)"
+# One fuzz target: replays its corpus, fuzzes 10 s, writes $build/<name>.log and <name>.status.
+fuzz_one() {
+  local target=$1 build=$2 name corpus work status=ok
   name=$(basename "$target")
   corpus="tests/fuzz/corpus/$name"
   mkdir -p "$corpus"
   work=$(mktemp -d)
-  if ! "$target" -max_total_time=10 -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
-        "$work" "$corpus" >"$build/$name.log" 2>&1; then
+  "$target" -max_total_time=10 -timeout=5 -rss_limit_mb=2048 -print_final_stats=0 \
+    "$work" "$corpus" >"$build/$name.log" 2>&1 || status=failed
+  echo "$status" >"$build/$name.status"
+  rm -rf "$work"
+}
+export -f fuzz_one
+targets=()
+for target in "$build"/src/*/*_fuzz "$build"/src/*/*/*_fuzz; do
+  [[ -x "$target" ]] && targets+=("$target")
+done
+printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'fuzz_one "$1" "$2"' _ {} "$build"
+fuzz_failed=0
+for target in "${targets[@]}"; do
+  name=$(basename "$target")
+  if [[ "$(cat "$build/$name.status" 2>/dev/null)" != ok ]]; then
     echo "FUZZ FAILED: $name (see $build/$name.log)"; tail -30 "$build/$name.log"; fuzz_failed=1
   else
     echo "fuzz ok: $name"
   fi
-  rm -rf "$work"
 done
 
 echo "== tests"

@@ -6,6 +6,7 @@
 
 #include "api/operations_routes.h"
 #include "api/url.h"
+#include "data/uns/uns_payload.h"
 
 namespace gantry {
 namespace {
@@ -304,12 +305,15 @@ RouteDecision Route(const ApiContext& ctx, std::string_view method, std::string_
 }
 
 std::string SseValueEvent(const ApiContext& ctx, const Sample& sample) {
-  json data = {{"path", ctx.registry->Get(sample.tag).path},
-               {"value", ValueJson(sample.value)},
-               {"quality", sample.quality.Name()},
-               {"time", TimeJson(sample.time)}};
-  return "event: value\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) +
-         "\n\n";
+  // The Unified Namespace's value JSON (data/uns/uns_payload.h) without its extra keys: one
+  // definition of a tag value on the wire for SSE and NATS.
+  uns::ValueJsonOptions fields;
+  fields.quality_code = false;
+  fields.server_time = false;
+  std::string out = "event: value\ndata: ";
+  uns::AppendValueJson(out, ctx.registry->Get(sample.tag).path, sample, fields);
+  out += "\n\n";
+  return out;
 }
 
 std::string SseReadyEvent(size_t tag_count) {

@@ -35,7 +35,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   ConfigNode root = doc.Root();
   if (!root.IsMap()) return InvalidArgument(file_name + ": expected a YAML map at the top level");
   root.AllowKeys({"gantry", "enterprise", "data_dir", "sites", "api", "simulator", "devices",
-                  "operations", "security", "energy", "costs", "erp", "historian"});
+                  "operations", "security", "energy", "costs", "erp", "historian", "uns"});
 
   PlantConfig plant;
   plant.file = file_name;
@@ -53,6 +53,7 @@ Result<PlantConfig> ParsePlantConfig(std::string_view text, const std::string& f
   security::ParseSecuritySection(root["security"], plant.security);
   ParseSimulator(root["simulator"], plant.simulator);
   plant.erp = enterprise::ParseErpConfig(root["erp"]);  // docs/enterprise.md
+  plant.uns = uns::ParseUnsConfig(root["uns"]);         // docs/uns.md
 
   std::string data_dir = root.String("data_dir", "data");
   std::filesystem::path dd(data_dir);

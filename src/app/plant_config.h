@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "core/tag.h"
 #include "data/historian/historian_config.h"
+#include "data/uns/uns_config.h"
 #include "enterprise/erp_config.h"
 #include "field/modbus/modbus_config.h"
 #include "field/mqtt/mqtt_config.h"
@@ -65,6 +66,7 @@ struct PlantConfig {
   enterprise::ErpSettings erp;           // the `erp:` section (docs/enterprise.md)
   // Energy meters, tariffs, material costs and rates (docs/energy.md).
   ctx::EnergyCostConfig energy;
+  uns::UnsConfig uns;  // the `uns:` section: Unified Namespace out over NATS (docs/uns.md)
 };
 
 // Reads and validates a configuration file.

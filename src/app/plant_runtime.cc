@@ -18,6 +18,7 @@
 #include "app/operations_service.h"
 #include "app/security_setup.h"
 #include "app/security_writes.h"
+#include "app/uns_operations_feed.h"
 #include "core/scaled_clock.h"
 #include "data/current_value_updater.h"
 #include "data/current_values.h"
@@ -25,6 +26,8 @@
 #include "data/historian/maintenance_loop.h"
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
+#include "data/uns/nats_transport.h"
+#include "data/uns/uns_publisher.h"
 #include "field/modbus/modbus_connector.h"
 #include "field/mqtt/mqtt_connector.h"
 #include "field/opcua/opcua_connector.h"
@@ -122,6 +125,10 @@ struct PlantRuntime::Parts {
   std::unique_ptr<EnterpriseService>
       enterprise;                         // orders, actuals outbox, ERP (app/enterprise_service.h)
   std::unique_ptr<EnergyService> energy;  // when energy or costs are configured
+  // Unified Namespace out (docs/uns.md), when `uns.enabled`; the feed borrows operations and the
+  // publisher, so it is declared after both (destroyed first).
+  std::unique_ptr<uns::UnsPublisher> uns;
+  std::unique_ptr<UnsOperationsFeed> uns_feed;
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
   MachineWrites writes;  // which connector owns which tag, for the API's write route
@@ -203,6 +210,16 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   GANTRY_RETURN_IF_ERROR(p.updater->Start());
   p.historian_writer = std::make_unique<HistorianWriter>(p.bus, *p.historian);
   p.historian_writer->Start();
+  if (cfg.uns.enabled) {  // subscribes before any connector publishes; connects by itself
+    for (const std::string& prefix : cfg.uns.options.tag_prefixes) {
+      if (p.registry.WithPrefix(prefix).empty())
+        spdlog::warn("uns: the tag prefix '{}' matches no configured tag", prefix);
+    }
+    p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
+                                                std::make_unique<uns::NatsTransport>(cfg.uns.nats),
+                                                cfg.uns.options);
+    GANTRY_RETURN_IF_ERROR(p.uns->Start());
+  }
 
   // The wait for an energy meter's reading after an order's end is about device latency, i.e.
   // real seconds: stretch it into plant time like the operations close lag (at 60x, 30 s of plant
@@ -228,6 +245,14 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     p.operations->Start();
     spdlog::info("operations: {} work centres, events in {}/operations.sqlite",
                  cfg.operations.work_centres.size(), cfg.data_dir);
+    if (p.uns && cfg.uns.events) {  // states, counts, orders, reasons on <prefix>.events.
+      Result<std::unique_ptr<UnsOperationsFeed>> feed =
+          UnsOperationsFeed::Create(*p.operations, cfg.data_dir + "/operations.sqlite", *p.uns,
+                                    cfg.data_dir + "/uns-events.seq");
+      if (!feed.ok()) return feed.status().WithContext("uns operations events");
+      p.uns_feed = std::move(feed).value();
+      p.uns_feed->Start(cfg.uns.state_every);
+    }
   }
 
   if (options.start_simulator || cfg.simulator.enabled) {
@@ -299,6 +324,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   context.registry = &p.registry;
   context.historian = p.historian.get();
   context.metrics.push_back([h = p.historian.get()] { return HistorianMetricsText(*h); });
+  if (p.uns) context.metrics.push_back([u = p.uns.get()] { return u->MetricsText(); });
   context.values = p.values.get();
   Parts* raw = &p;
   context.bus_stats = [raw] { return raw->bus.Stats(); };
@@ -350,6 +376,8 @@ void PlantRuntime::Stop() {
   for (auto& c : p.connectors) c->Stop();
   if (p.simulator) p.simulator->Stop();
   if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
+  if (p.uns_feed) p.uns_feed->Stop();      // after operations: its last events are recorded
+  if (p.uns) p.uns->Stop();                // sends what it can of its queue, briefly
   if (p.enterprise) p.enterprise->Stop();  // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();

@@ -1,0 +1,116 @@
+#include "data/uns/uns_config.h"
+
+#include <fstream>
+
+#include "core/tag.h"
+#include "data/uns/uns_subject.h"
+
+namespace gantry::uns {
+namespace {
+
+// A secret given inline or in a file (first line); the file wins when both are given.
+std::string Secret(const ConfigNode& node, std::string_view key, std::string_view file_key) {
+  std::string value = node.String(key, "");
+  if (const std::string file = node.String(file_key); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      node.ErrorAt(file_key, "cannot read '" + file + "'");
+    } else {
+      std::getline(in, value);
+    }
+  }
+  return value;
+}
+
+std::vector<std::string> Strings(const ConfigNode& node) {
+  std::vector<std::string> out;
+  if (!node.IsPresent()) return out;
+  if (node.IsScalar()) {
+    out.push_back(node.AsString());
+    return out;
+  }
+  for (const ConfigNode& item : node.Items()) out.push_back(item.AsString());
+  return out;
+}
+
+void ParseNats(const ConfigNode& node, NatsSettings& nats) {
+  if (!node.IsPresent()) return;
+  node.AllowKeys({"servers", "user", "password", "password_file", "token", "token_file",
+                  "credentials_file", "tls", "connect_timeout", "name"});
+  if (node["servers"].IsPresent()) {
+    nats.servers = Strings(node["servers"]);
+    if (nats.servers.empty()) node.ErrorAt("servers", "expected at least one nats:// URL");
+    for (const std::string& url : nats.servers) {
+      if (url.rfind("nats://", 0) != 0 && url.rfind("tls://", 0) != 0)
+        node.ErrorAt("servers", "expected nats://HOST:PORT or tls://HOST:PORT, got '" + url + "'");
+    }
+  }
+  nats.user = node.String("user", "");
+  nats.password = Secret(node, "password", "password_file");
+  nats.token = Secret(node, "token", "token_file");
+  nats.credentials_file = node.String("credentials_file", "");
+  if (!nats.password.empty() && nats.user.empty())
+    node.ErrorAt("password", "a password needs a user");
+  if (!nats.token.empty() && !nats.user.empty())
+    node.ErrorAt("token", "give either user/password or a token, not both");
+  nats.connect_timeout =
+      node.DurationValue("connect_timeout", nats.connect_timeout, 100 * kMillisecond, kMinute);
+  nats.name = node.String("name", nats.name);
+  const ConfigNode tls = node["tls"];
+  if (tls.IsPresent()) {
+    tls.AllowKeys({"enabled", "ca_file", "cert_file", "key_file", "verify"});
+    nats.tls = tls.Bool("enabled", true);
+    nats.tls_ca = tls.String("ca_file", "");
+    nats.tls_cert = tls.String("cert_file", "");
+    nats.tls_key = tls.String("key_file", "");
+    nats.tls_verify = tls.Bool("verify", true);
+    if (nats.tls_cert.empty() != nats.tls_key.empty())
+      tls.Error("cert_file and key_file go together (the client certificate and its key)");
+  }
+}
+
+}  // namespace
+
+UnsConfig ParseUnsConfig(const ConfigNode& node) {
+  UnsConfig c;
+  if (!node.IsPresent()) return c;
+  node.AllowKeys({"enabled", "nats", "prefix", "tags", "deadbands", "republish_every",
+                  "serve_current", "buffer_messages", "queue_samples", "reconnect_max", "events",
+                  "state_every"});
+  c.enabled = node.Bool("enabled", true);
+  ParseNats(node["nats"], c.nats);
+  UnsOptions& o = c.options;
+  o.prefix = node.String("prefix", o.prefix);
+  if (Status s = ValidatePrefix(o.prefix); !s.ok()) node.ErrorAt("prefix", s.message());
+  for (const std::string& p : Strings(node["tags"])) {
+    std::string prefix = p;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    if (!prefix.empty() && !ValidateTagPath(prefix + "/x").ok() && !ValidateTagPath(prefix).ok())
+      node.ErrorAt("tags",
+                   "expected ISA-95 path prefixes like acme/plant1/packaging, got '" + p + "'");
+    o.tag_prefixes.push_back(prefix);
+  }
+  for (const ConfigNode& d : node["deadbands"].Items()) {
+    d.AllowKeys({"prefix", "absolute"});
+    Deadband band;
+    band.prefix = d.RequiredString("prefix");
+    band.absolute = d.Double("absolute", 0.0);
+    if (!(band.absolute >= 0)) d.ErrorAt("absolute", "expected a number >= 0");
+    o.deadbands.push_back(std::move(band));
+  }
+  o.republish_every = node.DurationValue("republish_every", 0, 0, kDay);
+  if (o.republish_every != 0 && o.republish_every < 100 * kMillisecond)
+    node.ErrorAt("republish_every", "expected 0 (off) or at least 100ms");
+  o.serve_current = node.Bool("serve_current", o.serve_current);
+  o.buffer_messages = static_cast<size_t>(
+      node.Int("buffer_messages", static_cast<int64_t>(o.buffer_messages), 1, 100'000'000));
+  o.queue_samples = static_cast<size_t>(
+      node.Int("queue_samples", static_cast<int64_t>(o.queue_samples), 1, 100'000'000));
+  o.reconnect_max =
+      node.DurationValue("reconnect_max", o.reconnect_max, 100 * kMillisecond, 10 * kMinute);
+  c.events = node.Bool("events", c.events);
+  c.state_every = node.DurationValue("state_every", c.state_every, 100 * kMillisecond, kHour);
+  return c;
+}
+
+}  // namespace gantry::uns

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "data/historian/maintenance_loop.h"
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
+#include "data/uns/mqtt_transport.h"
 #include "data/uns/nats_transport.h"
 #include "data/uns/uns_publisher.h"
 #include "field/modbus/modbus_connector.h"
@@ -215,9 +217,22 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       if (p.registry.WithPrefix(prefix).empty())
         spdlog::warn("uns: the tag prefix '{}' matches no configured tag", prefix);
     }
+    std::unique_ptr<uns::UnsTransport> transport;
+    if (cfg.uns.transport == uns::UnsTransportKind::kMqtt) {
+      uns::MqttUnsSettings mqtt = cfg.uns.mqtt;
+      if (!cfg.uns.mqtt_password_env.empty()) {
+        const char* password = std::getenv(cfg.uns.mqtt_password_env.c_str());
+        if (password == nullptr)
+          return FailedPrecondition("uns: the environment variable " + cfg.uns.mqtt_password_env +
+                                    " (uns.mqtt.user.password_env) is not set");
+        mqtt.client.password = password;
+      }
+      transport = std::make_unique<uns::MqttTransport>(mqtt, cfg.uns.options.prefix);
+    } else {
+      transport = std::make_unique<uns::NatsTransport>(cfg.uns.nats);
+    }
     p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
-                                                std::make_unique<uns::NatsTransport>(cfg.uns.nats),
-                                                cfg.uns.options);
+                                                std::move(transport), cfg.uns.options);
     GANTRY_RETURN_IF_ERROR(p.uns->Start());
   }
 

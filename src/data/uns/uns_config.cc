@@ -69,6 +69,49 @@ void ParseNats(const ConfigNode& node, NatsSettings& nats) {
   }
 }
 
+void ParseMqtt(const ConfigNode& node, UnsConfig& c) {
+  if (!node.IsPresent()) return;
+  c.transport = UnsTransportKind::kMqtt;
+  MqttUnsSettings& m = c.mqtt;
+  if (!node.IsMap()) {
+    node.Error("expected a map {host, port, client_id, user, tls, qos, retain}");
+    return;
+  }
+  node.AllowKeys({"host", "port", "client_id", "user", "tls", "keepalive", "connect_timeout", "qos",
+                  "retain"});
+  m.client.log_name = "uns mqtt";
+  m.client.host = node.RequiredString("host");
+  m.client.port = static_cast<int>(node.Int("port", 1883, 1, 65535));
+  m.client.client_id = node.String("client_id", "gantry-uns");
+  if (m.client.client_id.empty() || m.client.client_id.size() > 65535)
+    node.ErrorAt("client_id", "expected 1 to 65535 characters");
+  const ConfigNode user = node["user"];
+  if (user.IsPresent()) {
+    user.AllowKeys({"name", "password_env"});
+    m.client.username = user.RequiredString("name");
+    c.mqtt_password_env = user.String("password_env");
+  }
+  const ConfigNode tls = node["tls"];
+  if (tls.IsPresent()) {
+    tls.AllowKeys({"ca_file", "ca_dir", "cert_file", "key_file", "insecure"});
+    m.client.tls.enabled = true;
+    m.client.tls.ca_file = tls.String("ca_file");
+    m.client.tls.ca_dir = tls.String("ca_dir");
+    m.client.tls.cert_file = tls.String("cert_file");
+    m.client.tls.key_file = tls.String("key_file");
+    m.client.tls.insecure = tls.Bool("insecure", false);
+    if (m.client.tls.ca_file.empty() && m.client.tls.ca_dir.empty())
+      tls.Error("expected ca_file or ca_dir: the CA that signed the broker's certificate");
+    if (m.client.tls.cert_file.empty() != m.client.tls.key_file.empty())
+      tls.Error("give cert_file and key_file together (client certificate and its key)");
+  }
+  m.client.keepalive = node.DurationValue("keepalive", 30 * kSecond, 5 * kSecond, 65535 * kSecond);
+  m.client.connect_timeout =
+      node.DurationValue("connect_timeout", 2 * kSecond, 100 * kMillisecond, kMinute);
+  m.qos = static_cast<int>(node.Int("qos", 1, 0, 1));
+  m.retain = node.Bool("retain", true);
+}
+
 }  // namespace
 
 UnsConfig ParseUnsConfig(const ConfigNode& node) {
@@ -76,9 +119,12 @@ UnsConfig ParseUnsConfig(const ConfigNode& node) {
   if (!node.IsPresent()) return c;
   node.AllowKeys({"enabled", "nats", "prefix", "tags", "deadbands", "republish_every",
                   "serve_current", "buffer_messages", "queue_samples", "reconnect_max", "events",
-                  "state_every"});
+                  "state_every", "mqtt"});
   c.enabled = node.Bool("enabled", true);
   ParseNats(node["nats"], c.nats);
+  ParseMqtt(node["mqtt"], c);
+  if (node["nats"].IsPresent() && node["mqtt"].IsPresent())
+    node.ErrorAt("mqtt", "give either nats or mqtt (the broker the namespace goes to), not both");
   UnsOptions& o = c.options;
   o.prefix = node.String("prefix", o.prefix);
   if (Status s = ValidatePrefix(o.prefix); !s.ok()) node.ErrorAt("prefix", s.message());
@@ -102,6 +148,16 @@ UnsConfig ParseUnsConfig(const ConfigNode& node) {
   if (o.republish_every != 0 && o.republish_every < 100 * kMillisecond)
     node.ErrorAt("republish_every", "expected 0 (off) or at least 100ms");
   o.serve_current = node.Bool("serve_current", o.serve_current);
+  if (c.transport == UnsTransportKind::kMqtt) {
+    // MQTT 3.1.1 has no request/reply (retained values serve late readers), and a topic that
+    // starts with '$' is the broker's ($SYS).
+    if (node["serve_current"].IsPresent() && o.serve_current)
+      node.ErrorAt("serve_current",
+                   "MQTT has no request/reply: retained values serve late readers");
+    o.serve_current = false;
+    if (o.prefix.starts_with("$"))
+      node.ErrorAt("prefix", "an MQTT topic must not start with '$' (the broker's own topics)");
+  }
   o.buffer_messages = static_cast<size_t>(
       node.Int("buffer_messages", static_cast<int64_t>(o.buffer_messages), 1, 100'000'000));
   o.queue_samples = static_cast<size_t>(

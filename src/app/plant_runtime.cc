@@ -29,6 +29,7 @@
 #include "data/tag_registry.h"
 #include "data/uns/mqtt_transport.h"
 #include "data/uns/nats_transport.h"
+#include "data/uns/sparkplug_edge_node.h"
 #include "data/uns/uns_publisher.h"
 #include "field/modbus/modbus_connector.h"
 #include "field/mqtt/mqtt_connector.h"
@@ -130,6 +131,7 @@ struct PlantRuntime::Parts {
   // Unified Namespace out (docs/uns.md), when `uns.enabled`; the feed borrows operations and the
   // publisher, so it is declared after both (destroyed first).
   std::unique_ptr<uns::UnsPublisher> uns;
+  std::unique_ptr<uns::SparkplugEdgeNode> sparkplug;  // uns.mqtt.sparkplug
   std::unique_ptr<UnsOperationsFeed> uns_feed;
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
@@ -227,13 +229,22 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
                                     " (uns.mqtt.user.password_env) is not set");
         mqtt.client.password = password;
       }
-      transport = std::make_unique<uns::MqttTransport>(mqtt, cfg.uns.options.prefix);
+      if (cfg.uns.sparkplug) {  // Gantry as a Sparkplug B edge node, its own connection
+        uns::SparkplugEdgeSettings sp = cfg.uns.sparkplug_edge;
+        sp.client.password = mqtt.client.password;
+        p.sparkplug = std::make_unique<uns::SparkplugEdgeNode>(p.registry, p.bus, sp);
+        GANTRY_RETURN_IF_ERROR(p.sparkplug->Start());
+      }
+      if (cfg.uns.mqtt_json)
+        transport = std::make_unique<uns::MqttTransport>(mqtt, cfg.uns.options.prefix);
     } else {
       transport = std::make_unique<uns::NatsTransport>(cfg.uns.nats);
     }
-    p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
-                                                std::move(transport), cfg.uns.options);
-    GANTRY_RETURN_IF_ERROR(p.uns->Start());
+    if (transport) {
+      p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
+                                                  std::move(transport), cfg.uns.options);
+      GANTRY_RETURN_IF_ERROR(p.uns->Start());
+    }
   }
 
   // The wait for an energy meter's reading after an order's end is about device latency, i.e.
@@ -393,6 +404,7 @@ void PlantRuntime::Stop() {
   if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
   if (p.uns_feed) p.uns_feed->Stop();      // after operations: its last events are recorded
   if (p.uns) p.uns->Stop();                // sends what it can of its queue, briefly
+  if (p.sparkplug) p.sparkplug->Stop();    // NDEATH, then a clean disconnect
   if (p.enterprise) p.enterprise->Stop();  // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();

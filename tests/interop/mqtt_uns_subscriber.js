@@ -8,6 +8,8 @@
 // Prints "reconnected" after the connection came back (it retries every 100 ms).
 // stdin, one command a line:
 //   rebirth <group> <edge node>   publish the NCMD "Node Control/Rebirth" = true (QoS 0)
+//   takeover <client id>          connect a second client with that id (the broker drops the
+//                                 first one uncleanly: its will is published), then leave cleanly
 //   exit                          disconnect and quit
 'use strict';
 const mqtt = require('mqtt');
@@ -21,22 +23,46 @@ for (let i = 2; i < process.argv.length; ++i) {
   else args[a.replace(/^--/, '')] = process.argv[++i];
 }
 
+const proto = require('sparkplug-payload/lib/sparkplugPayloadProto').org.eclipse.tahu.protobuf;
+
 const num = (v) => (v !== null && typeof v === 'object' && typeof v.toNumber === 'function')
     ? v.toNumber() : v;
 
-function decodeSparkplug(bytes) {
-  const p = sparkplug.decodePayload(bytes);
+// Like a host: DATA metrics carry only an alias, their datatype comes from the last NBIRTH of the
+// node (the library decodes a value only with its datatype). Int64 is two's complement in the
+// uint64 long_value: read back as signed.
+const aliasTypes = {};  // "<group>/<node>" -> alias -> datatype
+function decodeSparkplug(topic, bytes) {
+  const [, group, type, node] = topic.split('/');
+  const key = `${group}/${node}`;
+  const raw = proto.Payload.decode(bytes);
+  if (type === 'NBIRTH') {
+    aliasTypes[key] = {};
+    for (const m of raw.metrics) {
+      if (m.alias !== null && m.alias !== undefined) aliasTypes[key][num(m.alias)] = m.datatype;
+    }
+  }
+  const isNull = [];
+  for (const m of raw.metrics) {
+    isNull.push(!!m.isNull);
+    if (!m.datatype && m.alias !== null && m.alias !== undefined && aliasTypes[key])
+      m.datatype = aliasTypes[key][num(m.alias)];
+  }
+  const p = sparkplug.decodePayload(proto.Payload.encode(raw).finish());
   const out = {timestamp: num(p.timestamp), seq: num(p.seq), metrics: []};
-  for (const m of p.metrics || []) {
+  (p.metrics || []).forEach((m, i) => {
     const props = {};
     if (m.properties) {
       for (const [k, v] of Object.entries(m.properties)) props[k] = {type: v.type, value: num(v.value)};
     }
+    let value = m.value;
+    if (m.type === 'Int64' && value !== null && typeof value === 'object' && value.toSigned)
+      value = value.toSigned();
     out.metrics.push({
-      name: m.name, alias: num(m.alias), datatype: m.type, value: num(m.value),
-      is_null: !!m.isNull, timestamp: num(m.timestamp), properties: props,
+      name: m.name, alias: num(m.alias), datatype: m.type, value: num(value),
+      is_null: isNull[i], timestamp: num(m.timestamp), properties: props,
     });
-  }
+  });
   return out;
 }
 
@@ -54,7 +80,7 @@ client.on('connect', () => {
 client.on('message', (topic, payload, packet) => {
   let data;
   try {
-    data = args.sparkplug && topic.startsWith('spBv1.0/') ? decodeSparkplug(payload)
+    data = args.sparkplug && topic.startsWith('spBv1.0/') ? decodeSparkplug(topic, payload)
                                                           : JSON.parse(payload.toString());
   } catch (e) {
     data = {undecodable: String(e.message || e), text: payload.toString('hex')};
@@ -69,6 +95,11 @@ readline.createInterface({input: process.stdin}).on('line', (line) => {
     const payload = sparkplug.encodePayload({timestamp: Date.now(), metrics: [
       {name: 'Node Control/Rebirth', type: 'Boolean', value: true}]});
     client.publish(`spBv1.0/${a}/NCMD/${b}`, payload, {qos: 0}, () => console.log('sent rebirth'));
+  } else if (cmd === 'takeover') {
+    const intruder = mqtt.connect(`mqtt://127.0.0.1:${args.port}`, {
+      clientId: a, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 2000});
+    intruder.on('connect', () => intruder.end(false, () => console.log('took over ' + a)));
+    intruder.on('error', (e) => console.log('error ' + e.message));
   } else if (cmd === 'exit') {
     client.end(false, () => process.exit(0));
   }

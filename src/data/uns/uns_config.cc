@@ -78,7 +78,7 @@ void ParseMqtt(const ConfigNode& node, UnsConfig& c) {
     return;
   }
   node.AllowKeys({"host", "port", "client_id", "user", "tls", "keepalive", "connect_timeout", "qos",
-                  "retain"});
+                  "retain", "json", "sparkplug"});
   m.client.log_name = "uns mqtt";
   m.client.host = node.RequiredString("host");
   m.client.port = static_cast<int>(node.Int("port", 1883, 1, 65535));
@@ -110,6 +110,29 @@ void ParseMqtt(const ConfigNode& node, UnsConfig& c) {
       node.DurationValue("connect_timeout", 2 * kSecond, 100 * kMillisecond, kMinute);
   m.qos = static_cast<int>(node.Int("qos", 1, 0, 1));
   m.retain = node.Bool("retain", true);
+  c.mqtt_json = node.Bool("json", true);
+  const ConfigNode sp = node["sparkplug"];
+  if (sp.IsPresent()) {
+    c.sparkplug = true;
+    sp.AllowKeys({"group_id", "edge_node_id", "client_id"});
+    SparkplugEdgeSettings& e = c.sparkplug_edge;
+    e.client = m.client;
+    e.client.log_name = "uns sparkplug";
+    e.group_id = sp.RequiredString("group_id");
+    e.edge_node_id = sp.RequiredString("edge_node_id");
+    e.client.client_id = sp.String("client_id", m.client.client_id + "-sparkplug");
+    for (const char* key : {"group_id", "edge_node_id"}) {
+      const std::string id = sp.String(key);
+      if (sp[key].IsPresent() && (id.empty() || id.find_first_of("/+#") != std::string::npos))
+        sp.ErrorAt(key, "expected a Sparkplug id without '/', '+' or '#', got '" + id + "'");
+    }
+    if (e.client.client_id == m.client.client_id)
+      sp.ErrorAt("client_id",
+                 "must differ from mqtt.client_id (the edge node has its own "
+                 "connection, whose will is its NDEATH)");
+  }
+  if (!c.mqtt_json && !c.sparkplug)
+    node.ErrorAt("json", "json: false needs sparkplug: (otherwise nothing is published)");
 }
 
 }  // namespace
@@ -166,6 +189,8 @@ UnsConfig ParseUnsConfig(const ConfigNode& node) {
       node.DurationValue("reconnect_max", o.reconnect_max, 100 * kMillisecond, 10 * kMinute);
   c.events = node.Bool("events", c.events);
   c.state_every = node.DurationValue("state_every", c.state_every, 100 * kMillisecond, kHour);
+  c.sparkplug_edge.tag_prefixes = o.tag_prefixes;
+  c.sparkplug_edge.queue_samples = o.queue_samples;
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include "core/config_node.h"
 #include "data/uns/mqtt_transport.h"
 #include "data/uns/nats_transport.h"
+#include "data/uns/sparkplug_edge_node.h"
 #include "data/uns/uns_publisher.h"
 
 namespace gantry::uns {
@@ -28,6 +29,9 @@ struct UnsConfig {
   NatsSettings nats;
   MqttUnsSettings mqtt;           // password not here: read from `mqtt_password_env` at start
   std::string mqtt_password_env;  // environment variable holding the MQTT password
+  bool mqtt_json = true;          // plain JSON topics (uns.mqtt.json)
+  bool sparkplug = false;         // Gantry as a Sparkplug B edge node too (uns.mqtt.sparkplug)
+  SparkplugEdgeSettings sparkplug_edge;  // its own connection: the broker settings of mqtt:
   UnsOptions options;
   bool events = true;              // operations events to <prefix>.events.<work centre>.<kind>
   Duration state_every = kSecond;  // how often the work centres' live state is looked at

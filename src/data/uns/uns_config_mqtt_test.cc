@@ -82,5 +82,45 @@ TEST(UnsConfigMqtt, ProblemsNameTheirLine) {
     EXPECT_NE(errors.find(want), std::string::npos) << want << " in:\n" << errors;
 }
 
+TEST(UnsConfigMqtt, SparkplugEdgeNodeHasItsOwnClientAndTheTagSelection) {
+  std::string errors;
+  UnsConfig c = Parse(R"(
+uns:
+  tags: [acme/plant1/packaging]
+  mqtt:
+    host: broker
+    client_id: gantry-p1
+    json: false
+    sparkplug: {group_id: Acme, edge_node_id: gantry-plant1}
+)",
+                      &errors);
+  EXPECT_EQ(errors, "");
+  EXPECT_FALSE(c.mqtt_json);
+  EXPECT_TRUE(c.sparkplug);
+  EXPECT_EQ(c.sparkplug_edge.group_id, "Acme");
+  EXPECT_EQ(c.sparkplug_edge.edge_node_id, "gantry-plant1");
+  EXPECT_EQ(c.sparkplug_edge.client.client_id, "gantry-p1-sparkplug");
+  EXPECT_EQ(c.sparkplug_edge.client.host, "broker");
+  EXPECT_EQ(c.sparkplug_edge.tag_prefixes, std::vector<std::string>{"acme/plant1/packaging"});
+}
+
+TEST(UnsConfigMqtt, SparkplugIdsAreCheckedWithTheirLine) {
+  std::string errors;
+  Parse(R"(uns:
+  mqtt:
+    host: broker
+    json: false
+    sparkplug:
+      group_id: a/b
+      client_id: gantry-uns
+)",
+        &errors);
+  for (const char* want :
+       {"plant.yaml:6", "without '/', '+' or '#'", "edge_node_id", "plant.yaml:7", "must differ"})
+    EXPECT_NE(errors.find(want), std::string::npos) << want << " in:\n" << errors;
+  Parse("uns:\n  mqtt: {host: b, json: false}\n", &errors);
+  EXPECT_NE(errors.find("needs sparkplug"), std::string::npos) << errors;
+}
+
 }  // namespace
 }  // namespace gantry::uns

@@ -351,6 +351,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   context.historian = p.historian.get();
   context.metrics.push_back([h = p.historian.get()] { return HistorianMetricsText(*h); });
   if (p.uns) context.metrics.push_back([u = p.uns.get()] { return u->MetricsText(); });
+  if (p.sparkplug) context.metrics.push_back([e = p.sparkplug.get()] { return e->MetricsText(); });
   context.values = p.values.get();
   Parts* raw = &p;
   context.bus_stats = [raw] { return raw->bus.Stats(); };

@@ -122,6 +122,29 @@ SparkplugEdgeStats SparkplugEdgeNode::Stats() const {
   return s;
 }
 
+std::string SparkplugEdgeNode::MetricsText() const {
+  const SparkplugEdgeStats s = Stats();
+  std::string out;
+  auto add = [&out](const char* name, const char* help, const char* type, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  add("gantry_uns_sparkplug_connected", "1 while the edge node is connected", "gauge",
+      s.connected ? 1 : 0);
+  add("gantry_uns_sparkplug_births_total", "NBIRTH messages sent", "counter", s.births);
+  add("gantry_uns_sparkplug_rebirth_requests_total", "rebirth NCMDs received", "counter",
+      s.rebirth_requests);
+  add("gantry_uns_sparkplug_ndata_total", "NDATA messages sent", "counter", s.ndata);
+  add("gantry_uns_sparkplug_metrics_total", "metric changes sent in NDATA", "counter",
+      s.metrics_sent);
+  add("gantry_uns_sparkplug_suppressed_total", "readings not sent: unchanged or older", "counter",
+      s.suppressed);
+  add("gantry_uns_sparkplug_not_sent_total",
+      "changes while disconnected (the next NBIRTH carries the state)", "counter", s.not_sent);
+  add("gantry_uns_sparkplug_bdseq", "bdSeq of the current connection", "gauge", s.bd_seq);
+  return out;
+}
+
 std::optional<mqtt::MqttWill> SparkplugEdgeNode::Will() {
   uint64_t bd_seq = 0;
   {

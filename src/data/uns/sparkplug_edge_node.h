@@ -68,6 +68,8 @@ class SparkplugEdgeNode {
   void Stop();
 
   SparkplugEdgeStats Stats() const;
+  // The counters in Prometheus text format (gantry_uns_sparkplug_*).
+  std::string MetricsText() const;
   // "spBv1.0/<group>/<type>/<edge node>".
   std::string Topic(std::string_view type) const;
   // The NBIRTH payload for the current state (seq 0, the current bdSeq). Thread-safe.

@@ -169,8 +169,8 @@ TEST(UnsOverMqtt, ABrokerRestartDeliversTheLatestStateThenTheBacklogAndKeepsTheS
   std::unique_ptr<PeerProcess> sub = StartSubscriber(broker.port(), "uns/#");
   ASSERT_TRUE(sub);
   MqttUnsSettings m = Settings(broker.port());
-  m.client.reconnect_min = 1500 * kMillisecond;  // 1.2 .. 1.8 s between attempts (jitter)
-  m.client.reconnect_max = 1500 * kMillisecond;
+  m.client.reconnect_min = 2500 * kMillisecond;  // 2 .. 3 s between attempts (jitter)
+  m.client.reconnect_max = 2500 * kMillisecond;
   Plant p(m);
   ASSERT_TRUE(p.uns->Start().ok());
   ASSERT_TRUE(p.WaitUntil([](const UnsStats& s) { return s.connected; }, 5s));
@@ -183,7 +183,7 @@ TEST(UnsOverMqtt, ABrokerRestartDeliversTheLatestStateThenTheBacklogAndKeepsTheS
   for (int i = 1; i <= 5; ++i) p.Publish({At(0, 10 + i, 120.5 + i)});
   ASSERT_TRUE(p.WaitUntil([](const UnsStats& s) { return s.backlog == 5; }, 5s));
   // Restart right after a failed attempt, so that the subscriber (retrying every 100 ms) is
-  // back before Gantry's next attempt, at least 1.2 s later.
+  // back before Gantry's next attempt, at least 2 s later.
   const mqtt::MqttClient& client = p.transport->client();
   const uint64_t failed = client.failed_attempts();
   const auto end = std::chrono::steady_clock::now() + 5s;

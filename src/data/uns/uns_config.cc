@@ -1,5 +1,6 @@
 #include "data/uns/uns_config.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/tag.h"
@@ -189,6 +190,9 @@ UnsConfig ParseUnsConfig(const ConfigNode& node) {
       node.DurationValue("reconnect_max", o.reconnect_max, 100 * kMillisecond, 10 * kMinute);
   c.events = node.Bool("events", c.events);
   c.state_every = node.DurationValue("state_every", c.state_every, 100 * kMillisecond, kHour);
+  // The MQTT client reconnects by itself: with the same ceiling as the publisher.
+  c.mqtt.client.reconnect_max = std::max(o.reconnect_max, c.mqtt.client.reconnect_min);
+  c.sparkplug_edge.client.reconnect_max = c.mqtt.client.reconnect_max;
   c.sparkplug_edge.tag_prefixes = o.tag_prefixes;
   c.sparkplug_edge.queue_samples = o.queue_samples;
   return c;

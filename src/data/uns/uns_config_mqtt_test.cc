@@ -56,6 +56,7 @@ TEST(UnsConfigMqtt, DefaultsAreQos1Retained) {
   EXPECT_EQ(c.mqtt.qos, 1);
   EXPECT_TRUE(c.mqtt.retain);
   EXPECT_EQ(c.mqtt.client.client_id, "gantry-uns");
+  EXPECT_EQ(c.mqtt.client.reconnect_max, 5 * kSecond);  // uns.reconnect_max
 }
 
 TEST(UnsConfigMqtt, NatsAndMqttTogetherIsAnErrorWithItsLine) {

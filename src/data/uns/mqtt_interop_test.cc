@@ -2,6 +2,7 @@
 // mosquitto and a subscriber written with npm mqtt (tests/interop/mqtt_uns_subscriber.js). Each
 // is killed by the test (by its own pid) when done.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <map>
@@ -222,6 +223,44 @@ TEST(UnsOverMqtt, ABrokerRestartDeliversTheLatestStateThenTheBacklogAndKeepsTheS
   EXPECT_EQ(s.backlog, 0u);
   EXPECT_EQ(s.dropped, 0u);
   EXPECT_EQ(s.published_snapshot, 3u);
+  p.uns->Stop();
+}
+
+TEST(UnsOverMqtt, ABrokerThatStopsAcknowledgingIsALostConnectionAndNothingIsLost) {
+  if (!HavePeers()) GTEST_SKIP() << "mosquitto, node or npm mqtt missing (scripts/deps.sh --test)";
+  MosquittoBroker broker;
+  ASSERT_TRUE(broker.ready()) << broker.why_not();
+  MqttUnsSettings m = Settings(broker.port());
+  m.max_unacknowledged = 3;
+  m.stall_timeout = 300 * kMillisecond;
+  Plant p(m);
+  ASSERT_TRUE(p.uns->Start().ok());
+  ASSERT_TRUE(p.WaitUntil([](const UnsStats& s) { return s.connected; }, 5s));
+
+  // The broker freezes: the connection stays open, nothing is acknowledged. After 3 messages
+  // handed to the client the publisher waits, then counts the connection as lost and keeps the
+  // rest in its own buffer (libmosquitto's queue does not grow).
+  broker.Signal(SIGSTOP);
+  for (int i = 0; i < 10; ++i) p.Publish({At(0, i, 100.0 + i)});
+  ASSERT_TRUE(p.WaitUntil([](const UnsStats& s) { return s.connection_losses == 1; }, 5s));
+  EXPECT_LE(p.transport->client().unacknowledged(), 3u);
+  ASSERT_TRUE(p.WaitUntil([](const UnsStats& s) { return s.backlog >= 6; }, 5s));
+  EXPECT_EQ(p.uns->Stats().connects, 1u);  // no "connected again" while the broker is frozen
+
+  // It thaws: everything is acknowledged, the latest state goes first, then the backlog.
+  std::unique_ptr<PeerProcess> sub;
+  broker.Signal(SIGCONT);
+  ASSERT_TRUE(
+      p.WaitUntil([](const UnsStats& s) { return s.connects == 2 && s.backlog == 0; }, 10s));
+  ASSERT_TRUE(p.transport->Flush(2 * kSecond).ok());
+  sub = StartSubscriber(broker.port(), kSpeed);
+  ASSERT_TRUE(sub);
+  json r = NextMessage(*sub, 3s);
+  EXPECT_EQ(r["data"]["value"], 109.0) << sub->Output();
+  UnsStats s = p.uns->Stats();
+  EXPECT_EQ(s.dropped, 0u);
+  EXPECT_EQ(s.refused, 0u);
+  EXPECT_EQ(s.published_values, 10u);
   p.uns->Stop();
 }
 

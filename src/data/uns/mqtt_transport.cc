@@ -50,6 +50,10 @@ Status MqttTransport::Connect() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (stalled_) {  // the connection is up but the broker stopped acknowledging: wait for it
+    Status s = client_->Flush(settings_.client.connect_timeout);
+    if (!s.ok()) return Unavailable("connect to " + Describe() + ": " + s.message());
+  }
   generation_ = client_->connects();
   stalled_ = false;
   return Status::Ok();

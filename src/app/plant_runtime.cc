@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -26,7 +27,9 @@
 #include "data/historian/maintenance_loop.h"
 #include "data/tag_bus.h"
 #include "data/tag_registry.h"
+#include "data/uns/mqtt_transport.h"
 #include "data/uns/nats_transport.h"
+#include "data/uns/sparkplug_edge_node.h"
 #include "data/uns/uns_publisher.h"
 #include "field/modbus/modbus_connector.h"
 #include "field/mqtt/mqtt_connector.h"
@@ -128,6 +131,7 @@ struct PlantRuntime::Parts {
   // Unified Namespace out (docs/uns.md), when `uns.enabled`; the feed borrows operations and the
   // publisher, so it is declared after both (destroyed first).
   std::unique_ptr<uns::UnsPublisher> uns;
+  std::unique_ptr<uns::SparkplugEdgeNode> sparkplug;  // uns.mqtt.sparkplug
   std::unique_ptr<UnsOperationsFeed> uns_feed;
   std::unique_ptr<sim::PlantSimulator> simulator;
   std::vector<std::unique_ptr<Connector>> connectors;
@@ -215,9 +219,32 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
       if (p.registry.WithPrefix(prefix).empty())
         spdlog::warn("uns: the tag prefix '{}' matches no configured tag", prefix);
     }
-    p.uns = std::make_unique<uns::UnsPublisher>(
-        p.registry, p.bus, p.values.get(), std::make_unique<uns::NatsTransport>(cfg.uns.nats),
-        cfg.uns.options);  // started below, once every responder is registered
+    std::unique_ptr<uns::UnsTransport> transport;
+    if (cfg.uns.transport == uns::UnsTransportKind::kMqtt) {
+      uns::MqttUnsSettings mqtt = cfg.uns.mqtt;
+      if (!cfg.uns.mqtt_password_env.empty()) {
+        const char* password = std::getenv(cfg.uns.mqtt_password_env.c_str());
+        if (password == nullptr)
+          return FailedPrecondition("uns: the environment variable " + cfg.uns.mqtt_password_env +
+                                    " (uns.mqtt.user.password_env) is not set");
+        mqtt.client.password = password;
+      }
+      if (cfg.uns.sparkplug) {  // Gantry as a Sparkplug B edge node, its own connection
+        uns::SparkplugEdgeSettings sp = cfg.uns.sparkplug_edge;
+        sp.client.password = mqtt.client.password;
+        p.sparkplug = std::make_unique<uns::SparkplugEdgeNode>(p.registry, p.bus, sp);
+        GANTRY_RETURN_IF_ERROR(p.sparkplug->Start());
+      }
+      if (cfg.uns.mqtt_json)
+        transport = std::make_unique<uns::MqttTransport>(mqtt, cfg.uns.options.prefix);
+    } else {
+      transport = std::make_unique<uns::NatsTransport>(cfg.uns.nats);
+    }
+    if (transport) {
+      p.uns = std::make_unique<uns::UnsPublisher>(p.registry, p.bus, p.values.get(),
+                                                  std::move(transport), cfg.uns.options);
+      // started below, once every responder is registered
+    }
   }
 
   // The wait for an energy meter's reading after an order's end is about device latency, i.e.
@@ -327,6 +354,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
   context.historian = p.historian.get();
   context.metrics.push_back([h = p.historian.get()] { return HistorianMetricsText(*h); });
   if (p.uns) context.metrics.push_back([u = p.uns.get()] { return u->MetricsText(); });
+  if (p.sparkplug) context.metrics.push_back([e = p.sparkplug.get()] { return e->MetricsText(); });
   context.values = p.values.get();
   Parts* raw = &p;
   context.bus_stats = [raw] { return raw->bus.Stats(); };
@@ -380,6 +408,7 @@ void PlantRuntime::Stop() {
   if (p.operations) p.operations->Stop();  // after the connectors: drains what they published
   if (p.uns_feed) p.uns_feed->Stop();      // after operations: its last events are recorded
   if (p.uns) p.uns->Stop();                // sends what it can of its queue, briefly
+  if (p.sparkplug) p.sparkplug->Stop();    // NDEATH, then a clean disconnect
   if (p.enterprise) p.enterprise->Stop();  // after operations: its last actuals are enqueued
   if (p.updater) p.updater->Stop();
   if (p.historian_writer) p.historian_writer->Stop();

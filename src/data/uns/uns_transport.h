@@ -1,7 +1,7 @@
 // The one thing a Unified Namespace sink needs from a broker: connect, publish a payload on a
-// subject, flush, answer requests. NATS implements it now (nats_transport.h); an MQTT sink can
-// implement it later and reuse everything else of the publisher (subjects, payloads, on-change
-// filter, store-and-forward, metrics).
+// subject, flush, answer requests. NATS (nats_transport.h) and MQTT (mqtt_transport.h) implement
+// it and reuse everything else of the publisher (subjects, payloads, on-change filter,
+// store-and-forward, metrics).
 //
 //   std::unique_ptr<UnsTransport> t = std::make_unique<NatsTransport>(settings);
 //   if (t->Connect().ok()) t->Publish("uns.acme.plant1.x", "{...}");

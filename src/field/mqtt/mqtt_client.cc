@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -42,6 +43,8 @@ struct MqttClient::Impl {
   std::vector<std::pair<std::string, int>> subscriptions;
   std::map<int, std::string> pending;  // SUBSCRIBE message id -> filter, until SUBACK
   std::string last_error;
+  size_t unacknowledged = 0;  // GUARDED_BY(mutex)
+  std::condition_variable acknowledged;
   // Owned by the client thread (set in libmosquitto's callbacks, which run on it).
   std::string refused;            // CONNACK refusal of the current attempt
   std::string disconnect_reason;  // why the current connection ended
@@ -105,6 +108,14 @@ struct MqttClient::Impl {
                    self.owner->options_.log_name, filter);
     }
   }
+  static void OnPublish(mosquitto*, void* obj, int /*mid*/) {
+    Impl& self = *static_cast<Impl*>(obj);
+    {
+      std::lock_guard lock(self.mutex);
+      if (self.unacknowledged > 0) --self.unacknowledged;
+    }
+    self.acknowledged.notify_all();
+  }
   static void OnMessage(mosquitto*, void* obj, const mosquitto_message* m) {
     Impl& self = *static_cast<Impl*>(obj);
     if (!self.owner->callbacks_.on_message || m == nullptr || m->topic == nullptr) return;
@@ -160,6 +171,7 @@ Status MqttClient::Start() {
     mosquitto_disconnect_callback_set(impl_->mosq, &Impl::OnDisconnect);
     mosquitto_subscribe_callback_set(impl_->mosq, &Impl::OnSubscribe);
     mosquitto_message_callback_set(impl_->mosq, &Impl::OnMessage);
+    mosquitto_publish_callback_set(impl_->mosq, &Impl::OnPublish);
     if (!options_.username.empty()) {
       const int rc = mosquitto_username_pw_set(
           impl_->mosq, options_.username.c_str(),
@@ -208,13 +220,41 @@ Status MqttClient::Publish(const std::string& topic, std::string_view payload, i
                            bool retain) {
   if (!connected_.load() || impl_->mosq == nullptr)
     return Unavailable(options_.log_name + ": not connected to " + Endpoint());
+  {  // counted before: the acknowledgement may arrive before mosquitto_publish returns
+    std::lock_guard lock(impl_->mutex);
+    ++impl_->unacknowledged;
+  }
   const int rc = mosquitto_publish(impl_->mosq, nullptr, topic.c_str(),
                                    static_cast<int>(payload.size()), payload.data(), qos, retain);
   if (rc == MOSQ_ERR_SUCCESS) return Status::Ok();
+  {
+    std::lock_guard lock(impl_->mutex);
+    --impl_->unacknowledged;
+  }
   if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8)
     return InvalidArgument(options_.log_name + ": cannot publish to '" + topic +
                            "': " + ErrorText(rc));
   return Unavailable(options_.log_name + ": cannot publish to '" + topic + "': " + ErrorText(rc));
+}
+
+size_t MqttClient::unacknowledged() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->unacknowledged;
+}
+
+Status MqttClient::Flush(Duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout);
+  std::unique_lock lock(impl_->mutex);
+  while (impl_->unacknowledged > 0) {
+    if (!connected_.load())
+      return Unavailable(options_.log_name + ": not connected to " + Endpoint() + "; " +
+                         std::to_string(impl_->unacknowledged) + " messages not acknowledged");
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Timeout(options_.log_name + ": " + std::to_string(impl_->unacknowledged) +
+                     " messages not acknowledged by " + Endpoint() + " within " + Seconds(timeout));
+    impl_->acknowledged.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  return Status::Ok();
 }
 
 void MqttClient::Run() {
@@ -274,6 +314,7 @@ void MqttClient::Run() {
     impl_->SetError(reason);
     const Duration wait = static_cast<Duration>(static_cast<double>(backoff) *
                                                 (0.8 + 0.4 * (jitter() % 1000) / 1000.0));
+    if (!was_up) failed_attempts_.fetch_add(1);
     if (was_up) {
       spdlog::warn("{}: lost the connection to {}: {}; reconnecting in {}", options_.log_name,
                    Endpoint(), reason, Seconds(wait));

@@ -91,9 +91,17 @@ class MqttClient {
   // Queues one message. Unavailable when not connected; InvalidArgument for a bad topic.
   // Thread-safe.
   Status Publish(const std::string& topic, std::string_view payload, int qos, bool retain);
+  // Messages Publish took that the broker has not acknowledged yet (QoS 0: not yet written).
+  // They survive a reconnect (libmosquitto sends them again) but not the process. Thread-safe.
+  size_t unacknowledged() const;
+  // Waits until unacknowledged() is 0, at most `timeout`: Ok, Timeout, or Unavailable when the
+  // connection is down. Thread-safe; not from a callback.
+  Status Flush(Duration timeout);
 
   bool connected() const { return connected_.load(); }
   uint64_t connects() const { return connects_.load(); }
+  // Connection attempts that failed (refused, unreachable, lost before CONNACK) so far.
+  uint64_t failed_attempts() const { return failed_attempts_.load(); }
   // The reason of the last failure, readable; empty while connected.
   std::string last_error() const;
   // "host:port", for logs.
@@ -114,6 +122,7 @@ class MqttClient {
   bool stopping_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> connects_{0};
+  std::atomic<uint64_t> failed_attempts_{0};
 };
 
 }  // namespace gantry::mqtt

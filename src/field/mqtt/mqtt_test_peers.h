@@ -112,6 +112,10 @@ class PeerProcess {
     }
   }
   const std::string& Output() const { return output_; }
+  // Sends `sig` to the process (SIGSTOP/SIGCONT: freeze and thaw it).
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
 
   // Sends `sig` (SIGKILL: no clean MQTT disconnect, the broker publishes the will), then SIGKILL
   // after 2 s; reaps the child. Idempotent.
@@ -177,6 +181,10 @@ class MosquittoBroker {
     if (process_) process_->Kill(SIGKILL);
     process_.reset();
     ready_ = false;
+  }
+  // Freezes (SIGSTOP) or thaws (SIGCONT) the broker: connections stay open, nothing is answered.
+  void Signal(int sig) {
+    if (process_) process_->Signal(sig);
   }
   // Starts it again on the same port; true when it accepts connections.
   bool Start() {

@@ -1,4 +1,4 @@
-// 11: the demo plant publishes its Unified Namespace to an independent NATS server (Debian's
+// 12: the demo plant publishes its Unified Namespace to an independent NATS server (Debian's
 // nats-server, started by the test on a free loopback port): a subscriber written with npm nats
 // (tests/interop/nats_subscriber.js) sees the filler's tags under uns.acme.plant1... and the
 // work centres' state events, and /metrics counts what went out. The same PlantRuntime serves

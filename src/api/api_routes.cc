@@ -85,6 +85,7 @@ HttpReply Health(const ApiContext& ctx) {
                     {"state", std::string(ConnectorStateName(h.state))},
                     {"last_error", h.last_error},
                     {"last_success", TimeJson(h.last_success)}};
+      if (!h.security.empty()) entry["security"] = h.security;
       // Devices behind a gateway or on a shared line, each with its own state: the entry above
       // is the connection, which stays "connected" while the gateway answers for a dead unit.
       if (!h.units.empty()) {

@@ -1,6 +1,7 @@
 // What an operator sees of real connectors on /health and /metrics: a Modbus gateway's entry is
 // the connection ("connected" while the gateway answers) and lists each unit behind it with its
-// state, reason and counters (npm modbus-serial as the gateway, tests/interop/modbus_server.js).
+// state, reason and counters (npm modbus-serial as the gateway, tests/interop/modbus_server.js);
+// an OPC UA device's entry names its security.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "field/modbus/modbus_connector.h"
 #include "field/modbus/modbus_test_process.h"
 #include "field/modbus/modbus_test_sink.h"
+#include "field/opcua/opcua_connector.h"
 
 namespace gantry {
 namespace {
@@ -133,8 +135,8 @@ TEST(ConnectorHealthRoute, HealthAndMetricsNameTheUnitThatIsDownWhileTheGatewayI
   connector.Stop();
 }
 
-// A connector without units (any other protocol) adds nothing: /health has no "units" key and
-// /metrics no unit series.
+// A connector without units or security (any other protocol) adds nothing: /health has no
+// "units" or "security" key and /metrics no unit series.
 TEST(ConnectorHealthRoute, ConnectorsWithoutUnitsKeepTheirOldShape) {
   std::vector<TagConfig> tags(1);
   tags[0].path = "acme/plant1/packaging/line1/filler/speed";
@@ -151,8 +153,37 @@ TEST(ConnectorHealthRoute, ConnectorsWithoutUnitsKeepTheirOldShape) {
   };
   const json body = json::parse(Route(ctx, "GET", "/health").reply.body);
   EXPECT_FALSE(body["connectors"][0].contains("units"));
+  EXPECT_FALSE(body["connectors"][0].contains("security"));  // a connector without the choice
   EXPECT_EQ(Route(ctx, "GET", "/metrics").reply.body.find("gantry_connector_unit"),
             std::string::npos);
+}
+
+// An OPC UA device entry names the security its connector uses.
+TEST(ConnectorHealthRoute, HealthNamesTheSecurityAnOpcUaDeviceUses) {
+  std::vector<TagConfig> tags(1);
+  tags[0].path = "acme/plant1/mixing/line1/mixer/setpoint";
+  TagRegistry registry = std::move(TagRegistry::Build(std::move(tags))).value();
+  CurrentValues values(registry.size());
+  opcua::OpcUaDeviceConfig open_plc, secure_plc;
+  open_plc.name = "mixer-ua";
+  open_plc.endpoint_url = "opc.tcp://127.0.0.1:1/";  // never contacted
+  open_plc.points.resize(1);
+  secure_plc = open_plc;
+  secure_plc.name = "oven-ua";
+  secure_plc.security.policy = "Basic256Sha256";
+  secure_plc.security.mode = opcua::MessageSecurityMode::kSign;
+  modbus::CollectingSink sink;
+  opcua::OpcUaConnector open_connector(open_plc, {0}, sink, SystemClock::Instance());
+  opcua::OpcUaConnector secure_connector(secure_plc, {0}, sink, SystemClock::Instance());
+  ApiContext ctx;
+  ctx.registry = &registry;
+  ctx.values = &values;
+  ctx.connectors = [&] {
+    return std::vector<ConnectorHealth>{open_connector.Health(), secure_connector.Health()};
+  };
+  const json body = json::parse(Route(ctx, "GET", "/health").reply.body);
+  EXPECT_EQ(body["connectors"][0]["security"], "None (unencrypted)");
+  EXPECT_EQ(body["connectors"][1]["security"], "Basic256Sha256/Sign");
 }
 
 }  // namespace

@@ -56,6 +56,9 @@ struct ConnectorHealth {
   uint64_t reconnects = 0;     // connections re-established after a loss
   uint64_t samples_published = 0;
   Duration last_poll_latency = 0;  // duration of the last poll cycle
+  // The message security the connector connects with, for connectors that have a choice (OPC UA:
+  // "Basic256Sha256/SignAndEncrypt", "None (unencrypted)"); empty for the others.
+  std::string security;
   // One entry per unit the device entry polls, by unit id (Modbus: every unit id of its points,
   // the device's own included); empty for connectors without units.
   std::vector<UnitHealth> units;

@@ -141,6 +141,12 @@ devices:
   EXPECT_EQ(value_of("mode")["value"], 1);
   EXPECT_EQ(value_of("temperature")["value"], 21.5);
 
+  // /health names the security each OPC UA device uses.
+  const json health = json::parse(testing::HttpGet(api, "/health").body, nullptr, false);
+  ASSERT_TRUE(health.is_object());
+  for (const json& c : health["connectors"])
+    EXPECT_EQ(c.value("security", ""), "None (unencrypted)") << health.dump();
+
   gantry.Signal(SIGTERM);
   EXPECT_EQ(gantry.Wait(30s), 0) << gantry.Output();
   std::filesystem::remove_all(dir);

@@ -419,7 +419,6 @@ TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
   c.Stop();
 }
 
-
 // Per-unit health behind a gateway: the device entry is the connection (connected while the
 // gateway answers), each unit has its own state, reason, since-time and counters. Unit 1 answers
 // every read, unit 2 answers but refuses one (exception 02), the gateway says unit 3 does not

@@ -484,7 +484,7 @@ TEST(ModbusInterop, GatewayHealthNamesEachUnitThatIsDownAndWhy) {
   EXPECT_EQ(three.last_success, 0);
   EXPECT_THAT(unit(5).last_error, ::testing::HasSubstr("unit 5: hr:0+1: no answer within 200 ms"));
   // Since is when the unit went down, not the last poll.
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(700ms);  // two cycles or more (unit 5 costs a 200 ms timeout each)
   EXPECT_EQ(unit(3).since, three.since);
   EXPECT_GT(unit(3).polls_failed, three.polls_failed);
 

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "api/operations_routes.h"
 #include "api/url.h"
 #include "data/uns/uns_payload.h"
@@ -80,10 +82,27 @@ HttpReply Health(const ApiContext& ctx) {
   json connectors = json::array();
   if (ctx.connectors) {
     for (const ConnectorHealth& h : ctx.connectors()) {
-      connectors.push_back({{"device", h.device},
-                            {"state", std::string(ConnectorStateName(h.state))},
-                            {"last_error", h.last_error},
-                            {"last_success", TimeJson(h.last_success)}});
+      json entry = {{"device", h.device},
+                    {"state", std::string(ConnectorStateName(h.state))},
+                    {"last_error", h.last_error},
+                    {"last_success", TimeJson(h.last_success)}};
+      if (!h.security.empty()) entry["security"] = h.security;
+      // Devices behind a gateway or on a shared line, each with its own state: the entry above
+      // is the connection, which stays "connected" while the gateway answers for a dead unit.
+      if (!h.units.empty()) {
+        json units = json::array();
+        for (const UnitHealth& u : h.units) {
+          units.push_back({{"unit", u.unit},
+                           {"state", std::string(UnitStateName(u.state))},
+                           {"since", TimeJson(u.since)},
+                           {"last_error", u.last_error},
+                           {"last_success", TimeJson(u.last_success)},
+                           {"polls_ok", u.polls_ok},
+                           {"polls_failed", u.polls_failed}});
+        }
+        entry["units"] = std::move(units);
+      }
+      connectors.push_back(std::move(entry));
     }
   }
   // The plant's clock, so that a dashboard builds its time ranges on plant time (simulated in a
@@ -182,6 +201,31 @@ HttpReply Metrics(const ApiContext& ctx) {
     for (const ConnectorHealth& h : health)
       line("gantry_connector_connected", "device=\"" + h.device + "\"",
            h.state == ConnectorState::kConnected ? 1 : 0);
+    // Per unit behind a gateway or on a shared line (Modbus unit ids), only when some device
+    // has units.
+    const bool any_units = std::any_of(health.begin(), health.end(),
+                                       [](const ConnectorHealth& h) { return !h.units.empty(); });
+    if (any_units) {
+      const std::pair<std::string_view, uint64_t UnitHealth::*> unit_counters[] = {
+          {"gantry_connector_unit_polls_ok_total", &UnitHealth::polls_ok},
+          {"gantry_connector_unit_polls_failed_total", &UnitHealth::polls_failed}};
+      auto labels = [](const ConnectorHealth& h, const UnitHealth& u) {
+        return "device=\"" + h.device + "\",unit=\"" + std::to_string(u.unit) + "\"";
+      };
+      for (const auto& [name, member] : unit_counters) {
+        out += "# TYPE " + std::string(name) + " counter\n";
+        for (const ConnectorHealth& h : health)
+          for (const UnitHealth& u : h.units) line(name, labels(h, u), u.*member);
+      }
+      // 1 while the unit answers (even if it refuses some read), 0 when down or not asked yet.
+      out += "# TYPE gantry_connector_unit_answering gauge\n";
+      for (const ConnectorHealth& h : health)
+        for (const UnitHealth& u : h.units)
+          line("gantry_connector_unit_answering", labels(h, u),
+               u.state == UnitHealth::State::kAnswering || u.state == UnitHealth::State::kRefusing
+                   ? 1
+                   : 0);
+    }
   }
   for (const auto& more : ctx.metrics)
     if (more) out += more();

@@ -12,4 +12,14 @@ std::string_view ConnectorStateName(ConnectorState s) {
   return "stopped";
 }
 
+std::string_view UnitStateName(UnitHealth::State s) {
+  switch (s) {
+    case UnitHealth::State::kUnknown: return "unknown";
+    case UnitHealth::State::kAnswering: return "answering";
+    case UnitHealth::State::kRefusing: return "refusing";
+    case UnitHealth::State::kDown: return "down";
+  }
+  return "unknown";
+}
+
 }  // namespace gantry

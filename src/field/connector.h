@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/sample.h"
 #include "core/status.h"
@@ -22,6 +23,27 @@ namespace gantry {
 
 enum class ConnectorState : uint8_t { kStopped, kConnecting, kConnected, kBackoff };
 std::string_view ConnectorStateName(ConnectorState s);
+
+// One device behind a gateway or on a shared line (a Modbus unit id), as its connector last saw
+// it. The connection's own state stays in ConnectorHealth: a gateway that answers "unit 3 does
+// not respond" is connected while unit 3 is down.
+struct UnitHealth {
+  enum class State : uint8_t {
+    kUnknown,    // not asked yet on this run
+    kAnswering,  // its last read was answered and every read of it was served
+    kRefusing,   // it answers but refuses some read (an exception other than 0A/0B)
+    kDown,       // no answer in time, or the gateway answered 0A/0B for it
+  };
+  int unit = 0;
+  State state = State::kUnknown;
+  Timestamp since = 0;         // when it entered `state` (0 while unknown)
+  std::string last_error;      // why it is down or refusing ("unit 3: hr:0+1: exception 0B ...");
+                               // empty when answering
+  Timestamp last_success = 0;  // time of its last good read
+  uint64_t polls_ok = 0;
+  uint64_t polls_failed = 0;
+};
+std::string_view UnitStateName(UnitHealth::State s);
 
 // A snapshot of a connector's health, for /metrics, logs and the API.
 struct ConnectorHealth {
@@ -34,6 +56,12 @@ struct ConnectorHealth {
   uint64_t reconnects = 0;     // connections re-established after a loss
   uint64_t samples_published = 0;
   Duration last_poll_latency = 0;  // duration of the last poll cycle
+  // The message security the connector connects with, for connectors that have a choice (OPC UA:
+  // "Basic256Sha256/SignAndEncrypt", "None (unencrypted)"); empty for the others.
+  std::string security;
+  // One entry per unit the device entry polls, by unit id (Modbus: every unit id of its points,
+  // the device's own included); empty for connectors without units.
+  std::vector<UnitHealth> units;
 };
 
 class Connector {

@@ -49,6 +49,20 @@ ModbusConnector::ModbusConnector(DeviceConfig config, std::vector<TagId> tag_ids
       clock_(clock),
       log_prefix_(fmt::format("modbus '{}' {}", config_.name, config_.Endpoint())) {
   health_.device = config_.name;
+  for (const PlannedRead& r : reads_) {
+    const bool known = std::any_of(health_.units.begin(), health_.units.end(),
+                                   [&](const UnitHealth& u) { return u.unit == r.unit; });
+    if (!known)
+      health_.units.push_back(UnitHealth{.unit = r.unit,
+                                         .state = UnitHealth::State::kUnknown,
+                                         .since = 0,
+                                         .last_error = "",
+                                         .last_success = 0,
+                                         .polls_ok = 0,
+                                         .polls_failed = 0});
+  }
+  std::sort(health_.units.begin(), health_.units.end(),
+            [](const UnitHealth& a, const UnitHealth& b) { return a.unit < b.unit; });
 }
 
 ModbusConnector::~ModbusConnector() {
@@ -231,10 +245,54 @@ bool ModbusConnector::SplitRefusedRead(size_t i, const ReadResponse& r, PointPub
   return true;
 }
 
+void ModbusConnector::RecordUnitAnswer(size_t i, const ReadResponse& r, bool sent, Timestamp now,
+                                       const std::vector<std::string>& refusals) {
+  const PlannedRead& read = reads_[i];
+  std::lock_guard lock(health_mutex_);
+  auto unit = std::find_if(health_.units.begin(), health_.units.end(),
+                           [&](const UnitHealth& u) { return u.unit == read.unit; });
+  if (unit == health_.units.end()) return;  // not reached: every read's unit is listed
+  if (r.status == ReadStatus::kOk) {
+    ++unit->polls_ok;
+    unit->last_success = now;
+  } else {
+    ++unit->polls_failed;
+  }
+  UnitHealth::State state = UnitHealth::State::kAnswering;
+  std::string why;
+  if (r.status == ReadStatus::kTimeout ||
+      (r.status == ReadStatus::kException && IsGatewayException(r.exception_code))) {
+    state = UnitHealth::State::kDown;
+    // A read skipped after an earlier one of the cycle found the unit down keeps that reason.
+    why = sent ? fmt::format("unit {}: {}: {}", read.unit, Describe(read), r.detail)
+               : unit->last_error;
+  } else {
+    for (size_t k = 0; k < reads_.size() && why.empty(); ++k) {
+      if (reads_[k].unit == read.unit && !refusals[k].empty()) {
+        state = UnitHealth::State::kRefusing;
+        why = fmt::format("unit {}: {}: {}", read.unit, Describe(reads_[k]), refusals[k]);
+      }
+    }
+  }
+  if (state != unit->state) {
+    unit->since = now;
+    if (state == UnitHealth::State::kDown) {
+      spdlog::warn("{}: unit {} down (the read below says why)", log_prefix_, read.unit);
+    } else if (unit->state == UnitHealth::State::kDown) {
+      spdlog::info("{}: unit {} answering again", log_prefix_, read.unit);
+    }
+  }
+  unit->state = state;
+  unit->last_error = std::move(why);
+}
+
 ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publisher) {
   std::vector<int64_t> next_due(config_.poll_groups.size(), SteadyNow());
   std::vector<ReadStatus> last_status(reads_.size(), ReadStatus::kOk);
   std::vector<std::string> last_detail(reads_.size());
+  // Why each read was last refused by an answering unit (an exception other than 0A/0B, a
+  // malformed answer); empty when served. For the units' health.
+  std::vector<std::string> refusals(reads_.size());
   int timeouts_in_row = 0;
   // Units that timed out since the last answer. A shared connection (several units) is reopened
   // only when every unit is silent: one dead device behind a gateway says nothing about the
@@ -317,11 +375,22 @@ ModbusConnector::Loss ModbusConnector::PollWhileConnected(PointPublisher& publis
         last_status.insert(last_status.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                            ReadStatus::kOk);
         last_detail.insert(last_detail.begin() + static_cast<std::ptrdiff_t>(i) + 1, "");
+        refusals.insert(refusals.begin() + static_cast<std::ptrdiff_t>(i) + 1, "");
+        refusals[i].clear();
         last_status[i] = ReadStatus::kOk;
         timeouts_in_row = 0;
         --i;  // unsigned wrap-around at 0 is undone by the loop's ++i
         continue;
       }
+      // A unit that did not answer keeps what was known of its other refusals.
+      const bool gateway_says_down =
+          r.status == ReadStatus::kException && IsGatewayException(r.exception_code);
+      if (r.status != ReadStatus::kTimeout && !gateway_says_down) {
+        const bool refused =
+            r.status == ReadStatus::kMalformed || r.status == ReadStatus::kException;
+        refusals[i] = refused ? r.detail : "";
+      }
+      RecordUnitAnswer(i, r, sent, now, refusals);
       // Log a read's transitions only, never once per poll.
       if (r.status != last_status[i] ||
           (r.status != ReadStatus::kOk && r.detail != last_detail[i])) {

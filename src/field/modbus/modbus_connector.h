@@ -101,6 +101,12 @@ class ModbusConnector final : public Connector {
   // single point (the answer stands). Device thread only.
   bool SplitRefusedRead(size_t i, const ReadResponse& r, PointPublisher& publisher);
 
+  // Device thread: the unit of reads_[i] answered `r` at `now` (`sent`: asked, not skipped after
+  // an earlier read of the cycle found it down). `refusals` is parallel to reads_: why each read
+  // was last refused, empty when served.
+  void RecordUnitAnswer(size_t i, const ReadResponse& r, bool sent, Timestamp now,
+                        const std::vector<std::string>& refusals);
+
   const DeviceConfig config_;
   // Owned by the device thread; changed (under plan_mutex_) only when a refused read is split.
   std::vector<PlannedRead> reads_;

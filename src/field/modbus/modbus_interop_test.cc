@@ -419,5 +419,87 @@ TEST(ModbusInterop, UnitsBehindASingleConnectionGatewayShareItAndFailAlone) {
   c.Stop();
 }
 
+// Per-unit health behind a gateway: the device entry is the connection (connected while the
+// gateway answers), each unit has its own state, reason, since-time and counters. Unit 1 answers
+// every read, unit 2 answers but refuses one (exception 02), the gateway says unit 3 does not
+// respond (0B), unit 5 never answers. After the gateway comes back with unit 3 repaired, unit 3
+// answers again with a new since-time.
+TEST(ModbusInterop, GatewayHealthNamesEachUnitThatIsDownAndWhy) {
+  if (!HaveNodePeer()) GTEST_SKIP() << "node or tests/interop/node_modules missing";
+  int port = 0;
+  std::string output;
+  auto node =
+      StartOnFreePort(port, output, {"--gateway", "--unit-fails", "3:0B", "--unit-silent", "5"});
+  ASSERT_TRUE(node) << output;
+  DeviceConfig d = Device("line-gateway", port);
+  d.timeout = 200 * kMillisecond;
+  d.points = {Point("count1", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
+              Point("count2", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
+              Point("ghost2", Table::kHoldingRegister, 2000, WireType::kUint16, ValueType::kInt64),
+              Point("count3", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64),
+              Point("count5", Table::kHoldingRegister, 0, WireType::kUint16, ValueType::kInt64)};
+  d.points[1].unit_id = 2;
+  d.points[2].unit_id = 2;
+  d.points[3].unit_id = 3;
+  d.points[4].unit_id = 5;
+  CollectingSink sink;
+  ModbusConnector c(d, {0, 1, 2, 3, 4}, sink, SystemClock::Instance());
+  ASSERT_EQ(c.Health().units.size(), 4u);  // known before the first poll, in unit order
+  EXPECT_EQ(c.Health().units[0].state, UnitHealth::State::kUnknown);
+  ASSERT_TRUE(c.Start().ok());
+  auto unit = [&](int id) {
+    for (const UnitHealth& u : c.Health().units)
+      if (u.unit == id) return u;
+    return UnitHealth{};
+  };
+  ASSERT_TRUE(sink.WaitFor(
+      [&] {
+        return unit(1).state == UnitHealth::State::kAnswering &&
+               unit(2).state == UnitHealth::State::kRefusing &&
+               unit(3).state == UnitHealth::State::kDown &&
+               unit(5).state == UnitHealth::State::kDown && unit(5).polls_failed >= 2;
+      },
+      10s))
+      << sink.Dump();
+  const ConnectorHealth h = c.Health();
+  EXPECT_EQ(h.state, ConnectorState::kConnected);
+  EXPECT_EQ(h.reconnects, 0u);
+  ASSERT_EQ(h.units.size(), 4u);
+  EXPECT_EQ(h.units[0].unit, 1);
+  EXPECT_EQ(h.units[3].unit, 5);
+  const UnitHealth one = unit(1);
+  EXPECT_EQ(one.last_error, "");
+  EXPECT_GT(one.polls_ok, 0u);
+  EXPECT_EQ(one.polls_failed, 0u);
+  EXPECT_GT(one.last_success, 0);
+  EXPECT_GT(one.since, 0);
+  const UnitHealth two = unit(2);
+  EXPECT_EQ(two.last_error, "unit 2: hr:2000+1: exception 02 (illegal data address)");
+  EXPECT_GT(two.polls_ok, 0u);  // hr:0 is served
+  EXPECT_GT(two.polls_failed, 0u);
+  const UnitHealth three = unit(3);
+  EXPECT_EQ(three.last_error,
+            "unit 3: hr:0+1: exception 0B (gateway target device failed to respond)");
+  EXPECT_EQ(three.polls_ok, 0u);
+  EXPECT_EQ(three.last_success, 0);
+  EXPECT_THAT(unit(5).last_error, ::testing::HasSubstr("unit 5: hr:0+1: no answer within 200 ms"));
+  // Since is when the unit went down, not the last poll.
+  std::this_thread::sleep_for(700ms);  // two cycles or more (unit 5 costs a 200 ms timeout each)
+  EXPECT_EQ(unit(3).since, three.since);
+  EXPECT_GT(unit(3).polls_failed, three.polls_failed);
+
+  // The gateway restarts with unit 3 repaired: unit 3 answers, with a new since-time.
+  node->Kill();
+  node = StartNodeServer(port, output, {"--gateway", "--unit-silent", "5"});
+  ASSERT_TRUE(node) << output;
+  ASSERT_TRUE(sink.WaitFor([&] { return unit(3).state == UnitHealth::State::kAnswering; }, 10s))
+      << sink.Dump();
+  EXPECT_GT(unit(3).since, three.since);
+  EXPECT_EQ(unit(3).last_error, "");
+  EXPECT_GT(unit(3).last_success, 0);
+  EXPECT_EQ(unit(5).state, UnitHealth::State::kDown);
+  c.Stop();
+}
+
 }  // namespace
 }  // namespace gantry::modbus

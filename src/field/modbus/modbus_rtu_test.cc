@@ -225,7 +225,7 @@ TEST(ModbusRtu, WritesGoOverTheSerialLineBetweenReads) {
 // An RS-485 line with two drops on one serial port, against an independent RTU server (npm
 // modbus-serial's ServerSerial on the pty, tests/interop/modbus_server.js --rtu): unit 1 answers,
 // unit 9 is switched off. One connector serves both; unit 9's points time out, unit 1's stay
-// Good and writable.
+// Good and writable; the health names unit 9 down and unit 1 answering.
 TEST(ModbusRtu, TwoDropsOnOneLineAndOneOfThemOffAgainstModbusSerial) {
   if (!HaveSocat()) GTEST_SKIP() << "socat is not installed (apt-get install socat)";
   if (system("command -v node >/dev/null 2>&1") != 0 ||
@@ -280,6 +280,17 @@ TEST(ModbusRtu, TwoDropsOnOneLineAndOneOfThemOffAgainstModbusSerial) {
     if (s.tag != 3) EXPECT_TRUE(s.quality.IsGood()) << s.tag << " " << s.quality.Name();
   }
   EXPECT_THAT(c.Health().last_error, ::testing::HasSubstr("unit 9"));
+  // Per unit on the line: the drop that is off is named with its reason, the other answers.
+  const ConnectorHealth h = c.Health();
+  EXPECT_EQ(h.state, ConnectorState::kConnected);
+  ASSERT_EQ(h.units.size(), 2u);
+  EXPECT_EQ(h.units[0].unit, 1);
+  EXPECT_EQ(h.units[0].state, UnitHealth::State::kAnswering);
+  EXPECT_GT(h.units[0].polls_ok, 0u);
+  EXPECT_EQ(h.units[1].unit, 9);
+  EXPECT_EQ(h.units[1].state, UnitHealth::State::kDown);
+  EXPECT_EQ(h.units[1].last_error, "unit 9: hr:0+1: no answer within 300 ms");
+  EXPECT_EQ(h.units[1].polls_ok, 0u);
   c.Stop();
 }
 

@@ -99,6 +99,9 @@ OpcUaConnector::OpcUaConnector(OpcUaDeviceConfig config, std::vector<TagId> tag_
       clock_(clock),
       log_prefix_(fmt::format("opcua '{}' {}", config_.name, config_.endpoint_url)) {
   health_.device = config_.name;
+  // The configured security is the one used (no fallback to another endpoint; docs/opcua.md).
+  health_.security =
+      config_.security.mode == MessageSecurityMode::kNone ? "None (unencrypted)" : SecurityText();
 }
 
 OpcUaConnector::~OpcUaConnector() {

@@ -109,6 +109,7 @@ TEST_F(OpcUaConnectorInterop, ConfiguredNodesArriveAsTagsOfSeveralTypes) {
   EXPECT_GT(sink.Latest(1).server_time, 1'600'000'000 * kSecond);  // both timestamps kept
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
   EXPECT_GT(c.Health().polls_ok, 0u);
+  EXPECT_EQ(c.Health().security, "None (unencrypted)");  // shown in /health
   c.Stop();
 }
 

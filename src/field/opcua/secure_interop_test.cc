@@ -184,6 +184,7 @@ TEST_F(OpcUaSecureInterop, ConnectorSubscribesUnderBasic256Sha256SignAndEncrypt)
   ASSERT_TRUE(sink.WaitFor([&] { return good_above(first + 2); }, std::chrono::seconds(10)));
   EXPECT_GT(sink.Latest(0).server_time, 1'600'000'000 * kSecond);
   EXPECT_EQ(c.Health().state, ConnectorState::kConnected);
+  EXPECT_EQ(c.Health().security, "Basic256Sha256/SignAndEncrypt");  // for /health
   c.Stop();
 
   // Another ApplicationUri in the configuration than in the certificate: refused before any

@@ -1,4 +1,4 @@
-// 12: an engineer writes a setpoint from the HTTP API to an OPC UA PLC: `gantry run` with two
+// 14: an engineer writes a setpoint from the HTTP API to an OPC UA PLC: `gantry run` with two
 // node-opcua devices (tests/interop/opcua_server.js), one with `writes: enabled`. The write goes
 // route -> MachineWrites -> OpcUaConnector -> the server, and is read back twice: by an
 // independent session (`gantry opcua browse`) and through Gantry's own subscription. The

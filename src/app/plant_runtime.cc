@@ -339,7 +339,7 @@ Result<std::unique_ptr<PlantRuntime>> PlantRuntime::Start(PlantConfig config,
     for (size_t i = 0; i < device.points.size(); ++i)
       ids.push_back(static_cast<TagId>(cfg.first_tag_of_mqtt_device[d] + i));
     auto connector = std::make_unique<mqtt::MqttConnector>(device, ids, p.bus, clock);
-    p.writes.Own(connector.get(), ids);  // read-only: a write is refused naming the device
+    p.writes.Own(connector.get(), ids);  // DCMD/NCMD or write_topic, with `writes: enabled`
     GANTRY_RETURN_IF_ERROR(connector->Start().WithContext("device " + device.name));
     p.connectors.push_back(std::move(connector));
   }

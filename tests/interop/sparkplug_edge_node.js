@@ -15,6 +15,9 @@
 // Flags: --port P --group G --node N --device D [--no-birth] (no births until `birth`; NCMDs are
 // only counted). Prints READY once connected the first time, then one line per event:
 // CONNECTED, SENT <type> <seq>, NCMD rebirth <count>, PUBLISHED <topic>.
+// A DCMD/NCMD writing one of its metrics (by name, or by alias) prints
+//   CMD <DCMD|NCMD> <name> alias=<alias|-> type=<datatype> value=<value> qos=<q> retain=<0|1>
+// and, for a known metric, sets it and publishes the new value in DDATA/NDATA (by alias).
 'use strict';
 const mqtt = require('mqtt');
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -92,7 +95,27 @@ client.on('connect', () => {
     if (!ready) { ready = true; console.log('READY'); }
   });
 });
+function applyCommand(kind, m, packet, now) {
+  const table = kind === 'DCMD' ? metrics : nodeMetrics;
+  let name = m.name;
+  if (name === undefined || name === null)
+    name = Object.keys(table).find((k) => table[k].alias === Number(m.alias));
+  const alias = m.alias === undefined || m.alias === null ? '-' : String(m.alias);
+  console.log(`CMD ${kind} ${name} alias=${alias} type=${m.type} value=${String(m.value)} ` +
+              `qos=${packet.qos} retain=${packet.retain ? 1 : 0}`);
+  const target = table[name];
+  if (!target) return;
+  target.value = typeof m.value === 'object' && m.value !== null ? Number(m.value.toString()) : m.value;
+  send(kind === 'DCMD' ? 'DDATA' : 'NDATA', kind === 'DCMD',
+       {timestamp: now, seq: nextSeq(), metrics: [{alias: target.alias, type: target.type, value: target.value, timestamp: now}]});
+}
+
 client.on('message', (t, buf, packet) => {
+  if (t.includes('/DCMD/')) {
+    const p = sparkplug.decodePayload(buf);
+    for (const m of p.metrics || []) applyCommand('DCMD', m, packet, Date.now());
+    return;
+  }
   if (!t.includes('/NCMD/')) {
     console.log(`MSG ${t} ${packet.retain ? 1 : 0} ${buf.toString()}`);
     return;
@@ -103,6 +126,8 @@ client.on('message', (t, buf, packet) => {
       rebirths += 1;
       console.log(`NCMD rebirth ${rebirths}`);
       if (args.birth) births();
+    } else if (m.name !== 'Node Control/Rebirth') {
+      applyCommand('NCMD', m, packet, Date.now());
     }
   }
 });

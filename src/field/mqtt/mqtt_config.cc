@@ -30,7 +30,7 @@ bool ValidSparkplugId(std::string_view id) {
 MqttPoint ParsePoint(const ConfigNode& node, const MqttDeviceConfig& d) {
   MqttPoint p;
   node.AllowKeys({"path", "sparkplug", "topic", "json", "timestamp", "timestamp_unit", "type",
-                  "scale", "unit", "description"});
+                  "scale", "unit", "description", "write_topic", "write_payload"});
   ParseTagCommon(node, p.tag);
   p.tag.type = ParseType(node);
   const bool sparkplug = node["sparkplug"].IsPresent(), topic = node["topic"].IsPresent();
@@ -65,8 +65,11 @@ MqttPoint ParsePoint(const ConfigNode& node, const MqttDeviceConfig& d) {
                               p.sparkplug.edge_node, p.sparkplug.device.empty() ? "" : "/",
                               p.sparkplug.device, p.sparkplug.metric);
     }
-    for (const char* key : {"json", "timestamp", "timestamp_unit"})
-      if (node[key].IsPresent()) node.ErrorAt(key, "applies only to a plain `topic`");
+    for (const char* key : {"json", "timestamp", "timestamp_unit", "write_topic", "write_payload"})
+      if (node[key].IsPresent())
+        node.ErrorAt(key, key[0] == 'w' ? "applies only to a plain `topic` (a Sparkplug metric is "
+                                          "written with a DCMD/NCMD)"
+                                        : "applies only to a plain `topic`");
   } else {
     p.source = PointSource::kTopic;
     p.topic.filter = node.RequiredString("topic");
@@ -97,6 +100,17 @@ MqttPoint ParsePoint(const ConfigNode& node, const MqttDeviceConfig& d) {
         TimestampUnit::kMilliseconds, TimestampUnit::kSeconds, TimestampUnit::kMicroseconds,
         TimestampUnit::kNanoseconds};
     p.topic.time_unit = kUnits[node.Choice("timestamp_unit", {"ms", "s", "us", "ns"}, 0)];
+    if (node["write_topic"].IsPresent()) {
+      p.topic.write_topic = node.String("write_topic");
+      if (p.topic.write_topic.empty() ||
+          p.topic.write_topic.find_first_of("+#") != std::string::npos ||
+          !ValidateTopicFilter(p.topic.write_topic).ok())
+        node.ErrorAt("write_topic", "expected an MQTT topic without wildcards, got " +
+                                        QuoteForMessage(p.topic.write_topic));
+    }
+    p.topic.write_json = node.Choice("write_payload", {"text", "json"}, 0) == 1;
+    if (node["write_payload"].IsPresent() && p.topic.write_topic.empty())
+      node.ErrorAt("write_payload", "needs `write_topic`");
     p.address = "topic " + p.topic.filter + (p.topic.json ? " json " + p.topic.pointer : "");
   }
   if (!p.tag.scaling.IsIdentity()) {
@@ -135,7 +149,7 @@ MqttDeviceConfig ParseMqttDevice(const ConfigNode& node) {
   MqttDeviceConfig d;
   d.where = node.Location();
   node.AllowKeys({"name", "protocol", "host", "port", "client_id", "user", "tls", "keepalive",
-                  "connect_timeout", "reconnect", "qos", "sparkplug", "tags"});
+                  "connect_timeout", "reconnect", "qos", "sparkplug", "writes", "tags"});
   d.name = node.RequiredString("name");
   d.client.log_name = "mqtt '" + d.name + "'";
   d.client.host = node.RequiredString("host");
@@ -179,6 +193,7 @@ MqttDeviceConfig ParseMqttDevice(const ConfigNode& node) {
     }
   }
   d.qos = static_cast<int>(node.Int("qos", 1, 0, 1));
+  d.writes_enabled = node.Choice("writes", {"disabled", "enabled"}, 0) == 1;
   ConfigNode sp = node["sparkplug"];
   if (sp.IsPresent()) {
     sp.AllowKeys({"host_id", "rebirth_interval"});

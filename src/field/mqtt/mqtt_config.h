@@ -37,6 +37,9 @@ struct TopicAddress {
   std::string pointer;       // RFC 6901 JSON pointer ("" = the whole document)
   std::string time_pointer;  // JSON pointer to the source timestamp; empty: time of receipt
   TimestampUnit time_unit = TimestampUnit::kMilliseconds;  // for numeric timestamps
+  // Where a write to this point is published (QoS 1, not retained); empty: read-only.
+  std::string write_topic;
+  bool write_json = false;  // payload {"value":<v>}; otherwise the value as text ("42.5", "true")
 };
 
 struct MqttPoint {
@@ -56,9 +59,10 @@ struct SparkplugHostSettings {
 
 struct MqttDeviceConfig {
   std::string name;
-  MqttClientOptions client;  // host, port, client id, user name, TLS, keepalive, reconnect
-  std::string password_env;  // environment variable holding the password (never in the file)
-  int qos = 1;               // of the subscriptions
+  MqttClientOptions client;     // host, port, client id, user name, TLS, keepalive, reconnect
+  std::string password_env;     // environment variable holding the password (never in the file)
+  int qos = 1;                  // of the subscriptions
+  bool writes_enabled = false;  // `writes: enabled`: WriteTag publishes DCMD/NCMD or write_topic
   SparkplugHostSettings sparkplug;
   std::vector<MqttPoint> points;
   ConfigLocation where;

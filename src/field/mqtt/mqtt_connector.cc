@@ -78,6 +78,7 @@ void MqttConnector::PublishState(bool online) {
 
 void MqttConnector::OnConnected() {
   PublishState(true);
+  std::lock_guard host_lock(host_mutex_);
   SparkplugHost::Reaction r = host_->OnConnected(clock_.Now());
   for (const SparkplugHost::Command& c : r.commands)
     (void)client_->Publish(c.topic, c.payload, 0, false);
@@ -89,7 +90,11 @@ void MqttConnector::OnConnected() {
 
 void MqttConnector::OnDisconnected(const std::string& reason) {
   const Timestamp now = clock_.Now();
-  SparkplugHost::Reaction r = host_->OnConnectionLost(now, Quality::BadCommunicationError());
+  SparkplugHost::Reaction r;
+  {
+    std::lock_guard host_lock(host_mutex_);
+    r = host_->OnConnectionLost(now, Quality::BadCommunicationError());
+  }
   std::vector<Sample> batch = std::move(r.samples);
   for (Sample& s : topics_->OnConnectionLost(now, Quality::BadCommunicationError()))
     batch.push_back(std::move(s));
@@ -112,7 +117,11 @@ void MqttConnector::OnMessage(const std::string& topic, const std::string& paylo
   std::vector<Sample> batch;
   if (topic.compare(0, kSparkplugNamespace.size() + 1, std::string(kSparkplugNamespace) + "/") ==
       0) {
-    SparkplugHost::Reaction r = host_->OnMessage(topic, payload, now);
+    SparkplugHost::Reaction r;
+    {
+      std::lock_guard host_lock(host_mutex_);
+      r = host_->OnMessage(topic, payload, now);
+    }
     for (const SparkplugHost::Command& c : r.commands) {
       spdlog::info("{}: asking for a rebirth on {}", config_.client.log_name, c.topic);
       Status s = client_->Publish(c.topic, c.payload, 0, false);

@@ -39,6 +39,12 @@ class MqttConnector final : public Connector {
   // Publishes STATE offline (when configured), disconnects cleanly, joins; idempotent.
   void Stop() override;
   ConnectorHealth Health() const override;
+  // Only with `writes: enabled`. A Sparkplug metric: publishes a DCMD/NCMD (QoS 0, as Sparkplug
+  // requires) and returns once libmosquitto has handed it to the broker's TCP connection; the
+  // edge node's DDATA/NDATA confirms the new value later. A plain topic: publishes to its
+  // write_topic at QoS 1 and returns once the broker acknowledged it (PUBACK). Errors as in
+  // Connector::WriteTag; Unavailable when the broker is not connected or the node/device is dead.
+  Status WriteTag(TagId tag, const Value& value) override;
 
   // Sparkplug counters (tests, metrics): births, deaths, gaps, rebirth requests, unknown aliases.
   uint64_t rebirths_requested() const;
@@ -57,7 +63,8 @@ class MqttConnector final : public Connector {
   const std::vector<TagId> tag_ids_;
   SampleSink& sink_;
   const Clock& clock_;
-  std::unique_ptr<SparkplugHost> host_;  // used on the client thread only
+  mutable std::mutex host_mutex_;        // host_: client thread and WriteTag callers
+  std::unique_ptr<SparkplugHost> host_;  // GUARDED_BY(host_mutex_)
   std::unique_ptr<PlainTopics> topics_;
   std::unique_ptr<MqttClient> client_;
   std::atomic<Timestamp> state_time_{0};  // timestamp of this connection's STATE (birth and will)

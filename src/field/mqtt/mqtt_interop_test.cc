@@ -2,7 +2,8 @@
 // Sparkplug B edge node written with the npm `mqtt` and `sparkplug-payload` packages
 // (tests/interop/sparkplug_edge_node.js). What a plant relies on: values with the edge's
 // timestamps, a lost message healed by exactly one rebirth, deaths (sent and by will) turning
-// tags Bad, unknown aliases never mis-assigned, broker restarts survived, plain JSON topics.
+// tags Bad, unknown aliases never mis-assigned, broker restarts survived, plain JSON topics;
+// writes as DCMD/NCMD that the edge node applies and reports back, and to a plain write_topic.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -23,7 +24,7 @@ using testing::MosquittoBroker;
 using testing::PeerProcess;
 
 constexpr TagId kSpeed = 0, kCount = 1, kRunning = 2, kProduct = 3, kUptime = 4, kOvenTemp = 5,
-                kDoor = 6;
+                kDoor = 6, kSetpoint = 7;
 
 class CollectingSink : public SampleSink {
  public:
@@ -89,6 +90,8 @@ tags:
   - {path: acme/p1/pack/line3/oven/temp, type: double, topic: plant/line3/oven/+/temp,
      json: /t/value, timestamp: /ts}
   - {path: acme/p1/pack/line3/oven/door, type: bool, topic: plant/line3/oven/door}
+  - {path: acme/p1/pack/line3/oven/setpoint, type: double, topic: plant/line3/oven/sp,
+     json: /value, write_topic: plant/line3/oven/sp/set, write_payload: json}
 )";
 }
 
@@ -407,6 +410,116 @@ TEST(MqttTls, TheBrokersCertificateIsCheckedAgainstTheConfiguredCa) {
   Status s = refused.Start();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("/nonexistent/ca.pem"), std::string::npos) << s.message();
+}
+
+TEST_F(MqttInterop, SparkplugWritesReachTheEdgeNodeAndComeBackThroughData) {
+  auto edge = StartEdge();
+  auto connector = StartConnector("writes: enabled\n");
+  ASSERT_TRUE(sink_.WaitFor(GoodValue(kSpeed, 10.5), 10s)) << edge->Output();
+  ASSERT_TRUE(sink_.WaitFor(GoodValue(kUptime, int64_t{1}), 5s));
+  size_t mark = sink_.size();
+  Status s = connector->WriteTag(kSpeed, Value(42.5));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // By name, with the birth's alias and datatype, at QoS 0, not retained (Sparkplug commands).
+  EXPECT_TRUE(edge->WaitForLine("CMD DCMD Speed alias=1 type=Double value=42.5 qos=0 retain=0", 5s))
+      << edge->Output();
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kSpeed, 42.5), 5s, mark)) << edge->Output();
+  s = connector->WriteTag(kCount, Value(int64_t{-7}));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(edge->WaitForLine("CMD DCMD Count alias=2 type=Int32 value=-7", 5s))
+      << edge->Output();
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kCount, int64_t{-7}), 5s, mark));
+  ASSERT_TRUE(connector->WriteTag(kRunning, Value(false)).ok());
+  EXPECT_TRUE(edge->WaitForLine("CMD DCMD Running alias=3 type=Boolean value=false", 5s));
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kRunning, false), 5s, mark));
+  ASSERT_TRUE(connector->WriteTag(kProduct, Value("P-18")).ok());
+  EXPECT_TRUE(edge->WaitForLine("CMD DCMD Product alias=4 type=String value=P-18", 5s));
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kProduct, "P-18"), 5s, mark));
+  // A metric of the edge node itself goes out as NCMD.
+  ASSERT_TRUE(connector->WriteTag(kUptime, Value(int64_t{99})).ok());
+  EXPECT_TRUE(edge->WaitForLine("CMD NCMD Uptime alias=20 type=Int64 value=99", 5s))
+      << edge->Output();
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kUptime, int64_t{99}), 5s, mark));
+
+  // Values the birth's datatype cannot take are refused before anything is published.
+  Status fraction = connector->WriteTag(kCount, Value(3.5));
+  EXPECT_EQ(fraction.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(fraction.message().find("acme/p1/pack/line3/filler/count"), std::string::npos);
+  EXPECT_NE(fraction.message().find("Int32"), std::string::npos) << fraction.ToString();
+  Status too_big = connector->WriteTag(kCount, Value(int64_t{3'000'000'000}));
+  EXPECT_EQ(too_big.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(too_big.message().find("-2147483648..2147483647"), std::string::npos)
+      << too_big.ToString();
+  EXPECT_EQ(connector->WriteTag(kProduct, Value(5.0)).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(connector->WriteTag(kRunning, Value("yes")).code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(edge->WaitForLine("value=3.5", 200ms));
+  // A plain topic without write_topic stays read-only.
+  Status read_only = connector->WriteTag(kDoor, Value(true));
+  EXPECT_EQ(read_only.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(read_only.message().find("write_topic"), std::string::npos) << read_only.ToString();
+
+  // A dead device, then a dead edge node: Unavailable, nothing published.
+  mark = sink_.size();
+  edge->Send("ddeath");
+  ASSERT_TRUE(
+      sink_.WaitFor(Is(kSpeed, [](const Sample& x) { return x.quality.IsBad(); }), 5s, mark));
+  Status dead_device = connector->WriteTag(kSpeed, Value(1.0));
+  EXPECT_EQ(dead_device.code(), StatusCode::kUnavailable);
+  EXPECT_NE(dead_device.message().find("G1/Edge1/Filler is not born"), std::string::npos)
+      << dead_device.ToString();
+  EXPECT_TRUE(connector->WriteTag(kUptime, Value(int64_t{100})).ok());  // the node still lives
+  edge->Send("ndeath");
+  ASSERT_TRUE(
+      sink_.WaitFor(Is(kUptime, [](const Sample& x) { return x.quality.IsBad(); }), 5s, mark));
+  Status dead_node = connector->WriteTag(kUptime, Value(int64_t{101}));
+  EXPECT_EQ(dead_node.code(), StatusCode::kUnavailable);
+  EXPECT_NE(dead_node.message().find("edge node G1/Edge1 is not born"), std::string::npos)
+      << dead_node.ToString();
+  EXPECT_FALSE(edge->WaitForLine("value=101", 200ms));
+}
+
+TEST_F(MqttInterop, WritesAreRefusedWhenDisabledOrWhenTheBrokerIsGone) {
+  auto edge = StartEdge();
+  auto disabled = StartConnector();
+  ASSERT_TRUE(sink_.WaitFor(GoodValue(kSpeed, 10.5), 10s)) << edge->Output();
+  Status refused = disabled->WriteTag(kSpeed, Value(1.0));
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.message().find("writes: enabled"), std::string::npos) << refused.ToString();
+  EXPECT_EQ(disabled->WriteTag(kSetpoint, Value(1.0)).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(disabled->WriteTag(99, Value(1.0)).code(), StatusCode::kNotFound);
+  disabled.reset();
+
+  auto enabled = StartConnector("writes: enabled\n");
+  size_t mark = sink_.size();
+  ASSERT_TRUE(sink_.WaitFor(GoodValue(kSpeed, 10.5), 10s, mark)) << edge->Output();
+  mark = sink_.size();
+  broker_.Stop();
+  ASSERT_TRUE(sink_.WaitFor(
+      Is(kSpeed, [](const Sample& x) { return x.quality == Quality::BadCommunicationError(); }), 5s,
+      mark));
+  Status offline = enabled->WriteTag(kSpeed, Value(1.0));
+  EXPECT_EQ(offline.code(), StatusCode::kUnavailable);
+  EXPECT_NE(offline.message().find("not connected to the broker"), std::string::npos)
+      << offline.ToString();
+  EXPECT_EQ(enabled->WriteTag(kSetpoint, Value(1.0)).code(), StatusCode::kUnavailable);
+}
+
+TEST_F(MqttInterop, APlainWriteIsPublishedToItsWriteTopicAsJson) {
+  auto edge = StartEdge();
+  edge->Send("sub plant/line3/oven/sp/set");
+  ASSERT_TRUE(edge->WaitForLine("SUBSCRIBED plant/line3/oven/sp/set", 5s)) << edge->Output();
+  auto connector = StartConnector("writes: enabled\n");
+  ASSERT_TRUE(sink_.WaitFor(GoodValue(kSpeed, 10.5), 10s)) << edge->Output();
+  Status s = connector->WriteTag(kSetpoint, Value(185.5));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(edge->WaitForLine(R"(MSG plant/line3/oven/sp/set 0 {"value":185.5})", 5s))
+      << edge->Output();
+  // The device answers on the topic Gantry reads: that becomes the current value.
+  edge->Send(R"(pub plant/line3/oven/sp {"value":185.5})");
+  EXPECT_TRUE(sink_.WaitFor(GoodValue(kSetpoint, 185.5), 5s));
+  Status text = connector->WriteTag(kSetpoint, Value("hot"));
+  EXPECT_EQ(text.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(text.message().find("expected a number"), std::string::npos) << text.ToString();
 }
 
 }  // namespace

@@ -13,10 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace gantry::mqtt;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   static const TopicAddress kAddresses[] = {
-      TopicAddress{"plant/+/temp", false, "", "", TimestampUnit::kMilliseconds},
-      TopicAddress{"plant/#", true, "/t/value", "/ts", TimestampUnit::kMilliseconds},
-      TopicAddress{"plant/#", true, "/a/0", "/time", TimestampUnit::kSeconds},
-      TopicAddress{"plant/#", true, "", "", TimestampUnit::kNanoseconds},
+      TopicAddress{"plant/+/temp", false, "", "", TimestampUnit::kMilliseconds, "", false},
+      TopicAddress{"plant/#", true, "/t/value", "/ts", TimestampUnit::kMilliseconds, "", false},
+      TopicAddress{"plant/#", true, "/a/0", "/time", TimestampUnit::kSeconds, "", false},
+      TopicAddress{"plant/#", true, "", "", TimestampUnit::kNanoseconds, "", false},
   };
   for (const TopicAddress& a : kAddresses) {
     for (ValueType type :

@@ -94,5 +94,39 @@ tags:
   EXPECT_NE(errors.find("expected a JSON pointer"), std::string::npos) << errors;
 }
 
+TEST(MqttConfig, WritesAreOffUnlessEnabledAndWriteTopicsAreCheckedTopics) {
+  const std::string head = "name: b\nprotocol: mqtt\nhost: 127.0.0.1\n";
+  const std::string tags = R"(tags:
+  - {path: a/b/c/d, topic: t/sp, write_topic: t/sp/set, write_payload: json}
+  - {path: a/b/c/e, topic: t/door}
+)";
+  Result<ConfigDocument> doc = ConfigDocument::Parse(head + tags, "plant.yaml");
+  ASSERT_TRUE(doc.ok());
+  MqttDeviceConfig off = ParseMqttDevice(doc->Root());
+  ASSERT_TRUE(doc->Finish().ok()) << doc->Finish().ToString();
+  EXPECT_FALSE(off.writes_enabled);
+  EXPECT_EQ(off.points[0].topic.write_topic, "t/sp/set");
+  EXPECT_TRUE(off.points[0].topic.write_json);
+  EXPECT_TRUE(off.points[1].topic.write_topic.empty());
+  doc = ConfigDocument::Parse(head + "writes: enabled\n" + tags, "plant.yaml");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_TRUE(ParseMqttDevice(doc->Root()).writes_enabled);
+
+  doc = ConfigDocument::Parse(head + R"(writes: yes
+tags:
+  - {path: a/b/c/d, topic: t/sp, write_topic: "t/+/set"}
+  - {path: a/b/c/e, sparkplug: {group: G, node: N, metric: M}, write_topic: x}
+  - {path: a/b/c/f, topic: t/f, write_payload: json}
+)",
+                              "plant.yaml");
+  ASSERT_TRUE(doc.ok());
+  (void)ParseMqttDevice(doc->Root());
+  const std::string errors = doc->Finish().ToString();
+  EXPECT_NE(errors.find("writes"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("expected an MQTT topic without wildcards"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("written with a DCMD/NCMD"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("needs `write_topic`"), std::string::npos) << errors;
+}
+
 }  // namespace
 }  // namespace gantry::mqtt

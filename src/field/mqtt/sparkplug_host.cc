@@ -355,4 +355,42 @@ SparkplugHost::Reaction SparkplugHost::OnConnectionLost(Timestamp now, Quality q
   return r;
 }
 
+Result<SparkplugHost::Command> SparkplugHost::WriteCommand(size_t point, const Value& value,
+                                                           Timestamp now) const {
+  const MqttPoint& p = config_.points.at(point);
+  const SparkplugAddress& a = p.sparkplug;
+  auto found = nodes_.find({a.group, a.edge_node});
+  if (found == nodes_.end()) return FailedPrecondition(p.tag.path + " is not a Sparkplug metric");
+  const NodeState& node = found->second;
+  const std::string where =
+      NodeName(a.group, a.edge_node) + (a.device.empty() ? "" : "/") + a.device;
+  if (!node.born)
+    return Unavailable(
+        fmt::format("write to {}: edge node {} is not born (dead, or no NBIRTH "
+                    "since Gantry connected)",
+                    p.tag.path, NodeName(a.group, a.edge_node)));
+  if (!a.device.empty() && !node.devices_born.count(a.device))
+    return Unavailable(fmt::format("write to {}: device {} is not born (dead, or no DBIRTH yet)",
+                                   p.tag.path, where));
+  auto type = node.datatypes.find(DeviceMetric(a.device, a.metric));
+  if (type == node.datatypes.end())
+    return FailedPrecondition(fmt::format("write to {}: the birth of {} has no metric '{}'",
+                                          p.tag.path, where, a.metric));
+  GANTRY_ASSIGN_OR_RETURN(Metric m, sparkplug::MetricForWrite(value, type->second, p.tag));
+  m.name = a.metric;
+  for (const auto& [alias, ref] : node.aliases)
+    if (ref.device == a.device && ref.name == a.metric) m.alias = alias;
+  Payload payload;
+  payload.timestamp = static_cast<uint64_t>(now / 1'000'000);
+  m.timestamp = payload.timestamp;
+  payload.metrics.push_back(std::move(m));
+  Command c;
+  c.topic =
+      a.device.empty()
+          ? fmt::format("{}/{}/NCMD/{}", kSparkplugNamespace, a.group, a.edge_node)
+          : fmt::format("{}/{}/DCMD/{}/{}", kSparkplugNamespace, a.group, a.edge_node, a.device);
+  c.payload = sparkplug::EncodePayload(payload);
+  return c;
+}
+
 }  // namespace gantry::mqtt

@@ -90,6 +90,13 @@ class SparkplugHost {
   // Connection to the broker lost: every Sparkplug tag becomes `quality` (empty value).
   Reaction OnConnectionLost(Timestamp now, Quality quality);
 
+  // The DCMD (device metric) or NCMD (node metric) that writes `value` (engineering, for the tag
+  // of `point`) to its metric: by name, with the birth's alias when it gave one, the birth's
+  // datatype, timestamp `now`. Unavailable when the edge node or device is not born (dead, or
+  // not heard since the connection); FailedPrecondition when its birth has no such metric;
+  // InvalidArgument when the datatype cannot take the value (MetricForWrite).
+  Result<Command> WriteCommand(size_t point, const Value& value, Timestamp now) const;
+
   const Counters& counters() const { return counters_; }
   // The NCMD payload that asks an edge node to rebirth (for tests and tools).
   static std::string RebirthRequest(Timestamp now);

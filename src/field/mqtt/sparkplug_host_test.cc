@@ -217,5 +217,86 @@ TEST(SparkplugValues, SignedSmallIntegersTravelAsTwosComplementUint32) {
   EXPECT_EQ(sparkplug::MetricToValue(m, 12, tag).second, Quality::Bad());
 }
 
+TEST(SparkplugWriteValue, IntegersAreRangeCheckedAndEncodedForTheBirthsDatatype) {
+  TagConfig tag;
+  tag.path = "a/b/line/filler/count";
+  auto write = [&](const Value& v, DataType t) {
+    return sparkplug::MetricForWrite(v, static_cast<uint32_t>(t), tag);
+  };
+  Result<Metric> m = write(Value(int64_t{-2}), DataType::kInt16);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->kind, ValueKind::kInt);
+  EXPECT_EQ(m->integer, 0xFFFFFFFEu);  // two's complement in the uint32 field
+  EXPECT_EQ(sparkplug::NaturalValue(*m, static_cast<uint32_t>(DataType::kInt16)),
+            Value(int64_t{-2}));
+  m = write(Value(int64_t{4294967295}), DataType::kUInt32);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->integer, 4294967295u);
+  m = write(Value(-5.0), DataType::kInt64);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, ValueKind::kLong);
+  EXPECT_EQ(static_cast<int64_t>(m->integer), -5);
+  Result<Metric> over = write(Value(int64_t{128}), DataType::kInt8);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(over.status().message().find("a/b/line/filler/count"), std::string::npos);
+  EXPECT_NE(over.status().message().find("Int8"), std::string::npos);
+  EXPECT_NE(over.status().message().find("-128..127"), std::string::npos)
+      << over.status().ToString();
+  EXPECT_FALSE(write(Value(int64_t{-1}), DataType::kUInt16).ok());
+  EXPECT_FALSE(write(Value(2.5), DataType::kInt32).ok());
+  EXPECT_FALSE(write(Value(true), DataType::kInt32).ok());
+  EXPECT_FALSE(write(Value("7"), DataType::kInt32).ok());
+}
+
+TEST(SparkplugWriteValue, FloatsBooleansStringsAndScaledTags) {
+  TagConfig tag;
+  tag.path = "a/b/line/oven/temp";
+  auto write = [&](const Value& v, DataType t) {
+    return sparkplug::MetricForWrite(v, static_cast<uint32_t>(t), tag);
+  };
+  EXPECT_EQ(write(Value(1.5), DataType::kFloat)->kind, ValueKind::kFloat);
+  EXPECT_FALSE(write(Value(1e39), DataType::kFloat).ok());
+  EXPECT_EQ(write(Value(int64_t{3}), DataType::kDouble)->number, 3.0);
+  EXPECT_EQ(write(Value(true), DataType::kBoolean)->integer, 1u);
+  EXPECT_EQ(write(Value(int64_t{0}), DataType::kBoolean)->integer, 0u);
+  EXPECT_FALSE(write(Value(int64_t{2}), DataType::kBoolean).ok());
+  EXPECT_EQ(write(Value("P-18"), DataType::kString)->text, "P-18");
+  EXPECT_FALSE(write(Value(5.0), DataType::kString).ok());
+  EXPECT_FALSE(write(Value(5.0), DataType::kDateTime).ok());
+  // engineering = raw * 0.1 + 0: 21.5 degC is written as raw 215.
+  tag.scaling.gain = 0.1;
+  Result<Metric> raw = write(Value(21.5), DataType::kInt16);
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  EXPECT_EQ(raw->integer, 215u);
+}
+
+TEST_F(SparkplugHostTest, AWriteIsADcmdOrNcmdByNameAndAliasWithTheBirthsDatatype) {
+  // Before the births: the node is not born.
+  Result<SparkplugHost::Command> early = host_->WriteCommand(0, Value(1.0), kNow);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.status().code(), StatusCode::kUnavailable);
+  Births();
+  Result<SparkplugHost::Command> c = host_->WriteCommand(0, Value(12.5), kNow);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->topic, "spBv1.0/G1/DCMD/Edge1/Filler");
+  Result<Payload> p = sparkplug::DecodePayload(c->payload);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->metrics.size(), 1u);
+  EXPECT_EQ(p->metrics[0].name, "Speed");
+  EXPECT_EQ(p->metrics[0].alias, 1u);
+  EXPECT_EQ(p->metrics[0].datatype, static_cast<uint32_t>(DataType::kDouble));
+  EXPECT_EQ(p->metrics[0].number, 12.5);
+  EXPECT_EQ(p->timestamp, static_cast<uint64_t>(kNow / 1'000'000));
+  EXPECT_FALSE(p->seq);  // commands carry no seq
+  c = host_->WriteCommand(1, Value(int64_t{9}), kNow);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->topic, "spBv1.0/G1/NCMD/Edge1");
+  // The device dies: its metrics cannot be written, the node's still can.
+  (void)host_->OnMessage("spBv1.0/G1/DDEATH/Edge1/Filler", Wire(2, {}), kNow);
+  EXPECT_EQ(host_->WriteCommand(0, Value(1.0), kNow).status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(host_->WriteCommand(1, Value(int64_t{9}), kNow).ok());
+}
+
 }  // namespace
 }  // namespace gantry::mqtt

@@ -1,7 +1,10 @@
 #include "field/mqtt/sparkplug_values.h"
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace gantry::sparkplug {
 
@@ -90,6 +93,98 @@ std::pair<Value, Quality> MetricToValue(const Metric& metric, uint32_t datatype,
                                         const TagConfig& tag) {
   if (metric.is_null) return {Value(), Quality::Bad()};
   return ConvertForTag(NaturalValue(metric, datatype), tag);
+}
+
+Result<Metric> MetricForWrite(const Value& engineering, uint32_t datatype, const TagConfig& tag) {
+  const DataType type = static_cast<DataType>(datatype);
+  const std::string_view type_name = DataTypeName(datatype);
+  const auto refuse = [&](std::string_view why) {
+    return InvalidArgument(fmt::format("{}: cannot write {} to Sparkplug {} metric: {}", tag.path,
+                                       engineering.ToString(), type_name, why));
+  };
+  Metric m;
+  m.datatype = datatype;
+  // Engineering value back to the device's value (engineering = raw * gain + offset).
+  Value raw = engineering;
+  if (!tag.scaling.IsIdentity()) {
+    const std::optional<double> v = engineering.AsDouble();
+    if (!v || tag.scaling.gain == 0) return refuse("a scaled tag takes a number");
+    raw = Value((*v - tag.scaling.offset) / tag.scaling.gain);
+  }
+  struct IntRange {
+    DataType type;
+    int64_t min;
+    uint64_t max;
+  };
+  static constexpr IntRange kInts[] = {
+      {DataType::kInt8, INT8_MIN, INT8_MAX},    {DataType::kInt16, INT16_MIN, INT16_MAX},
+      {DataType::kInt32, INT32_MIN, INT32_MAX}, {DataType::kInt64, INT64_MIN, INT64_MAX},
+      {DataType::kUInt8, 0, UINT8_MAX},         {DataType::kUInt16, 0, UINT16_MAX},
+      {DataType::kUInt32, 0, UINT32_MAX},       {DataType::kUInt64, 0, UINT64_MAX}};
+  for (const IntRange& r : kInts) {
+    if (r.type != type) continue;
+    const std::string range = fmt::format("an integer in {}..{}", r.min, r.max);
+    std::optional<int64_t> i;
+    if (raw.type() == ValueType::kDouble) {
+      const double d = *raw.AsDouble();
+      const double rounded = std::nearbyint(d);
+      // A scaled value may land a hair off an integer; more than that is not an integer.
+      if (!std::isfinite(d) || std::fabs(d - rounded) > 1e-9 * std::max(1.0, std::fabs(d)))
+        return refuse("expected " + range);
+      if (r.type == DataType::kUInt64 && rounded >= 9223372036854775808.0 &&
+          rounded < 18446744073709551616.0) {
+        m.kind = ValueKind::kLong;
+        m.integer = static_cast<uint64_t>(rounded);
+        return m;
+      }
+      if (rounded < -9223372036854775808.0 || rounded >= 9223372036854775808.0)
+        return refuse("expected " + range);
+      i = static_cast<int64_t>(rounded);
+    } else if (raw.type() == ValueType::kInt64) {
+      i = raw.AsInt64();
+    } else {
+      return refuse("expected " + range);
+    }
+    if (*i < r.min || (*i > 0 && static_cast<uint64_t>(*i) > r.max))
+      return refuse("out of range, expected " + range);
+    const bool wide = r.type == DataType::kInt64 || r.type == DataType::kUInt64;
+    m.kind = wide ? ValueKind::kLong : ValueKind::kInt;
+    // Signed 8/16/32-bit values travel as uint32 (two's complement), 64-bit as uint64.
+    m.integer = wide ? static_cast<uint64_t>(*i) : static_cast<uint32_t>(static_cast<int32_t>(*i));
+    if (!wide && r.min == 0) m.integer = static_cast<uint64_t>(*i);
+    return m;
+  }
+  switch (type) {
+    case DataType::kFloat:
+    case DataType::kDouble: {
+      const std::optional<double> d =
+          raw.type() == ValueType::kDouble || raw.type() == ValueType::kInt64 ? raw.AsDouble()
+                                                                              : std::nullopt;
+      if (!d || !std::isfinite(*d)) return refuse("expected a finite number");
+      if (type == DataType::kFloat && std::fabs(*d) > std::numeric_limits<float>::max())
+        return refuse("out of range, expected a number within +-3.4028235e38");
+      m.kind = type == DataType::kFloat ? ValueKind::kFloat : ValueKind::kDouble;
+      m.number = type == DataType::kFloat ? static_cast<double>(static_cast<float>(*d)) : *d;
+      return m;
+    }
+    case DataType::kBoolean: {
+      std::optional<bool> b;
+      if (raw.type() == ValueType::kBool) b = raw.AsBool();
+      if (raw.type() == ValueType::kInt64 && (*raw.AsInt64() == 0 || *raw.AsInt64() == 1))
+        b = *raw.AsInt64() == 1;
+      if (!b) return refuse("expected true or false (or 0/1)");
+      m.kind = ValueKind::kBoolean;
+      m.integer = *b ? 1 : 0;
+      return m;
+    }
+    case DataType::kString:
+    case DataType::kText:
+      if (raw.AsString() == nullptr) return refuse("expected a string");
+      m.kind = ValueKind::kString;
+      m.text = *raw.AsString();
+      return m;
+    default: return refuse("Gantry does not write this datatype");
+  }
 }
 
 }  // namespace gantry::sparkplug

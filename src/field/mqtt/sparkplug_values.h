@@ -9,6 +9,7 @@
 
 #include "core/quality.h"
 #include "core/sample.h"
+#include "core/status.h"
 #include "core/tag.h"
 #include "field/mqtt/sparkplug_payload.h"
 
@@ -27,5 +28,12 @@ std::pair<Value, Quality> MetricToValue(const Metric& metric, uint32_t datatype,
 
 // Converts `v` to `tag.type` with its scaling; BadTypeMismatch (empty) when impossible.
 std::pair<Value, Quality> ConvertForTag(const Value& v, const TagConfig& tag);
+
+// The metric value of a write (DCMD/NCMD): `engineering` unscaled with tag.scaling, then
+// range-checked and encoded for `datatype` (the birth's): Int8..UInt64 need an integral value in
+// the type's range, Float a finite value within its range, Boolean a bool (or 0/1), String/Text a
+// string. InvalidArgument naming the tag, the datatype and the range otherwise; datatypes Gantry
+// does not write (DateTime, UUID, DataSet, arrays, ...) are InvalidArgument too.
+Result<Metric> MetricForWrite(const Value& engineering, uint32_t datatype, const TagConfig& tag);
 
 }  // namespace gantry::sparkplug

@@ -44,6 +44,7 @@ class MqttConnector final : public Connector {
   // edge node's DDATA/NDATA confirms the new value later. A plain topic: publishes to its
   // write_topic at QoS 1 and returns once the broker acknowledged it (PUBACK). Errors as in
   // Connector::WriteTag; Unavailable when the broker is not connected or the node/device is dead.
+  // Thread-safe between Start() and Stop() (the plant stops the API before the connectors).
   Status WriteTag(TagId tag, const Value& value) override;
 
   // Sparkplug counters (tests, metrics): births, deaths, gaps, rebirth requests, unknown aliases.

@@ -42,8 +42,7 @@ json PollTag(int port, const std::string& path, std::chrono::seconds timeout,
 }
 
 TEST(MqttRun, SparkplugAndJsonTopicsReachTheApiThroughGantryRun) {
-  if (std::system("node --version >/dev/null 2>&1") != 0 ||
-      !std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) + "/tests/interop/node_modules/mqtt"))
+  if (!mqtt::testing::HaveMqttPeers(GANTRY_SOURCE_DIR, "mqtt"))
     GTEST_SKIP() << "node or tests/interop/node_modules missing";
   mqtt::testing::MosquittoBroker broker;
   if (!broker.ready()) GTEST_SKIP() << broker.why_not();

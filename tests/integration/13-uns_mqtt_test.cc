@@ -21,9 +21,7 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 
 TEST(GantryUnsMqtt, DemoPlantPublishesJsonTopicsAndASparkplugEdgeNode) {
-  if (!std::filesystem::exists("/usr/sbin/mosquitto") ||
-      !std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) +
-                               "/tests/interop/node_modules/sparkplug-payload"))
+  if (!mqtt::testing::HaveMqttPeers(GANTRY_SOURCE_DIR, "sparkplug-payload"))
     GTEST_SKIP() << "mosquitto or npm sparkplug-payload missing (scripts/deps.sh --test)";
   mqtt::testing::MosquittoBroker broker;
   ASSERT_TRUE(broker.ready()) << broker.why_not();

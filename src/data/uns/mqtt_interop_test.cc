@@ -30,10 +30,7 @@ const char* kTemperature = "uns/acme/plant1/packaging/line1/filler/temperature";
 const char* kCapper = "uns/acme/plant1/packaging/line1/capper/speed";
 
 bool HavePeers() {
-  return std::filesystem::exists("/usr/sbin/mosquitto") &&
-         system("command -v node >/dev/null 2>&1") == 0 &&
-         std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) +
-                                 "/tests/interop/node_modules/mqtt");
+  return mqtt::testing::HaveMqttPeers(GANTRY_SOURCE_DIR, "mqtt");
 }
 
 std::unique_ptr<PeerProcess> StartSubscriber(uint16_t port, const std::string& filter) {

@@ -27,10 +27,7 @@ const char* kCount = "acme/plant1/packaging/line1/filler/count";
 const char* kRunning = "acme/plant1/packaging/line1/filler/running";
 
 bool HavePeers() {
-  return std::filesystem::exists("/usr/sbin/mosquitto") &&
-         system("command -v node >/dev/null 2>&1") == 0 &&
-         std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) +
-                                 "/tests/interop/node_modules/sparkplug-payload");
+  return mqtt::testing::HaveMqttPeers(GANTRY_SOURCE_DIR, "sparkplug-payload");
 }
 
 TagRegistry Filler() {

@@ -106,9 +106,7 @@ MqttDeviceConfig ParseConfig(const std::string& yaml) {
 class MqttInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("node --version >/dev/null 2>&1") != 0 ||
-        !std::filesystem::exists(std::string(GANTRY_SOURCE_DIR) +
-                                 "/tests/interop/node_modules/mqtt"))
+    if (!testing::HaveMqttPeers(GANTRY_SOURCE_DIR, "mqtt"))
       GTEST_SKIP() << "node or tests/interop/node_modules missing";
     if (!broker_.ready()) GTEST_SKIP() << broker_.why_not();
   }

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -24,6 +25,14 @@
 #include <vector>
 
 namespace gantry::mqtt::testing {
+
+// True when the MQTT interop peers are installed (scripts/deps.sh --test): Debian's mosquitto,
+// node, and the npm package `npm_package` in <source_dir>/tests/interop/node_modules.
+inline bool HaveMqttPeers(const std::string& source_dir, const std::string& npm_package) {
+  return std::filesystem::exists("/usr/sbin/mosquitto") &&
+         std::system("node --version >/dev/null 2>&1") == 0 &&
+         std::filesystem::exists(source_dir + "/tests/interop/node_modules/" + npm_package);
+}
 
 inline uint16_t FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
